@@ -1,0 +1,588 @@
+//! `earshot-cli bench`: figures measured on data generated at the stated size.
+//!
+//! `bench ingest` generates realistic items (Zipf-distributed words, threads,
+//! a third of them Mastodon-style HTML), ingests them end to end into an
+//! encrypted store and, in the same run, into a plain one for the ratio, then
+//! times search and the first inbox page. `--write FILE` puts the results,
+//! with the machine's description, into that Markdown file's ingest section.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::Subcommand;
+use earshot_core::inbox::{InboxFilter, TriageState};
+use earshot_core::item::{Content, ItemKind, NewAuthor, NewItem};
+use earshot_core::search::{self, SearchOptions, SearchOrder};
+use earshot_core::store::{CacheKey, Encryption, Store, DB_FILE};
+use earshot_core::Error;
+use serde::Serialize;
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// End-to-end ingest into the encrypted store, encrypted/plain ratio, search and inbox latency
+    Ingest {
+        /// How many items to generate
+        #[arg(long, default_value_t = 1_000_000)]
+        items: usize,
+        /// Skip the plain (unencrypted) run used for the ratio
+        #[arg(long)]
+        skip_plain: bool,
+        /// Write the results into this Markdown file (its ingest section is replaced)
+        #[arg(long, value_name = "FILE")]
+        write: Option<PathBuf>,
+        /// Where to build the stores [default: a temporary directory]
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Latency {
+    name: String,
+    runs: usize,
+    p50_ms: f64,
+    p95_ms: f64,
+    max_ms: f64,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct IngestResults {
+    items: usize,
+    encrypted_items_per_sec: f64,
+    plain_items_per_sec: Option<f64>,
+    encrypted_to_plain_ratio: Option<f64>,
+    db_bytes: u64,
+    latencies: Vec<Latency>,
+}
+
+pub fn run(cmd: &BenchCommand, json: bool) -> Result<(), Error> {
+    match cmd {
+        BenchCommand::Ingest {
+            items,
+            skip_plain,
+            write,
+            dir,
+        } => {
+            let results = ingest(*items, *skip_plain, dir.as_deref(), json)?;
+            if json {
+                let text = serde_json::to_string_pretty(&results)
+                    .map_err(|e| Error::Invalid(e.to_string()))?;
+                println!("{text}");
+            } else {
+                println!("{}", markdown(&results));
+            }
+            if let Some(path) = write {
+                write_section(path, "ingest", &markdown(&results))?;
+                eprintln!("written to {}", path.display());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A small, fast, deterministic generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+
+    /// A Zipf-like rank in 0..n (s ≈ 1): common words are very common.
+    fn zipf(&mut self, n: usize) -> usize {
+        let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
+        let r = ((n as f64 + 1.0).powf(u) - 1.0) as usize;
+        r.min(n - 1)
+    }
+}
+
+const COMMON: &[&str] = &[
+    "the",
+    "to",
+    "and",
+    "i",
+    "a",
+    "is",
+    "it",
+    "for",
+    "this",
+    "you",
+    "of",
+    "app",
+    "in",
+    "my",
+    "on",
+    "with",
+    "but",
+    "sync",
+    "not",
+    "just",
+    "can",
+    "notes",
+    "have",
+    "be",
+    "so",
+    "that",
+    "lumen",
+    "when",
+    "update",
+    "please",
+    "was",
+    "any",
+    "why",
+    "how",
+    "again",
+    "love",
+    "working",
+    "since",
+    "phone",
+    "does",
+    "new",
+    "export",
+    "thanks",
+    "still",
+    "broken",
+    "feature",
+    "help",
+    "team",
+    "desktop",
+    "offline",
+    "search",
+    "refund",
+    "pro",
+    "plan",
+    "price",
+    "bug",
+    "crash",
+    "login",
+    "great",
+    "slow",
+    "fast",
+    "markdown",
+    "tags",
+    "folders",
+    "backup",
+    "android",
+    "ios",
+    "linux",
+    "windows",
+    "mac",
+    "dark",
+    "mode",
+    "editor",
+    "keyboard",
+    "shortcut",
+    "support",
+    "account",
+    "billing",
+    "charged",
+    "twice",
+    "outage",
+    "down",
+    "status",
+    "fixed",
+    "release",
+    "beta",
+    "calendar",
+    "tasks",
+    "reminder",
+    "share",
+    "link",
+    "team",
+    "workspace",
+    "import",
+    "evernote",
+    "obsidian",
+    "notion",
+    "better",
+    "worse",
+    "finally",
+    "amazing",
+    "terrible",
+    "wish",
+    "would",
+];
+
+fn word(rng: &mut Rng, out: &mut String) {
+    let rank = rng.zipf(40_000);
+    if rank < COMMON.len() {
+        out.push_str(COMMON[rank]);
+    } else {
+        // The long tail: pronounceable made-up words, stable per rank.
+        const SYL: &[&str] = &[
+            "ka", "lo", "mi", "ne", "ru", "ta", "vo", "shi", "den", "pra", "qua", "zel",
+        ];
+        let mut r = rank;
+        while r > 0 {
+            out.push_str(SYL[r % SYL.len()]);
+            r /= SYL.len();
+        }
+    }
+}
+
+fn sentence(rng: &mut Rng, words: usize) -> String {
+    let mut s = String::with_capacity(words * 7);
+    for i in 0..words {
+        if i > 0 {
+            s.push(' ');
+        }
+        word(rng, &mut s);
+    }
+    if rng.chance(20) {
+        s.push_str(" https://lumennotes.example/changelog");
+    }
+    s.push(if rng.chance(25) { '?' } else { '.' });
+    s
+}
+
+/// Items in time order over the last 90 days: 30% start a thread, the rest
+/// reply to one of the 5,000 most recent items.
+fn generate(n: usize, seed: u64) -> impl Iterator<Item = NewItem> + Send {
+    let mut rng = Rng(seed | 1);
+    let start = 1_763_000_000_000i64; // mid-November 2025
+    let step = (90 * 86_400_000i64) / n.max(1) as i64;
+    let mut recent: Vec<(String, String, &'static str)> = Vec::with_capacity(5_000);
+    (0..n).map(move |i| {
+        let network: &'static str = match rng.below(10) {
+            0..=3 => "mastodon",
+            4..=7 => "bluesky",
+            _ => "reddit",
+        };
+        let remote_id = format!("{network}-{i}");
+        let author_n = rng.zipf(50_000);
+        let handle = format!("user{author_n}@{network}.example");
+        let words = 6 + rng.below(30);
+        let text = sentence(&mut rng, words);
+        let reply_to = if recent.is_empty() || rng.chance(30) {
+            None
+        } else {
+            Some(recent[rng.below(recent.len())].clone())
+        };
+        let (parent, root, kind) = match &reply_to {
+            Some((pid, rid, net)) if *net == network => {
+                (Some(pid.clone()), (network != "mastodon").then(|| rid.clone()), ItemKind::Reply)
+            }
+            _ => (None, None, ItemKind::Mention),
+        };
+        let root_key = root.clone().or_else(|| parent.clone()).unwrap_or_else(|| remote_id.clone());
+        if recent.len() < 5_000 {
+            recent.push((remote_id.clone(), root_key, network));
+        } else {
+            recent[i % 5_000] = (remote_id.clone(), root_key, network);
+        }
+        let content = if network == "mastodon" {
+            Content::Html(format!(
+                "<p><span class=\"h-card\"><a href=\"https://social.example/@lumen\" class=\"u-url mention\">@<span>lumen</span></a></span> {}</p>",
+                text.replace('&', "&amp;")
+            ))
+        } else {
+            Content::Text(text)
+        };
+        NewItem {
+            network: network.to_owned(),
+            remote_id,
+            account_id: None,
+            kind,
+            author: NewAuthor {
+                handle,
+                display_name: Some(format!("User {author_n}")),
+                url: None,
+                avatar_url: None,
+                followers: Some((author_n as i64 * 37) % 20_000),
+            },
+            content,
+            created_at: start + i as i64 * step,
+            parent_remote_id: parent,
+            root_remote_id: root,
+            url: None,
+            lang: None,
+        }
+    })
+}
+
+fn timed_ingest(
+    ws: &earshot_core::Workspace,
+    n: usize,
+    label: &str,
+    json: bool,
+) -> Result<f64, Error> {
+    let t = Instant::now();
+    let mut last = Instant::now();
+    let report = ws.ingest_with_progress(generate(n, 42), |p| {
+        if !json && last.elapsed() > Duration::from_secs(2) {
+            eprintln!(
+                "  {label}: {} items, {:.0}/s",
+                p.inserted,
+                p.inserted as f64 / t.elapsed().as_secs_f64()
+            );
+            last = Instant::now();
+        }
+    })?;
+    ws.store().checkpoint()?;
+    let secs = t.elapsed().as_secs_f64();
+    if report.inserted != n {
+        return Err(Error::Invalid(format!(
+            "{label}: stored {} of {n} items",
+            report.inserted
+        )));
+    }
+    Ok(n as f64 / secs)
+}
+
+fn open_bench_workspace(
+    dir: &std::path::Path,
+    encryption: Encryption,
+) -> Result<earshot_core::Workspace, Error> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::Invalid(format!("{}: {e}", dir.display())))?;
+    let store = Store::open(&dir.join(DB_FILE), encryption)?;
+    Ok(earshot_core::Workspace::from_store_for_benchmark(
+        dir, store,
+    ))
+}
+
+fn ingest(
+    n: usize,
+    skip_plain: bool,
+    dir: Option<&std::path::Path>,
+    json: bool,
+) -> Result<IngestResults, Error> {
+    let tmp = tempfile::tempdir().map_err(|e| Error::Invalid(e.to_string()))?;
+    let base = dir
+        .map(|d| d.to_owned())
+        .unwrap_or_else(|| tmp.path().to_owned());
+
+    let plain_rate = if skip_plain {
+        None
+    } else {
+        let ws = open_bench_workspace(&base.join("plain"), Encryption::PlainForBenchmark)?;
+        let rate = timed_ingest(&ws, n, "plain", json)?;
+        drop(ws);
+        let _ = std::fs::remove_dir_all(base.join("plain"));
+        Some(rate)
+    };
+    let key = CacheKey::generate()?;
+    let ws = open_bench_workspace(&base.join("encrypted"), Encryption::Key(key))?;
+    let enc_rate = timed_ingest(&ws, n, "encrypted", json)?;
+    let db_bytes = std::fs::metadata(base.join("encrypted").join(DB_FILE))
+        .map(|m| m.len())
+        .unwrap_or(0);
+
+    let mut latencies = Vec::new();
+    let newest = SearchOptions {
+        order: SearchOrder::Newest,
+        limit: Some(50),
+        before_id: None,
+    };
+    let ranked = SearchOptions {
+        order: SearchOrder::Relevance,
+        limit: Some(50),
+        before_id: None,
+    };
+    // Words by frequency: the top of the list is in a large share of all items.
+    let common: Vec<&str> = COMMON[..20].to_vec();
+    let middling: Vec<&str> = COMMON[40..80].to_vec();
+    let rare: Vec<String> = {
+        let mut rng = Rng(7);
+        (0..40)
+            .map(|_| {
+                let mut s = String::new();
+                while s.len() < 6 {
+                    s.clear();
+                    word(&mut rng, &mut s);
+                }
+                s
+            })
+            .collect()
+    };
+    let phrases: Vec<String> = (0..20)
+        .map(|i| format!("\"{} {}\"", COMMON[i % 10], COMMON[10 + i % 15]))
+        .collect();
+    let filtered: Vec<String> = middling
+        .iter()
+        .map(|w| format!("{w} network:bluesky"))
+        .collect();
+    let queries: Vec<(&str, Vec<String>, &SearchOptions)> = vec![
+        (
+            "search newest-first, very common word",
+            common.iter().map(|s| s.to_string()).collect(),
+            &newest,
+        ),
+        (
+            "search newest-first, mid-frequency word",
+            middling.iter().map(|s| s.to_string()).collect(),
+            &newest,
+        ),
+        ("search newest-first, rare word", rare.clone(), &newest),
+        ("search newest-first, phrase", phrases.clone(), &newest),
+        (
+            "search newest-first, word + network filter",
+            filtered,
+            &newest,
+        ),
+        (
+            "search relevance (BM25), very common word",
+            common.iter().map(|s| s.to_string()).collect(),
+            &ranked,
+        ),
+        ("search relevance (BM25), rare word", rare, &ranked),
+    ];
+    for (name, qs, opts) in queries {
+        let mut times = Vec::new();
+        for _round in 0..3 {
+            for q in &qs {
+                let t = Instant::now();
+                let hits = ws.search(q, opts)?;
+                times.push(t.elapsed());
+                std::hint::black_box(hits);
+            }
+        }
+        latencies.push(latency(name, times));
+    }
+    // Sanity: the query language parses what we just ran.
+    search::parse("\"the app\" network:bluesky")?;
+    for (name, filter) in [
+        ("first inbox page (all)", InboxFilter::default()),
+        (
+            "first inbox page (state open)",
+            InboxFilter {
+                state: Some(TriageState::Open),
+                ..Default::default()
+            },
+        ),
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..200 {
+            let t = Instant::now();
+            let page = ws.inbox(&filter)?;
+            times.push(t.elapsed());
+            std::hint::black_box(page);
+        }
+        latencies.push(latency(name, times));
+    }
+    Ok(IngestResults {
+        items: n,
+        encrypted_items_per_sec: enc_rate,
+        plain_items_per_sec: plain_rate,
+        encrypted_to_plain_ratio: plain_rate.map(|p| p / enc_rate),
+        db_bytes,
+        latencies,
+    })
+}
+
+fn latency(name: &str, mut times: Vec<Duration>) -> Latency {
+    times.sort();
+    let at =
+        |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
+    Latency {
+        name: name.into(),
+        runs: times.len(),
+        p50_ms: at(0.5),
+        p95_ms: at(0.95),
+        max_ms: at(1.0),
+    }
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|t| {
+            t.lines().next().map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse::<u64>()
+                    .unwrap_or(0)
+            })
+        })
+        .map(|kb| format!("{:.0} GiB", kb as f64 / 1024.0 / 1024.0))
+        .unwrap_or_default();
+    let os = std::fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|t| {
+            t.lines().find(|l| l.starts_with("PRETTY_NAME=")).map(|l| {
+                l.trim_start_matches("PRETTY_NAME=")
+                    .trim_matches('"')
+                    .to_owned()
+            })
+        })
+        .unwrap_or_else(|| std::env::consts::OS.into());
+    format!("{cpu}, {cores} cores, {mem} RAM, {os}")
+}
+
+fn markdown(r: &IngestResults) -> String {
+    let now = earshot_core::clock::format_rfc3339_ms(earshot_core::clock::Clock::now_ms(
+        &earshot_core::clock::SystemClock,
+    ));
+    let mut s = String::new();
+    s.push_str(&format!(
+        "Measured {now} on {} with `earshot-cli bench ingest --items {}` (release build).\n\n",
+        machine(),
+        r.items
+    ));
+    s.push_str("| measure | result | target |\n|---|---|---|\n");
+    s.push_str(&format!("| end-to-end ingest into the encrypted store, {} items | {:.0} items/s | ≥ 40,000 items/s |\n", r.items, r.encrypted_items_per_sec));
+    if let (Some(p), Some(ratio)) = (r.plain_items_per_sec, r.encrypted_to_plain_ratio) {
+        s.push_str(&format!(
+            "| same ingest into a plain (unencrypted) store, same run | {p:.0} items/s | |\n"
+        ));
+        s.push_str(&format!(
+            "| encrypted / plain time ratio | {ratio:.3} | ≤ 1.1 |\n"
+        ));
+    }
+    s.push_str(&format!(
+        "| database size | {:.0} MiB | |\n",
+        r.db_bytes as f64 / 1024.0 / 1024.0
+    ));
+    for l in &r.latencies {
+        let target = if l.name.starts_with("search newest") {
+            "p95 ≤ 10 ms"
+        } else if l.name.starts_with("search relevance") {
+            "p95 ≤ 100 ms"
+        } else {
+            "p95 ≤ 5 ms"
+        };
+        s.push_str(&format!(
+            "| {} ({} runs, 50 results) | p50 {:.2} ms, p95 {:.2} ms, max {:.2} ms | {target} |\n",
+            l.name, l.runs, l.p50_ms, l.p95_ms, l.max_ms
+        ));
+    }
+    s
+}
+
+/// Replaces the text between `<!-- bench:NAME:start -->` and `<!-- bench:NAME:end -->`.
+pub fn write_section(path: &std::path::Path, name: &str, body: &str) -> Result<(), Error> {
+    let start = format!("<!-- bench:{name}:start -->");
+    let end = format!("<!-- bench:{name}:end -->");
+    let old = std::fs::read_to_string(path).unwrap_or_else(|_| "# Benchmarks\n".into());
+    let block = format!("{start}\n{body}{end}");
+    let new = match (old.find(&start), old.find(&end)) {
+        (Some(a), Some(b)) if b > a => format!("{}{}{}", &old[..a], block, &old[b + end.len()..]),
+        _ => format!("{}\n{}\n", old.trim_end(), block),
+    };
+    std::fs::write(path, new)
+        .map_err(|e| Error::Invalid(format!("cannot write {}: {e}", path.display())))
+}

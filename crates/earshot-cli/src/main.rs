@@ -1,0 +1,310 @@
+//! `earshot-cli`: Earshot's core from a terminal.
+//!
+//! The same workspace the desktop app opens, for scripting, headless use,
+//! imports, exports and benchmarks. Every command takes `--data-dir` (or
+//! `EARSHOT_DATA_DIR`) and `--json`.
+
+mod bench;
+mod output;
+
+use std::io::BufReader;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use earshot_core::inbox::{InboxFilter, Snooze, TriageState};
+use earshot_core::search::{SearchOptions, SearchOrder};
+use earshot_core::vault::KeyringVault;
+use earshot_core::{Error, Workspace};
+
+#[derive(Parser)]
+#[command(
+    name = "earshot-cli",
+    version,
+    about = "Earshot from a terminal: the same encrypted workspace as the app"
+)]
+struct Cli {
+    /// The workspace's data directory [default: the OS's data directory, e.g. ~/.local/share/earshot]
+    #[arg(long, global = true, env = "EARSHOT_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Print JSON instead of tables
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Where the workspace is, that it is encrypted, and what it holds
+    Status,
+    /// Load the demo workspace's sample conversations into this workspace
+    Demo,
+    /// Import items from a JSON-lines file ("-" for standard input), through the real ingest path
+    Import { file: PathBuf },
+    /// List conversations, newest activity first
+    Inbox {
+        #[arg(long, value_parser = parse_state)]
+        state: Option<TriageState>,
+        #[arg(long)]
+        account: Option<i64>,
+        #[arg(long)]
+        network: Option<String>,
+        #[arg(long)]
+        tag: Option<String>,
+        /// Only saved conversations
+        #[arg(long)]
+        saved: bool,
+        /// Only conversations with unread items
+        #[arg(long)]
+        unread: bool,
+        #[arg(long, default_value_t = 30)]
+        limit: u32,
+        /// Continue from a previous page's cursor
+        #[arg(long)]
+        cursor: Option<String>,
+    },
+    /// Show one conversation with its whole thread
+    Thread {
+        id: i64,
+        /// Also mark it read
+        #[arg(long)]
+        read: bool,
+    },
+    /// Full-text search, e.g. `refund "charged twice" from:maria network:mastodon after:2026-11-01`
+    Search {
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+        /// Rank by relevance instead of newest first
+        #[arg(long)]
+        relevance: bool,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Change a conversation's triage state, tags, saved flag, priority or snooze
+    Triage {
+        id: i64,
+        #[arg(long, value_parser = parse_state)]
+        state: Option<TriageState>,
+        /// Add a tag (repeatable)
+        #[arg(long)]
+        tag: Vec<String>,
+        /// Remove a tag (repeatable)
+        #[arg(long)]
+        untag: Vec<String>,
+        #[arg(long, conflicts_with = "unsave")]
+        save: bool,
+        #[arg(long)]
+        unsave: bool,
+        /// Snooze for a while (30m, 4h, 2d), until a time (RFC 3339), or until the next reply ("reply"); "4h+reply" does both
+        #[arg(long, value_name = "WHEN")]
+        snooze: Option<String>,
+        /// 0 low, 1 normal, 2 high, 3 urgent
+        #[arg(long, value_parser = clap::value_parser!(u8).range(0..=3))]
+        priority: Option<u8>,
+        /// Mark read
+        #[arg(long)]
+        read: bool,
+    },
+    /// Move an unreadable cache aside (nothing is deleted) and start an empty workspace
+    Reset {
+        /// Confirm
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Benchmarks on generated data
+    Bench {
+        #[command(subcommand)]
+        what: bench::BenchCommand,
+    },
+}
+
+fn parse_state(text: &str) -> Result<TriageState, String> {
+    TriageState::parse(text)
+        .ok_or_else(|| format!("'{text}' is not one of open, pending, snoozed, done"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = cli.json;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            output::error(&e, json);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn data_dir(cli: &Cli) -> Result<PathBuf, Error> {
+    match &cli.data_dir {
+        Some(d) => Ok(d.clone()),
+        None => earshot_core::default_data_dir(),
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Error> {
+    let json = cli.json;
+    if let Command::Bench { what } = &cli.command {
+        return bench::run(what, json);
+    }
+    let dir = data_dir(&cli)?;
+    if let Command::Reset { yes } = &cli.command {
+        if !yes {
+            return Err(Error::Invalid(format!(
+                "reset moves the cache in {} aside and starts an empty workspace; run again with --yes to do it",
+                dir.display()
+            )));
+        }
+        let moved = Workspace::reset(&dir, &KeyringVault)?;
+        let ws = Workspace::open(&dir, &KeyringVault)?;
+        let message = match moved {
+            Some(p) => format!(
+                "The old cache was moved to {}. A new, empty workspace is ready.",
+                p.display()
+            ),
+            None => "There was no cache to move aside. A new, empty workspace is ready.".into(),
+        };
+        return output::message(&message, json, Some(&ws.status()?));
+    }
+    let ws = Workspace::open(&dir, &KeyringVault)?;
+    match cli.command {
+        Command::Status => output::status(&ws.status()?, json),
+        Command::Demo => {
+            let report = ws.load_demo(|p| output::progress(p, json))?;
+            output::import(&report, json)
+        }
+        Command::Import { file } => {
+            let report = if file.as_os_str() == "-" {
+                ws.import_jsonl(std::io::stdin().lock(), |p| output::progress(p, json))?
+            } else {
+                let f = std::fs::File::open(&file)
+                    .map_err(|e| Error::Invalid(format!("cannot open {}: {e}", file.display())))?;
+                ws.import_jsonl(BufReader::new(f), |p| output::progress(p, json))?
+            };
+            output::import(&report, json)
+        }
+        Command::Inbox {
+            state,
+            account,
+            network,
+            tag,
+            saved,
+            unread,
+            limit,
+            cursor,
+        } => {
+            ws.wake_snoozed()?;
+            let filter = InboxFilter {
+                state,
+                account_id: account,
+                network,
+                tag,
+                saved: saved.then_some(true),
+                unread: unread.then_some(true),
+                cursor,
+                limit: Some(limit),
+            };
+            output::inbox(&ws.inbox(&filter)?, json)
+        }
+        Command::Thread { id, read } => {
+            if read {
+                ws.mark_read(id)?;
+            }
+            output::thread(&ws.conversation(id)?, json)
+        }
+        Command::Search {
+            query,
+            relevance,
+            limit,
+        } => {
+            let options = SearchOptions {
+                order: if relevance {
+                    SearchOrder::Relevance
+                } else {
+                    SearchOrder::Newest
+                },
+                limit: Some(limit),
+                before_id: None,
+            };
+            output::search(&ws.search(&query.join(" "), &options)?, json)
+        }
+        Command::Triage {
+            id,
+            state,
+            tag,
+            untag,
+            save,
+            unsave,
+            snooze,
+            priority,
+            read,
+        } => {
+            let snooze = snooze.map(|s| parse_snooze(&s, ws.now())).transpose()?;
+            let state = match (state, snooze) {
+                (None, Some(_)) => Some(TriageState::Snoozed),
+                (Some(s), Some(_)) if s != TriageState::Snoozed => {
+                    return Err(Error::Invalid(
+                        "--snooze goes with --state snoozed (or no --state)".into(),
+                    ))
+                }
+                (s, _) => s,
+            };
+            if let Some(state) = state {
+                ws.set_state(id, state, snooze)?;
+            }
+            if !tag.is_empty() || !untag.is_empty() {
+                ws.tag(id, &tag, &untag)?;
+            }
+            if save || unsave {
+                ws.set_saved(id, save)?;
+            }
+            if let Some(p) = priority {
+                ws.set_priority(id, p)?;
+            }
+            if read {
+                ws.mark_read(id)?;
+            }
+            output::summary(&ws.conversation_summary(id)?, json)
+        }
+        Command::Reset { .. } | Command::Bench { .. } => Ok(()),
+    }
+}
+
+/// `30m`, `4h`, `2d`, an RFC 3339 time, `reply`, or `4h+reply`.
+fn parse_snooze(text: &str, now: i64) -> Result<Snooze, Error> {
+    let mut snooze = Snooze {
+        until: None,
+        until_reply: false,
+    };
+    for part in text.split('+').map(str::trim) {
+        if part == "reply" {
+            snooze.until_reply = true;
+            continue;
+        }
+        if let Some(t) = earshot_core::clock::parse_rfc3339_ms(part) {
+            snooze.until = Some(t);
+            continue;
+        }
+        let (num, unit) = part.split_at(
+            part.find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(part.len()),
+        );
+        let n: i64 = num.parse().map_err(|_| bad_snooze(text))?;
+        let ms = match unit {
+            "m" => 60_000,
+            "h" => 3_600_000,
+            "d" => 86_400_000,
+            "w" => 7 * 86_400_000,
+            _ => return Err(bad_snooze(text)),
+        };
+        snooze.until = Some(now + n * ms);
+    }
+    Ok(snooze)
+}
+
+fn bad_snooze(text: &str) -> Error {
+    Error::Invalid(format!(
+        "'{text}' is not a snooze: use 30m, 4h, 2d, 1w, a time like 2026-11-23T09:00:00Z, 'reply', or '4h+reply'"
+    ))
+}

@@ -1,0 +1,120 @@
+//! The demo workspace: a realistic sample (three networks, threads several
+//! replies deep, people with handles on two networks, complaints, praise and
+//! questions) shipped inside the binary and loaded through the real ingest path.
+
+use std::path::{Path, PathBuf};
+
+use crate::accounts::AccountOrigin;
+use crate::clock::parse_rfc3339_ms;
+use crate::error::Result;
+use crate::ingest::IngestReport;
+use crate::vault::Vault;
+use crate::workspace::{ImportReport, Workspace};
+
+/// The sample, as import lines (see [`crate::import`]).
+pub const DEMO_JSONL: &str = include_str!("../demo/demo.jsonl");
+/// Where the app keeps the demo workspace, inside the data directory.
+pub const DEMO_DIR: &str = "demo";
+/// How long before "now" the newest demo item is dated.
+const NEWEST_AGE_MS: i64 = 12 * 60 * 1000;
+
+/// Tags the demo applies by searching its own items, as a manager's rules would.
+const DEMO_TAGS: &[(&str, &str)] = &[
+    (
+        "billing",
+        "refund* OR \"charged twice\" OR chargeback OR invoice OR billing OR charged",
+    ),
+    ("bug", "bug OR broken OR crash* OR \"data loss\" OR error*"),
+    ("outage", "outage OR down OR \"status page\""),
+    (
+        "feature-request",
+        "\"feature request\" OR \"would love\" OR \"please add\" OR wish",
+    ),
+    ("praise", "love OR thank* OR amazing OR brilliant"),
+    (
+        "press",
+        "press OR journalist OR \"for a story\" OR interview",
+    ),
+];
+
+impl Workspace {
+    /// Loads the demo sample into this workspace, dated so that it ends a few
+    /// minutes ago, then triages it the way a manager part-way through a week would.
+    pub fn load_demo(&self, progress: impl FnMut(&IngestReport)) -> Result<ImportReport> {
+        let newest = DEMO_JSONL
+            .lines()
+            .filter_map(|l| crate::import::parse_line(l).ok())
+            .filter_map(|r| parse_rfc3339_ms(&r.created_at))
+            .max()
+            .unwrap_or(0);
+        let shift = self.now() - NEWEST_AGE_MS - newest;
+        let report =
+            self.import_records(DEMO_JSONL.as_bytes(), shift, AccountOrigin::Demo, progress)?;
+        self.triage_demo()?;
+        self.set_setting("demo", &serde_json::Value::Bool(true))?;
+        self.store().checkpoint()?;
+        Ok(report)
+    }
+
+    fn triage_demo(&self) -> Result<()> {
+        let day = 24 * 60 * 60 * 1000;
+        let now = self.now();
+        self.store().write(|tx| {
+            for (tag, query) in DEMO_TAGS {
+                let fts = crate::search::parse(query)?.fts.unwrap_or_default();
+                tx.execute(
+                    "INSERT OR IGNORE INTO conversation_tags (tag, conversation_id)
+                     SELECT DISTINCT ?1, i.conversation_id FROM items_fts
+                     JOIN items i ON i.id = items_fts.rowid
+                     WHERE items_fts MATCH ?2 AND i.from_us = 0",
+                    rusqlite::params![tag, fts],
+                )?;
+            }
+            // Answered and quiet for a day: done. Answered more recently: waiting on them.
+            tx.execute(
+                "UPDATE conversations SET state = 'done', state_changed_at = ?1
+                 WHERE last_item_id IN (SELECT id FROM items WHERE from_us = 1)
+                   AND last_activity_at < ?2",
+                rusqlite::params![now, now - day],
+            )?;
+            tx.execute(
+                "UPDATE conversations SET state = 'pending', state_changed_at = ?1
+                 WHERE state = 'open' AND last_item_id IN (SELECT id FROM items WHERE from_us = 1)",
+                [now],
+            )?;
+            // Older unanswered chatter has been read.
+            tx.execute(
+                "UPDATE conversations SET unread_count = 0 WHERE last_activity_at < ?1",
+                [now - 3 * day],
+            )?;
+            // The two longest threads were kept for later.
+            tx.execute(
+                "UPDATE conversations SET saved = 1 WHERE id IN
+                    (SELECT id FROM conversations ORDER BY item_count DESC, id LIMIT 2)",
+                [],
+            )?;
+            Ok(())
+        })
+    }
+}
+
+/// Opens what the app should show: the workspace in `data_dir`, or, while it
+/// has no account and nothing in it, the demo workspace beside it (loaded on
+/// first use). Returns the workspace and whether it is the demo.
+pub fn open_or_demo(data_dir: &Path, vault: &dyn Vault) -> Result<(Workspace, bool)> {
+    let main = Workspace::open(data_dir, vault)?;
+    let status = main.status()?;
+    if status.accounts > 0 || status.items > 0 {
+        return Ok((main, false));
+    }
+    drop(main);
+    let demo = Workspace::open(&demo_dir(data_dir), vault)?;
+    if demo.status()?.items == 0 {
+        demo.load_demo(|_| {})?;
+    }
+    Ok((demo, true))
+}
+
+pub fn demo_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join(DEMO_DIR)
+}

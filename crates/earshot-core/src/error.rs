@@ -1,0 +1,63 @@
+//! The core's error type.
+
+use std::path::PathBuf;
+
+use crate::store::StoreError;
+use crate::vault::VaultError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(
+        "the encrypted cache at {path} cannot be unlocked: its key is not in the OS keyring \
+         (entry '{entry}' of service 'earshot'). If the keyring was reset or restored, put the \
+         entry back and try again; otherwise `earshot-cli reset` moves the unreadable cache aside \
+         (nothing is deleted) and starts an empty one"
+    )]
+    CacheKeyMissing { path: PathBuf, entry: String },
+    #[error("the workspace at {path} is damaged: {detail}")]
+    Workspace { path: PathBuf, detail: String },
+    #[error("{what} {id} does not exist")]
+    NotFound { what: &'static str, id: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Store(StoreError::Sql(e))
+    }
+}
+
+impl Error {
+    /// A stable code for errors the UI acts on (offering a reset, an unlock, …);
+    /// `None` for errors it only shows.
+    pub fn code(&self) -> Option<&'static str> {
+        Some(match self {
+            Self::Vault(VaultError::Locked { .. }) => "keyring_locked",
+            Self::Vault(VaultError::Unavailable { .. }) => "keyring_unavailable",
+            Self::CacheKeyMissing { .. } => "cache_key_missing",
+            Self::Store(StoreError::WrongKey { .. }) => "cache_wrong_key",
+            Self::Store(StoreError::TooNew { .. }) => "cache_too_new",
+            Self::NotFound { .. } => "not_found",
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Self::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,488 @@
+//! Ingest: the one path every item takes into the store, whatever its source.
+//!
+//! Normalise → sanitise, detect language, score sentiment ([`analyse`]) →
+//! thread into a conversation → store and index. Idempotent: an item already
+//! stored (same network and remote id) is skipped. Writes are batched, one
+//! transaction per batch, and analysis of the next batch runs on another thread
+//! while the writer stores the current one.
+
+pub mod analyse;
+
+use std::collections::HashMap;
+use std::sync::mpsc;
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::item::NewItem;
+use analyse::Analysed;
+
+/// Items written per transaction.
+pub const BATCH: usize = 2_000;
+/// Author ids remembered across batches of one ingest call.
+const AUTHOR_CACHE_MAX: usize = 200_000;
+
+/// What an ingest did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IngestReport {
+    pub received: usize,
+    pub inserted: usize,
+    pub duplicates: usize,
+    pub conversations_created: usize,
+}
+
+impl IngestReport {
+    fn add(&mut self, other: IngestReport) {
+        self.received += other.received;
+        self.inserted += other.inserted;
+        self.duplicates += other.duplicates;
+        self.conversations_created += other.conversations_created;
+    }
+}
+
+/// Time-ordered item id: creation time in ms in the high bits, 20 bits of a
+/// hash of the remote id below, so rowid order is time order.
+pub fn item_id(created_at_ms: i64, network: &str, remote_id: &str) -> i64 {
+    const MAX_MS: i64 = (1 << 43) - 1;
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in network.bytes().chain([0]).chain(remote_id.bytes()) {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    (created_at_ms.clamp(0, MAX_MS) << 20) | (hash & 0xF_FFFF) as i64
+}
+
+/// The creation time encoded in an item id.
+pub fn item_id_time(id: i64) -> i64 {
+    id >> 20
+}
+
+/// Runs analysis on a helper thread and writes batches as they come. `write`
+/// is called once per batch, in order; `progress` after each.
+pub(crate) fn pipeline<I>(
+    items: I,
+    mut write: impl FnMut(&[Analysed]) -> Result<IngestReport>,
+    mut progress: impl FnMut(&IngestReport),
+) -> Result<IngestReport>
+where
+    I: IntoIterator<Item = NewItem>,
+    I::IntoIter: Send,
+{
+    let items = items.into_iter();
+    let mut total = IngestReport::default();
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::sync_channel::<Vec<Analysed>>(2);
+        scope.spawn(move || {
+            let mut items = items;
+            loop {
+                let batch: Vec<Analysed> =
+                    items.by_ref().take(BATCH).map(analyse::analyse).collect();
+                if batch.is_empty() || tx.send(batch).is_err() {
+                    break;
+                }
+            }
+        });
+        // Dropping the receiver on error stops the analyser at its next send.
+        for batch in rx {
+            let report = write(&batch)?;
+            total.add(report);
+            progress(&total);
+        }
+        Ok(total)
+    })
+}
+
+/// What the writer remembers between batches of one ingest call.
+#[derive(Default)]
+pub(crate) struct WriterState {
+    authors: HashMap<(String, String), AuthorSeen>,
+    /// (network, lowercase handle) of our own accounts.
+    our_handles: Option<HashMap<(String, String), i64>>,
+}
+
+struct AuthorSeen {
+    id: i64,
+    display_name: Option<String>,
+    followers: Option<i64>,
+}
+
+#[derive(Default)]
+struct ConversationDelta {
+    items: i64,
+    unread: i64,
+    last_activity: i64,
+    last_item_id: i64,
+    first_incoming: Option<i64>,
+    latest_incoming: Option<i64>,
+    our_replies: Vec<i64>,
+    account_id: Option<i64>,
+}
+
+/// Writes one analysed batch in the given transaction.
+pub(crate) fn write_batch(
+    tx: &Transaction<'_>,
+    batch: &[Analysed],
+    now: i64,
+    state: &mut WriterState,
+) -> Result<IngestReport> {
+    let mut report = IngestReport {
+        received: batch.len(),
+        ..Default::default()
+    };
+    if state.our_handles.is_none() {
+        let mut stmt = tx.prepare_cached("SELECT id, network, handle FROM accounts")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                (
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?.to_lowercase(),
+                ),
+                r.get(0)?,
+            ))
+        })?;
+        state.our_handles = Some(rows.collect::<Result<_, _>>()?);
+    }
+    if state.authors.len() > AUTHOR_CACHE_MAX {
+        state.authors.clear();
+    }
+    let mut deltas: HashMap<i64, ConversationDelta> = HashMap::new();
+    for a in batch {
+        let item = &a.item;
+        let exists = tx
+            .prepare_cached("SELECT 1 FROM items WHERE network = ?1 AND remote_id = ?2")?
+            .exists(params![item.network, item.remote_id])?;
+        if exists {
+            report.duplicates += 1;
+            continue;
+        }
+        let author_id = upsert_author(tx, state, item, now)?;
+        let our_handles = state.our_handles.as_ref();
+        let from_us = our_handles.is_some_and(|h| {
+            h.contains_key(&(item.network.clone(), item.author.handle.to_lowercase()))
+        });
+        let account_id = item.account_id.or_else(|| {
+            our_handles
+                .and_then(|h| h.get(&(item.network.clone(), item.author.handle.to_lowercase())))
+                .copied()
+        });
+        let (conversation_id, created) =
+            resolve_conversation(tx, item, account_id, now, &mut deltas)?;
+        if created {
+            report.conversations_created += 1;
+        }
+        let id = insert_item(tx, a, conversation_id, author_id, account_id, from_us, now)?;
+        report.inserted += 1;
+
+        let d = deltas.entry(conversation_id).or_default();
+        d.items += 1;
+        if item.created_at >= d.last_activity {
+            d.last_activity = item.created_at;
+        }
+        d.last_item_id = d.last_item_id.max(id);
+        d.account_id = d.account_id.or(account_id);
+        if from_us {
+            d.our_replies.push(item.created_at);
+        } else {
+            d.unread += 1;
+            d.first_incoming = Some(
+                d.first_incoming
+                    .map_or(item.created_at, |t| t.min(item.created_at)),
+            );
+            d.latest_incoming = Some(
+                d.latest_incoming
+                    .map_or(item.created_at, |t| t.max(item.created_at)),
+            );
+        }
+    }
+    flush_deltas(tx, &mut deltas, now)?;
+    Ok(report)
+}
+
+fn upsert_author(
+    tx: &Transaction<'_>,
+    state: &mut WriterState,
+    item: &NewItem,
+    now: i64,
+) -> Result<i64> {
+    let a = &item.author;
+    let handle = if a.handle.trim().is_empty() {
+        "unknown"
+    } else {
+        a.handle.trim()
+    };
+    let key = (item.network.clone(), handle.to_owned());
+    if let Some(seen) = state.authors.get(&key) {
+        let unchanged = (a.display_name.is_none() || a.display_name == seen.display_name)
+            && (a.followers.is_none() || a.followers == seen.followers);
+        if unchanged {
+            return Ok(seen.id);
+        }
+    }
+    let id: i64 = tx
+        .prepare_cached(
+            "INSERT INTO authors (network, handle, display_name, url, avatar_url, followers, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (network, handle) DO UPDATE SET
+                display_name = coalesce(excluded.display_name, display_name),
+                url = coalesce(excluded.url, url),
+                avatar_url = coalesce(excluded.avatar_url, avatar_url),
+                followers = coalesce(excluded.followers, followers),
+                updated_at = excluded.updated_at
+             RETURNING id",
+        )?
+        .query_row(
+            params![item.network, handle, a.display_name, a.url, a.avatar_url, a.followers, now],
+            |r| r.get(0),
+        )?;
+    state.authors.insert(
+        key,
+        AuthorSeen {
+            id,
+            display_name: a.display_name.clone(),
+            followers: a.followers,
+        },
+    );
+    Ok(id)
+}
+
+/// Finds or creates the conversation an item belongs to, merging a provisional
+/// conversation that was waiting for this very item.
+fn resolve_conversation(
+    tx: &Transaction<'_>,
+    item: &NewItem,
+    account_id: Option<i64>,
+    now: i64,
+    deltas: &mut HashMap<i64, ConversationDelta>,
+) -> Result<(i64, bool)> {
+    let mut found: Option<i64> = None;
+    let key = if let Some(root) = &item.root_remote_id {
+        root.clone()
+    } else if let Some(parent) = &item.parent_remote_id {
+        found = tx
+            .prepare_cached(
+                "SELECT conversation_id FROM items WHERE network = ?1 AND remote_id = ?2",
+            )?
+            .query_row(params![item.network, parent], |r| r.get(0))
+            .optional()?;
+        parent.clone()
+    } else {
+        item.remote_id.clone()
+    };
+    let mut created = false;
+    let conversation_id = match found {
+        Some(id) => id,
+        None => {
+            let existing: Option<i64> = tx
+                .prepare_cached(
+                    "SELECT id FROM conversations WHERE network = ?1 AND root_key = ?2",
+                )?
+                .query_row(params![item.network, key], |r| r.get(0))
+                .optional()?;
+            match existing {
+                Some(id) => id,
+                None => {
+                    created = true;
+                    tx.prepare_cached(
+                        "INSERT INTO conversations (network, root_key, account_id, last_activity_at, created_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                    )?
+                    .query_row(params![item.network, key, account_id, item.created_at, now], |r| {
+                        r.get(0)
+                    })?
+                }
+            }
+        }
+    };
+    // Replies that arrived before this item were filed under its remote id.
+    if key != item.remote_id {
+        let waiting: Option<i64> = tx
+            .prepare_cached("SELECT id FROM conversations WHERE network = ?1 AND root_key = ?2")?
+            .query_row(params![item.network, item.remote_id], |r| r.get(0))
+            .optional()?;
+        if let Some(orphan) = waiting.filter(|&o| o != conversation_id) {
+            flush_deltas(tx, deltas, now)?;
+            merge_conversations(tx, orphan, conversation_id)?;
+        }
+    }
+    Ok((conversation_id, created))
+}
+
+/// Moves everything of conversation `from` into `into` and deletes `from`.
+fn merge_conversations(tx: &Transaction<'_>, from: i64, into: i64) -> Result<()> {
+    tx.execute_batch(&format!(
+        "UPDATE items SET conversation_id = {into} WHERE conversation_id = {from};
+         INSERT OR IGNORE INTO conversation_tags (tag, conversation_id)
+            SELECT tag, {into} FROM conversation_tags WHERE conversation_id = {from};
+         UPDATE outbox SET conversation_id = {into} WHERE conversation_id = {from};
+         INSERT OR IGNORE INTO drafts (conversation_id, account_id, body, updated_at)
+            SELECT {into}, account_id, body, updated_at FROM drafts WHERE conversation_id = {from};
+         UPDATE conversations AS c SET
+            item_count = c.item_count + o.item_count,
+            unread_count = c.unread_count + o.unread_count,
+            last_item_id = CASE WHEN o.last_activity_at > c.last_activity_at
+                                THEN o.last_item_id ELSE c.last_item_id END,
+            last_activity_at = max(c.last_activity_at, o.last_activity_at),
+            first_incoming_at = CASE WHEN c.first_incoming_at IS NULL THEN o.first_incoming_at
+                                     WHEN o.first_incoming_at IS NULL THEN c.first_incoming_at
+                                     ELSE min(c.first_incoming_at, o.first_incoming_at) END,
+            first_response_at = coalesce(c.first_response_at, o.first_response_at),
+            saved = max(c.saved, o.saved),
+            urgent = max(c.urgent, o.urgent),
+            priority = max(c.priority, o.priority),
+            account_id = coalesce(c.account_id, o.account_id)
+          FROM (SELECT * FROM conversations WHERE id = {from}) AS o
+          WHERE c.id = {into};
+         DELETE FROM conversations WHERE id = {from};"
+    ))?;
+    Ok(())
+}
+
+fn insert_item(
+    tx: &Transaction<'_>,
+    a: &Analysed,
+    conversation_id: i64,
+    author_id: i64,
+    account_id: Option<i64>,
+    from_us: bool,
+    now: i64,
+) -> Result<i64> {
+    let item = &a.item;
+    let mut id = item_id(item.created_at, &item.network, &item.remote_id);
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO items (id, network, remote_id, account_id, conversation_id, parent_remote_id,
+            author_id, kind, text, html, url, lang, sentiment, has_link, from_us, created_at, ingested_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+    )?;
+    for _ in 0..256 {
+        let result = stmt.execute(params![
+            id,
+            item.network,
+            item.remote_id,
+            account_id,
+            conversation_id,
+            item.parent_remote_id,
+            author_id,
+            item.kind.as_str(),
+            a.text,
+            a.html,
+            item.url,
+            a.lang,
+            a.sentiment,
+            a.has_link,
+            from_us,
+            item.created_at,
+            now,
+        ]);
+        match result {
+            Ok(_) => return Ok(id),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+            {
+                // Two items in the same millisecond with colliding hash bits: next slot.
+                id += 1;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(Error::Invalid(format!(
+        "no free id for item {} at {}",
+        item.remote_id, item.created_at
+    )))
+}
+
+fn flush_deltas(
+    tx: &Transaction<'_>,
+    deltas: &mut HashMap<i64, ConversationDelta>,
+    _now: i64,
+) -> Result<()> {
+    for (id, d) in deltas.drain() {
+        let (first_incoming, first_response, state, state_changed_at, snooze_until_reply): (
+            Option<i64>,
+            Option<i64>,
+            String,
+            Option<i64>,
+            bool,
+        ) = tx
+            .prepare_cached(
+                "SELECT first_incoming_at, first_response_at, state, state_changed_at, snooze_until_reply
+                 FROM conversations WHERE id = ?1",
+            )?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
+        let first_incoming = match (first_incoming, d.first_incoming) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        // The first response is our earliest reply after the first incoming item.
+        let first_response = first_incoming.and_then(|fi| {
+            d.our_replies
+                .iter()
+                .copied()
+                .filter(|&t| t >= fi)
+                .chain(first_response.filter(|&t| t >= fi))
+                .min()
+        });
+        // New incoming activity reopens done conversations and those snoozed
+        // until the next reply, unless it predates the manager's decision
+        // (a backfill of old items must not undo triage).
+        let reopen = d
+            .latest_incoming
+            .is_some_and(|t| t > state_changed_at.unwrap_or(i64::MIN))
+            && (state == "done" || (state == "snoozed" && snooze_until_reply));
+        let latest_reply = d.our_replies.iter().copied().max();
+        tx.prepare_cached(
+            "UPDATE conversations SET
+                item_count = item_count + ?2,
+                unread_count = unread_count + ?3,
+                last_item_id = CASE WHEN ?4 >= last_activity_at THEN max(coalesce(last_item_id, 0), ?5)
+                                    ELSE last_item_id END,
+                last_activity_at = max(last_activity_at, ?4),
+                first_incoming_at = ?6,
+                first_response_at = ?7,
+                account_id = coalesce(account_id, ?8),
+                state = CASE WHEN ?9 THEN 'open' ELSE state END,
+                snooze_until = CASE WHEN ?9 THEN NULL ELSE snooze_until END,
+                snooze_until_reply = CASE WHEN ?9 THEN 0 ELSE snooze_until_reply END
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            id,
+            d.items,
+            d.unread,
+            d.last_activity,
+            d.last_item_id,
+            first_incoming,
+            first_response,
+            d.account_id,
+            reopen
+        ])?;
+        if let Some(reply_at) = latest_reply {
+            // Our reply shows we read what came before it.
+            tx.prepare_cached(
+                "UPDATE conversations SET unread_count =
+                    (SELECT count(*) FROM items WHERE conversation_id = ?1 AND from_us = 0 AND created_at > ?2)
+                 WHERE id = ?1",
+            )?
+            .execute(params![id, reply_at])?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_ids_sort_by_time() {
+        let a = item_id(1_700_000_000_000, "mastodon", "1");
+        let b = item_id(1_700_000_000_001, "mastodon", "0");
+        assert!(a < b);
+        assert_eq!(item_id_time(a), 1_700_000_000_000);
+        assert!(
+            item_id(-5, "n", "x") >= 0,
+            "times before 1970 clamp to zero"
+        );
+    }
+}

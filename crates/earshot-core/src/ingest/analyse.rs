@@ -1,0 +1,492 @@
+//! The pure half of ingest: turn what a network sent into what the store keeps.
+//!
+//! Sanitised HTML for display (the webview never sees network HTML as sent),
+//! plain text for search and snippets, language and sentiment. No I/O, so it
+//! runs on another core while the writer stores the previous batch.
+
+use std::sync::OnceLock;
+
+use crate::item::{Content, NewItem};
+
+/// Longest text kept for one item; longer bodies are cut at a character
+/// boundary (no network sends more than a few KiB; this bounds hostile input).
+pub const MAX_TEXT_BYTES: usize = 64 * 1024;
+/// Longest HTML accepted before sanitising.
+pub const MAX_HTML_BYTES: usize = 256 * 1024;
+
+/// An item ready to be written.
+#[derive(Debug, Clone)]
+pub struct Analysed {
+    pub item: NewItem,
+    pub text: String,
+    pub html: String,
+    pub lang: Option<String>,
+    pub sentiment: Option<f64>,
+    pub has_link: bool,
+}
+
+/// Analyses one item.
+pub fn analyse(item: NewItem) -> Analysed {
+    let (text, html) = match &item.content {
+        Content::Text(text) => {
+            let text = truncate(text.trim(), MAX_TEXT_BYTES);
+            let html = text_to_html(&text);
+            (text, html)
+        }
+        Content::Html(raw) => {
+            let raw = truncate(raw, MAX_HTML_BYTES);
+            let text = truncate(&html_to_text(&raw), MAX_TEXT_BYTES);
+            (text, sanitise_html(&raw))
+        }
+    };
+    let lang = item
+        .lang
+        .as_deref()
+        .and_then(normalise_lang)
+        .or_else(|| detect_lang(&text));
+    let sentiment = sentiment(&text);
+    let has_link = text.contains("http://") || text.contains("https://");
+    Analysed {
+        item,
+        text,
+        html,
+        lang,
+        sentiment,
+        has_link,
+    }
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+fn sanitiser() -> &'static ammonia::Builder<'static> {
+    static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
+    BUILDER.get_or_init(|| {
+        let mut b = ammonia::Builder::empty();
+        b.add_tags([
+            "p",
+            "br",
+            "a",
+            "strong",
+            "b",
+            "em",
+            "i",
+            "code",
+            "pre",
+            "blockquote",
+            "ul",
+            "ol",
+            "li",
+            "del",
+            "s",
+            "span",
+        ])
+        .add_tag_attributes("a", ["href"])
+        .add_url_schemes(["http", "https", "mailto"])
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .strip_comments(true);
+        b
+    })
+}
+
+/// Sanitises network HTML to the small subset the thread view shows: paragraphs,
+/// line breaks, emphasis, code, quotes, lists and http(s)/mailto links. Scripts,
+/// styles, event handlers, images, iframes and `javascript:` URLs are removed.
+pub fn sanitise_html(raw: &str) -> String {
+    sanitiser().clean(raw).to_string()
+}
+
+/// Extracts readable text from HTML: block ends become line breaks, entities are
+/// decoded, script and style contents dropped.
+pub fn html_to_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    let mut skip_until: Option<&'static str> = None;
+    while let Some(lt) = rest.find('<') {
+        if skip_until.is_none() {
+            push_decoded(&mut out, &rest[..lt]);
+        }
+        let after = &rest[lt + 1..];
+        let Some(gt) = after.find('>') else {
+            // An unterminated tag: treat the rest as text, as browsers show it.
+            if skip_until.is_none() {
+                push_decoded(&mut out, &rest[lt..]);
+            }
+            rest = "";
+            break;
+        };
+        let tag = &after[..gt];
+        rest = &after[gt + 1..];
+        let closing = tag.starts_with('/');
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        if let Some(end) = skip_until {
+            if closing && name == end {
+                skip_until = None;
+            }
+            continue;
+        }
+        match name.as_str() {
+            "script" if !closing => skip_until = Some("script"),
+            "style" if !closing => skip_until = Some("style"),
+            "br" => out.push('\n'),
+            "p" | "div" | "blockquote" | "pre" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+                if closing {
+                    out.push_str("\n\n");
+                } else if !out.is_empty() && !out.ends_with('\n') {
+                    out.push_str("\n\n");
+                }
+            }
+            "li" if !closing => {
+                if !out.is_empty() && !out.ends_with('\n') {
+                    out.push('\n');
+                }
+                out.push_str("• ");
+            }
+            _ => {}
+        }
+    }
+    if skip_until.is_none() {
+        push_decoded(&mut out, rest);
+    }
+    tidy_whitespace(&out)
+}
+
+/// Collapses runs of spaces, trims lines and keeps at most one blank line.
+fn tidy_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank_run = 0;
+    for line in text.split('\n') {
+        let mut collapsed = String::with_capacity(line.len());
+        for word in line.split_whitespace() {
+            if !collapsed.is_empty() {
+                collapsed.push(' ');
+            }
+            collapsed.push_str(word);
+        }
+        if collapsed.is_empty() {
+            blank_run += 1;
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(if blank_run > 0 { "\n\n" } else { "\n" });
+        }
+        blank_run = 0;
+        out.push_str(&collapsed);
+    }
+    out
+}
+
+fn push_decoded(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp + 1..];
+        let end = after.find(';').filter(|&e| e <= 10);
+        let decoded = end.and_then(|e| decode_entity(&after[..e]));
+        match (end, decoded) {
+            (Some(e), Some(c)) => {
+                out.push(c);
+                rest = &after[e + 1..];
+            }
+            _ => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+}
+
+fn decode_entity(name: &str) -> Option<char> {
+    if let Some(num) = name.strip_prefix('#') {
+        let code = match num.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+            None => num.parse().ok()?,
+        };
+        return char::from_u32(code).filter(|c| *c != '\0');
+    }
+    Some(match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "nbsp" => ' ',
+        "hellip" => '…',
+        "mdash" => '—',
+        "ndash" => '–',
+        "rsquo" => '’',
+        "lsquo" => '‘',
+        "rdquo" => '”',
+        "ldquo" => '“',
+        _ => return None,
+    })
+}
+
+/// Escapes plain text for HTML, links bare http(s) URLs and keeps line breaks.
+pub fn text_to_html(text: &str) -> String {
+    let mut html = String::with_capacity(text.len() + 16);
+    for (i, para) in text
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .enumerate()
+    {
+        let _ = i;
+        html.push_str("<p>");
+        for (j, line) in para.trim().split('\n').enumerate() {
+            if j > 0 {
+                html.push_str("<br>");
+            }
+            linkify_into(&mut html, line);
+        }
+        html.push_str("</p>");
+    }
+    html
+}
+
+fn linkify_into(html: &mut String, line: &str) {
+    let mut rest = line;
+    loop {
+        let next = [rest.find("https://"), rest.find("http://")]
+            .into_iter()
+            .flatten()
+            .min();
+        let Some(start) = next else {
+            escape_into(html, rest);
+            return;
+        };
+        escape_into(html, &rest[..start]);
+        let tail = &rest[start..];
+        let mut end = tail
+            .find(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '"')
+            .unwrap_or(tail.len());
+        while end > 0 && tail[..end].ends_with(['.', ',', ';', ':', '!', '?', ')', '\'']) {
+            end -= 1;
+        }
+        let url = &tail[..end];
+        if !url
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .contains(|c: char| c.is_alphanumeric())
+        {
+            // A scheme with no host is not a link.
+            let skip = if url.starts_with("https") { 8 } else { 7 };
+            escape_into(html, &tail[..skip]);
+            rest = &tail[skip..];
+            continue;
+        }
+        html.push_str("<a href=\"");
+        escape_into(html, url);
+        html.push_str("\" rel=\"noopener noreferrer nofollow\">");
+        escape_into(html, url);
+        html.push_str("</a>");
+        rest = &tail[end..];
+    }
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Reduces a declared language tag ("en-US", "pt_BR", "eng") to its primary subtag.
+pub fn normalise_lang(tag: &str) -> Option<String> {
+    let primary = tag.split(['-', '_']).next()?.trim().to_ascii_lowercase();
+    if primary.is_empty() || primary.len() > 3 || !primary.chars().all(|c| c.is_ascii_lowercase()) {
+        return None;
+    }
+    Some(primary)
+}
+
+/// Detects the language of a text when the detector is confident; short texts
+/// are left unknown rather than guessed.
+pub fn detect_lang(text: &str) -> Option<String> {
+    if text.len() < 24 {
+        return None;
+    }
+    let info = whatlang::detect(text)?;
+    if !info.is_reliable() {
+        return None;
+    }
+    Some(iso639_1(info.lang()).to_owned())
+}
+
+fn iso639_1(lang: whatlang::Lang) -> &'static str {
+    use whatlang::Lang::*;
+    match lang {
+        Eng => "en",
+        Deu => "de",
+        Fra => "fr",
+        Spa => "es",
+        Por => "pt",
+        Ita => "it",
+        Nld => "nl",
+        Swe => "sv",
+        Dan => "da",
+        Nob => "nb",
+        Fin => "fi",
+        Pol => "pl",
+        Ces => "cs",
+        Slk => "sk",
+        Hun => "hu",
+        Ron => "ro",
+        Rus => "ru",
+        Ukr => "uk",
+        Tur => "tr",
+        Ell => "el",
+        Heb => "he",
+        Ara => "ar",
+        Pes => "fa",
+        Hin => "hi",
+        Ben => "bn",
+        Jpn => "ja",
+        Kor => "ko",
+        Cmn => "zh",
+        Vie => "vi",
+        Tha => "th",
+        Ind => "id",
+        Cat => "ca",
+        Epo => "eo",
+        other => other.code(),
+    }
+}
+
+/// VADER's compound score in −1..1, or `None` for text with nothing to score.
+pub fn sentiment(text: &str) -> Option<f64> {
+    if text.trim().is_empty() {
+        return None;
+    }
+    let analyser = vader_sentiment::SentimentIntensityAnalyzer::new();
+    let scores = analyser.polarity_scores(text);
+    scores
+        .get("compound")
+        .copied()
+        .map(|c| (c * 1000.0).round() / 1000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mastodon_html_becomes_text_and_safe_html() {
+        let raw = r#"<p><span class="h-card" translate="no"><a href="https://social.example/@lumen" class="u-url mention">@<span>lumen</span></a></span> sync is broken &amp; I&#39;m annoyed</p><p>see <a href="https://status.example/x" rel="nofollow noopener" target="_blank">status</a><br>thanks</p>"#;
+        let text = html_to_text(raw);
+        assert_eq!(
+            text,
+            "@lumen sync is broken & I'm annoyed\n\nsee status\nthanks"
+        );
+        let html = sanitise_html(raw);
+        assert!(
+            html.contains(
+                r#"<a href="https://social.example/@lumen" rel="noopener noreferrer nofollow">"#
+            ),
+            "{html}"
+        );
+        assert!(!html.contains("class="), "classes are dropped: {html}");
+        assert!(!html.contains("target="), "{html}");
+    }
+
+    #[test]
+    fn hostile_html_is_neutralised() {
+        let raw = r#"<p>hi<script>alert(1)</script><img src=x onerror="steal()"><a href="javascript:alert(2)">click</a><iframe src="https://evil.example"></iframe><style>body{}</style></p>"#;
+        let html = sanitise_html(raw);
+        for bad in [
+            "script",
+            "onerror",
+            "javascript:",
+            "iframe",
+            "<img",
+            "style",
+            "alert",
+        ] {
+            assert!(!html.contains(bad), "{bad} must not survive: {html}");
+        }
+        let text = html_to_text(raw);
+        assert!(
+            !text.contains("alert(1)"),
+            "script bodies are not text: {text}"
+        );
+        assert!(text.contains("click"));
+    }
+
+    #[test]
+    fn plain_text_is_escaped_and_linked() {
+        let html = text_to_html("a <b> & \"c\"\nsee https://x.example/a?b=1&c=2.\n\nnext");
+        assert_eq!(
+            html,
+            "<p>a &lt;b&gt; &amp; &quot;c&quot;<br>see <a href=\"https://x.example/a?b=1&amp;c=2\" rel=\"noopener noreferrer nofollow\">https://x.example/a?b=1&amp;c=2</a>.</p><p>next</p>"
+        );
+        assert_eq!(text_to_html("http:// nothing"), "<p>http:// nothing</p>");
+    }
+
+    #[test]
+    fn truncated_and_broken_html_does_not_panic() {
+        for raw in [
+            "<p>unterminated <a href=\"x",
+            "&#xZZZ; &#99999999; &",
+            "<<<>>>",
+            "<script>never closed",
+        ] {
+            let _ = html_to_text(raw);
+            let _ = sanitise_html(raw);
+        }
+        assert_eq!(html_to_text("a &bogus; b"), "a &bogus; b");
+    }
+
+    #[test]
+    fn huge_bodies_are_cut_at_a_char_boundary() {
+        let body = "é".repeat(MAX_TEXT_BYTES);
+        let item = crate::item::NewItem {
+            network: "n".into(),
+            remote_id: "1".into(),
+            account_id: None,
+            kind: crate::item::ItemKind::Post,
+            author: Default::default(),
+            content: Content::Text(body),
+            created_at: 0,
+            parent_remote_id: None,
+            root_remote_id: None,
+            url: None,
+            lang: None,
+        };
+        let a = analyse(item);
+        assert!(a.text.len() <= MAX_TEXT_BYTES + 3);
+    }
+
+    #[test]
+    fn language_and_sentiment() {
+        assert_eq!(
+            detect_lang("Die Synchronisierung funktioniert seit dem letzten Update nicht mehr")
+                .as_deref(),
+            Some("de")
+        );
+        assert_eq!(detect_lang("ok"), None, "short texts are not guessed");
+        assert_eq!(normalise_lang("pt-BR").as_deref(), Some("pt"));
+        assert!(sentiment("I love this app, it is wonderful").unwrap() > 0.5);
+        assert!(sentiment("This is terrible, broken and I want a refund").unwrap() < -0.3);
+        assert_eq!(sentiment("   "), None);
+    }
+}

@@ -1,0 +1,267 @@
+//! The encrypted local cache: SQLCipher through rusqlite, with FTS5.
+//!
+//! One writer connection and a small pool of readers, all opened with the same
+//! raw 256-bit key (`PRAGMA key = "x'…'"`), so no passphrase derivation runs at
+//! start-up. WAL journal, a busy timeout, temp data kept in memory, and a page
+//! cache large enough that batched ingest is not starved.
+
+pub mod migrations;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction};
+use zeroize::Zeroizing;
+
+/// The database file's name inside a workspace directory.
+pub const DB_FILE: &str = "earshot.db";
+
+/// Page cache of the writer, in KiB. Ingest into a large FTS5 index is limited by
+/// page-cache misses: at SQLCipher's default 2 MiB every miss is a decrypt.
+const WRITER_CACHE_KIB: i64 = 64 * 1024;
+/// Page cache of each reader, in KiB.
+const READER_CACHE_KIB: i64 = 16 * 1024;
+/// Readers kept open for reuse.
+const MAX_IDLE_READERS: usize = 4;
+
+/// A random 256-bit key for the cache, wiped from memory when dropped.
+#[derive(Clone)]
+pub struct CacheKey(Zeroizing<[u8; 32]>);
+
+impl CacheKey {
+    /// A fresh key from the operating system's random source.
+    pub fn generate() -> Result<Self, StoreError> {
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        getrandom::fill(bytes.as_mut()).map_err(|e| StoreError::Random(e.to_string()))?;
+        Ok(Self(bytes))
+    }
+
+    /// Parses the hex form kept in the vault.
+    pub fn from_hex(text: &str) -> Option<Self> {
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        hex::decode_to_slice(text.trim(), bytes.as_mut()).ok()?;
+        Some(Self(bytes))
+    }
+
+    /// The hex form kept in the vault. Never log it.
+    pub fn to_hex(&self) -> Zeroizing<String> {
+        Zeroizing::new(hex::encode(self.0.as_ref()))
+    }
+}
+
+impl std::fmt::Debug for CacheKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CacheKey(<redacted>)")
+    }
+}
+
+/// Whether the store is encrypted. `Plain` exists only so the ingest benchmark
+/// can report the cost of encryption in the same run; nothing else opens a
+/// plain store.
+#[derive(Debug, Clone)]
+pub enum Encryption {
+    Key(CacheKey),
+    #[doc(hidden)]
+    PlainForBenchmark,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the encrypted cache at {path} cannot be unlocked with the key in the OS keyring: the \
+         key does not match this file. Nothing was changed. If the keyring was restored from \
+         another machine, restore the matching entry; otherwise `earshot-cli reset` moves the \
+         unreadable cache aside and starts an empty one"
+    )]
+    WrongKey { path: PathBuf },
+    #[error(
+        "the cache at {path} was written by a newer Earshot (schema {found}, this build knows \
+         {known}); update Earshot to open it"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("the system's random source failed: {0}")]
+    Random(String),
+    #[error("the cache at {path} could not be opened: {source}")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+}
+
+/// The store: one writer, readers on demand.
+pub struct Store {
+    path: PathBuf,
+    encryption: Encryption,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, checks the key and
+    /// brings the schema up to date.
+    pub fn open(path: &Path, encryption: Encryption) -> Result<Self, StoreError> {
+        let mut writer = open_connection(path, &encryption, WRITER_CACHE_KIB, true)?;
+        migrations::migrate(&mut writer, path)?;
+        Ok(Self {
+            path: path.to_owned(),
+            encryption,
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn is_encrypted(&self) -> bool {
+        matches!(self.encryption, Encryption::Key(_))
+    }
+
+    /// Runs `f` in a write transaction on the single writer; commits if it succeeds.
+    pub fn write<T, E>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<rusqlite::Error>,
+    {
+        let mut conn = lock(&self.writer);
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Runs `f` on a reader connection (a consistent snapshot for its duration
+    /// when `f` opens a transaction; single statements are atomic anyway).
+    pub fn read<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let conn = match lock(&self.readers).pop() {
+            Some(conn) => conn,
+            None => open_connection(&self.path, &self.encryption, READER_CACHE_KIB, false)?,
+        };
+        let result = f(&conn);
+        let mut idle = lock(&self.readers);
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+        result
+    }
+
+    /// Checkpoints the WAL into the main file (used after large imports and on close).
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        lock(&self.writer).execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        Ok(())
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding a connection leaves SQLite itself consistent (any open
+    // transaction is rolled back when the guard's transaction drops), so recover.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn open_connection(
+    path: &Path,
+    encryption: &Encryption,
+    cache_kib: i64,
+    create: bool,
+) -> Result<Connection, StoreError> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
+        path: path.to_owned(),
+        source,
+    })?;
+    if let Encryption::Key(key) = encryption {
+        let pragma = Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", key.to_hex().as_str()));
+        conn.execute_batch(&pragma)?;
+    }
+    // The first read of the schema is where a wrong key shows up.
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Ok(_) => {}
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::NotADatabase => {
+            return Err(StoreError::WrongKey {
+                path: path.to_owned(),
+            })
+        }
+        Err(source) => {
+            return Err(StoreError::Open {
+                path: path.to_owned(),
+                source,
+            })
+        }
+    }
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -{cache_kib};"
+    ))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// A fresh encrypted store in a temporary directory.
+    pub fn temp_store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let key = CacheKey::generate().expect("random key");
+        let store = Store::open(&dir.path().join(DB_FILE), Encryption::Key(key)).expect("store");
+        (dir, store)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrong_key_is_a_clear_error_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let store = Store::open(&path, Encryption::Key(CacheKey::generate().unwrap())).unwrap();
+        store.checkpoint().unwrap();
+        drop(store);
+        let before = std::fs::read(&path).unwrap();
+        let err = Store::open(&path, Encryption::Key(CacheKey::generate().unwrap())).unwrap_err();
+        assert!(matches!(err, StoreError::WrongKey { .. }), "got {err:?}");
+        assert!(err.to_string().contains("cannot be unlocked"));
+        assert_eq!(
+            before,
+            std::fs::read(&path).unwrap(),
+            "a wrong key must not touch the file"
+        );
+    }
+
+    #[test]
+    fn key_hex_round_trips_and_debug_is_redacted() {
+        let key = CacheKey::generate().unwrap();
+        let again = CacheKey::from_hex(&key.to_hex()).unwrap();
+        assert_eq!(key.to_hex().as_str(), again.to_hex().as_str());
+        assert_eq!(format!("{key:?}"), "CacheKey(<redacted>)");
+        assert!(CacheKey::from_hex("not hex").is_none());
+    }
+}

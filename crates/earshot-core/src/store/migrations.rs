@@ -1,0 +1,437 @@
+//! Forward-only schema migrations, tracked in `PRAGMA user_version`.
+//!
+//! Each entry is applied once, in order, inside its own transaction. Never edit
+//! a migration that has shipped: add a new one.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+/// The migrations, in order; `MIGRATIONS[n]` brings the schema to version `n + 1`.
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "core: accounts, authors, contacts, conversations, items, FTS5",
+        V1_CORE,
+    ),
+    (
+        "listening queries and hits, sources, rules and their effects",
+        V2_LISTENING_RULES,
+    ),
+    ("drafts, outbox, sync cursors, settings", V3_ANSWERS_SYNC),
+];
+
+/// The schema version this build writes.
+pub fn latest() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Applies every migration the database has not seen yet.
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    migrate_to(conn, path, latest())
+}
+
+/// Applies migrations up to `target` (tests use this to stop part-way).
+pub fn migrate_to(conn: &mut Connection, path: &Path, target: i64) -> Result<(), StoreError> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > latest() {
+        return Err(StoreError::TooNew {
+            path: path.to_owned(),
+            found: current,
+            known: latest(),
+        });
+    }
+    for (index, (_, sql)) in MIGRATIONS.iter().enumerate() {
+        let version = index as i64 + 1;
+        if version <= current || version > target {
+            continue;
+        }
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+const V1_CORE: &str = r#"
+CREATE TABLE accounts (
+    id           INTEGER PRIMARY KEY,
+    network      TEXT NOT NULL,
+    server       TEXT NOT NULL DEFAULT '',
+    handle       TEXT NOT NULL,
+    display_name TEXT,
+    -- 'signed-in' (secrets in the vault), 'import' or 'demo' (no secrets at all)
+    origin       TEXT NOT NULL DEFAULT 'signed-in' CHECK (origin IN ('signed-in', 'import', 'demo')),
+    created_at   INTEGER NOT NULL,
+    UNIQUE (network, server, handle)
+);
+
+CREATE TABLE contacts (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    notes      TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL
+);
+
+CREATE TABLE contact_tags (
+    contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    tag        TEXT NOT NULL,
+    PRIMARY KEY (contact_id, tag)
+) WITHOUT ROWID;
+
+CREATE TABLE authors (
+    id           INTEGER PRIMARY KEY,
+    network      TEXT NOT NULL,
+    handle       TEXT NOT NULL,
+    display_name TEXT,
+    url          TEXT,
+    avatar_url   TEXT,
+    followers    INTEGER,
+    contact_id   INTEGER REFERENCES contacts(id) ON DELETE SET NULL,
+    updated_at   INTEGER NOT NULL,
+    UNIQUE (network, handle)
+);
+CREATE INDEX authors_contact ON authors (contact_id) WHERE contact_id IS NOT NULL;
+
+CREATE TABLE conversations (
+    id                 INTEGER PRIMARY KEY,
+    network            TEXT NOT NULL,
+    -- remote id of the thread's root, or of the oldest known ancestor until the root arrives
+    root_key           TEXT NOT NULL,
+    account_id         INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+    state              TEXT NOT NULL DEFAULT 'open'
+                       CHECK (state IN ('open', 'pending', 'snoozed', 'done')),
+    snooze_until       INTEGER,
+    snooze_until_reply INTEGER NOT NULL DEFAULT 0,
+    state_changed_at   INTEGER,
+    priority           INTEGER NOT NULL DEFAULT 1 CHECK (priority BETWEEN 0 AND 3),
+    saved              INTEGER NOT NULL DEFAULT 0,
+    urgent             INTEGER NOT NULL DEFAULT 0,
+    unread_count       INTEGER NOT NULL DEFAULT 0,
+    item_count         INTEGER NOT NULL DEFAULT 0,
+    last_activity_at   INTEGER NOT NULL,
+    last_item_id       INTEGER,
+    first_incoming_at  INTEGER,
+    first_response_at  INTEGER,
+    created_at         INTEGER NOT NULL,
+    UNIQUE (network, root_key)
+);
+CREATE INDEX conversations_by_activity ON conversations (last_activity_at DESC, id DESC);
+CREATE INDEX conversations_by_state ON conversations (state, last_activity_at DESC, id DESC);
+CREATE INDEX conversations_by_account
+    ON conversations (account_id, state, last_activity_at DESC, id DESC);
+CREATE INDEX conversations_saved
+    ON conversations (last_activity_at DESC, id DESC) WHERE saved = 1;
+
+CREATE TABLE conversation_tags (
+    tag             TEXT NOT NULL,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    PRIMARY KEY (tag, conversation_id)
+) WITHOUT ROWID;
+CREATE INDEX conversation_tags_by_conversation ON conversation_tags (conversation_id);
+
+-- Item ids are time-ordered: (created_at in ms << 20) | 20 bits of the remote id's hash,
+-- so rowid order is newest-first order, for the table and for its FTS5 index alike.
+CREATE TABLE items (
+    id               INTEGER PRIMARY KEY,
+    network          TEXT NOT NULL,
+    remote_id        TEXT NOT NULL,
+    account_id       INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+    conversation_id  INTEGER NOT NULL REFERENCES conversations(id),
+    parent_remote_id TEXT,
+    author_id        INTEGER NOT NULL REFERENCES authors(id),
+    kind             TEXT NOT NULL CHECK (kind IN ('mention', 'reply', 'dm', 'comment', 'post')),
+    text             TEXT NOT NULL,
+    html             TEXT NOT NULL,
+    url              TEXT,
+    lang             TEXT,
+    sentiment        REAL,
+    has_link         INTEGER NOT NULL DEFAULT 0,
+    from_us          INTEGER NOT NULL DEFAULT 0,
+    created_at       INTEGER NOT NULL,
+    ingested_at      INTEGER NOT NULL,
+    UNIQUE (network, remote_id)
+);
+CREATE INDEX items_by_conversation ON items (conversation_id, created_at);
+CREATE INDEX items_by_author ON items (author_id, id);
+
+CREATE VIRTUAL TABLE items_fts USING fts5(
+    text,
+    content = 'items',
+    content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN
+    INSERT INTO items_fts (rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN
+    INSERT INTO items_fts (items_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+CREATE TRIGGER items_fts_update AFTER UPDATE OF text ON items BEGIN
+    INSERT INTO items_fts (items_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    INSERT INTO items_fts (rowid, text) VALUES (new.id, new.text);
+END;
+"#;
+
+const V2_LISTENING_RULES: &str = r#"
+CREATE TABLE sources (
+    id             INTEGER PRIMARY KEY,
+    kind           TEXT NOT NULL,          -- 'rss', 'hackernews', 'bluesky-search', 'mastodon-tag', …
+    target         TEXT NOT NULL,          -- feed URL, search terms, hashtag
+    interval_secs  INTEGER NOT NULL DEFAULT 900,
+    etag           TEXT,
+    last_modified  TEXT,
+    last_polled_at INTEGER,
+    created_at     INTEGER NOT NULL,
+    UNIQUE (kind, target)
+);
+ALTER TABLE items ADD COLUMN source_id INTEGER REFERENCES sources(id) ON DELETE SET NULL;
+
+CREATE TABLE listening_queries (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    query      TEXT NOT NULL,
+    enabled    INTEGER NOT NULL DEFAULT 1,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE listening_hits (
+    query_id   INTEGER NOT NULL REFERENCES listening_queries(id) ON DELETE CASCADE,
+    item_id    INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    PRIMARY KEY (query_id, item_id)
+) WITHOUT ROWID;
+
+CREATE TABLE rules (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    position   INTEGER NOT NULL,
+    enabled    INTEGER NOT NULL DEFAULT 1,
+    conditions TEXT NOT NULL,   -- JSON
+    actions    TEXT NOT NULL,   -- JSON
+    builtin    INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE rule_effects (
+    id         INTEGER PRIMARY KEY,
+    rule_id    INTEGER REFERENCES rules(id) ON DELETE SET NULL,
+    item_id    INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    reason     TEXT NOT NULL,   -- why it fired, in words the inbox shows
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX rule_effects_by_item ON rule_effects (item_id);
+"#;
+
+const V3_ANSWERS_SYNC: &str = r#"
+CREATE TABLE drafts (
+    conversation_id INTEGER PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+    account_id      INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+    body            TEXT NOT NULL,
+    updated_at      INTEGER NOT NULL
+);
+
+CREATE TABLE saved_replies (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE,
+    body       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE outbox (
+    id                  INTEGER PRIMARY KEY,
+    conversation_id     INTEGER NOT NULL REFERENCES conversations(id),
+    account_id          INTEGER NOT NULL REFERENCES accounts(id),
+    in_reply_to_item_id INTEGER REFERENCES items(id),
+    body                TEXT NOT NULL,
+    -- chosen before the first attempt, so a retry can never post twice
+    idempotency_key     TEXT NOT NULL UNIQUE,
+    state               TEXT NOT NULL DEFAULT 'queued'
+                        CHECK (state IN ('queued', 'sending', 'sent', 'refused', 'cancelled')),
+    attempts            INTEGER NOT NULL DEFAULT 0,
+    not_before          INTEGER NOT NULL,
+    last_error          TEXT,
+    remote_id           TEXT,
+    remote_url          TEXT,
+    created_at          INTEGER NOT NULL,
+    updated_at          INTEGER NOT NULL
+);
+CREATE INDEX outbox_due ON outbox (state, not_before);
+
+CREATE TABLE sync_cursors (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    feed       TEXT NOT NULL,     -- 'notifications', 'conversations', …
+    cursor     TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, feed)
+) WITHOUT ROWID;
+
+-- Triage done offline, replayed to the network in order, once.
+CREATE TABLE pending_actions (
+    id              INTEGER PRIMARY KEY,
+    account_id      INTEGER REFERENCES accounts(id) ON DELETE CASCADE,
+    action          TEXT NOT NULL,   -- JSON
+    created_at      INTEGER NOT NULL
+);
+
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL            -- JSON; never a secret
+) WITHOUT ROWID;
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{CacheKey, Encryption, Store, StoreError, DB_FILE};
+
+    fn open_raw(path: &Path, key: &CacheKey) -> Connection {
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex().as_str()))
+            .unwrap();
+        conn
+    }
+
+    fn objects(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn
+            .prepare("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name")
+            .unwrap();
+        let rows = stmt.query_map([], |r| r.get(0)).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    }
+
+    /// Each migration, applied on top of the previous version holding data, adds
+    /// its objects and keeps what was there.
+    #[test]
+    fn each_migration_applies_forward_and_keeps_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let key = CacheKey::generate().unwrap();
+        let mut conn = open_raw(&path, &key);
+
+        migrate_to(&mut conn, &path, 1).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 1);
+        for table in [
+            "accounts",
+            "authors",
+            "contacts",
+            "conversations",
+            "items",
+            "items_fts",
+        ] {
+            assert!(
+                objects(&conn).contains(&table.to_string()),
+                "v1 must create {table}"
+            );
+        }
+        conn.execute(
+            "INSERT INTO accounts (network, handle, created_at) VALUES ('mastodon', 'a@x', 1)",
+            [],
+        )
+        .unwrap();
+
+        migrate_to(&mut conn, &path, 2).unwrap();
+        for table in [
+            "listening_queries",
+            "listening_hits",
+            "rules",
+            "rule_effects",
+            "sources",
+        ] {
+            assert!(
+                objects(&conn).contains(&table.to_string()),
+                "v2 must create {table}"
+            );
+        }
+        conn.query_row("SELECT source_id FROM items LIMIT 1", [], |_| Ok(()))
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(()),
+                e => Err(e),
+            })
+            .expect("v2 adds items.source_id");
+
+        migrate_to(&mut conn, &path, 3).unwrap();
+        for table in [
+            "drafts",
+            "outbox",
+            "sync_cursors",
+            "saved_replies",
+            "settings",
+        ] {
+            assert!(
+                objects(&conn).contains(&table.to_string()),
+                "v3 must create {table}"
+            );
+        }
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM accounts", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1, "migrations must keep existing rows");
+
+        // Running again is a no-op.
+        migrate(&mut conn, &path).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, latest());
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_not_downgraded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let key = CacheKey::generate().unwrap();
+        drop(Store::open(&path, Encryption::Key(key.clone())).unwrap());
+        let conn = open_raw(&path, &key);
+        conn.pragma_update(None, "user_version", latest() + 1)
+            .unwrap();
+        drop(conn);
+        let err = Store::open(&path, Encryption::Key(key)).unwrap_err();
+        assert!(matches!(err, StoreError::TooNew { .. }), "got {err:?}");
+    }
+
+    #[test]
+    fn fts_stays_in_step_with_items() {
+        let (_dir, store) = crate::store::testing::temp_store();
+        store
+            .write(|tx| {
+                tx.execute_batch(
+                    "INSERT INTO authors (id, network, handle, updated_at) VALUES (1, 'n', 'h', 0);
+                     INSERT INTO conversations (id, network, root_key, last_activity_at, created_at)
+                        VALUES (1, 'n', 'r', 0, 0);
+                     INSERT INTO items (id, network, remote_id, conversation_id, author_id, kind,
+                        text, html, created_at, ingested_at)
+                        VALUES (7, 'n', 'r', 1, 1, 'post', 'zebra crossing', '', 0, 0);
+                     UPDATE items SET text = 'giraffe crossing' WHERE id = 7;",
+                )
+            })
+            .unwrap();
+        let count = |word: &str| -> i64 {
+            store
+                .read(|c| {
+                    c.query_row(
+                        "SELECT count(*) FROM items_fts WHERE items_fts MATCH ?1",
+                        [word],
+                        |r| r.get(0),
+                    )
+                    .map_err(StoreError::from)
+                })
+                .unwrap()
+        };
+        assert_eq!(
+            count("zebra"),
+            0,
+            "the update must remove the old text from the index"
+        );
+        assert_eq!(count("giraffe"), 1);
+        store
+            .write(|tx| tx.execute("DELETE FROM items WHERE id = 7", []))
+            .unwrap();
+        assert_eq!(count("giraffe"), 0, "a delete must leave the index");
+    }
+}

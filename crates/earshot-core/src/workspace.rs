@@ -1,0 +1,445 @@
+//! A workspace: one data directory holding the encrypted cache, opened with the
+//! key the vault keeps for it. This is the core API the CLI and the desktop
+//! shell call.
+
+use std::fs;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::{self, Account, AccountOrigin};
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, Result};
+use crate::import::{self, LineError};
+use crate::inbox::{
+    self, ConversationDetail, ConversationSummary, InboxFilter, InboxPage, Snooze, TriageState,
+};
+use crate::ingest::{self, IngestReport, WriterState};
+use crate::item::NewItem;
+use crate::search::{self, SearchHit, SearchOptions};
+use crate::store::{CacheKey, Encryption, Store, StoreError, DB_FILE};
+use crate::vault::{Secret, Vault, VaultError};
+
+/// The file naming the workspace (and so its vault entry). Holds no secret.
+pub const WORKSPACE_FILE: &str = "workspace.json";
+/// Environment variable overriding the default data directory.
+pub const DATA_DIR_ENV: &str = "EARSHOT_DATA_DIR";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct WorkspaceFile {
+    id: String,
+    created_at: String,
+}
+
+/// Figures for `earshot-cli status` and the app's status bar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceStatus {
+    pub path: String,
+    pub encrypted: bool,
+    pub demo: bool,
+    pub items: i64,
+    pub conversations: i64,
+    pub authors: i64,
+    pub accounts: i64,
+}
+
+/// An import's outcome: what was ingested and which lines were refused.
+#[derive(Debug, Clone, Default)]
+pub struct ImportReport {
+    pub ingest: IngestReport,
+    pub errors: Vec<LineError>,
+}
+
+pub struct Workspace {
+    dir: PathBuf,
+    id: String,
+    store: Store,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Workspace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workspace")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The data directory: `EARSHOT_DATA_DIR` if set, else the OS's standard
+/// place (`~/.local/share/earshot` on Linux, `~/Library/Application Support/earshot`
+/// on macOS, `%APPDATA%\earshot` on Windows).
+pub fn default_data_dir() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("", "", "earshot")
+        .map(|d| d.data_dir().to_owned())
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "no home directory to keep data in; set {DATA_DIR_ENV} to a directory"
+            ))
+        })
+}
+
+fn cache_key_entry(id: &str) -> String {
+    format!("cache-key/{id}")
+}
+
+fn new_workspace_id() -> Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| StoreError::Random(e.to_string()))?;
+    Ok(hex::encode(bytes))
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(|e| {
+        Error::io(
+            format!("cannot create the data directory {}", dir.display()),
+            e,
+        )
+    })
+}
+
+impl Workspace {
+    /// Opens the workspace in `dir`, creating it (and its key) on first use.
+    pub fn open(dir: &Path, vault: &dyn Vault) -> Result<Self> {
+        Self::open_with_clock(dir, vault, Arc::new(SystemClock))
+    }
+
+    pub fn open_with_clock(dir: &Path, vault: &dyn Vault, clock: Arc<dyn Clock>) -> Result<Self> {
+        create_private_dir(dir)?;
+        let db = dir.join(DB_FILE);
+        let id_file = dir.join(WORKSPACE_FILE);
+        let existing_id = read_workspace_file(&id_file)?;
+        let db_exists = db.exists();
+        let (id, key) = match existing_id {
+            Some(id) => match vault.get(&cache_key_entry(&id)) {
+                Ok(secret) => {
+                    let key = CacheKey::from_hex(secret.expose()).ok_or_else(|| {
+                        Error::Workspace {
+                            path: dir.to_owned(),
+                            detail: format!(
+                                "the keyring entry '{}' does not hold a cache key",
+                                cache_key_entry(&id)
+                            ),
+                        }
+                    })?;
+                    (id, key)
+                }
+                Err(VaultError::NotFound { .. }) if db_exists => {
+                    return Err(Error::CacheKeyMissing {
+                        path: db,
+                        entry: cache_key_entry(&id),
+                    })
+                }
+                Err(VaultError::NotFound { .. }) => (id, create_key(vault, dir)?.1),
+                Err(e) => return Err(e.into()),
+            },
+            None if db_exists => {
+                return Err(Error::Workspace {
+                    path: dir.to_owned(),
+                    detail: format!(
+                        "{WORKSPACE_FILE}, which names the cache's key in the keyring, is missing; \
+                         restore it, or run `earshot-cli reset` to move the cache aside and start again"
+                    ),
+                })
+            }
+            None => {
+                let (id, key) = create_key(vault, dir)?;
+                (id, key)
+            }
+        };
+        let store = Store::open(&db, Encryption::Key(key))?;
+        Ok(Self {
+            dir: dir.to_owned(),
+            id,
+            store,
+            clock,
+        })
+    }
+
+    /// Moves an unreadable cache aside (never deleting it) so the next open
+    /// starts an empty workspace with a new key. Returns where the old files went.
+    pub fn reset(dir: &Path, vault: &dyn Vault) -> Result<Option<PathBuf>> {
+        let db = dir.join(DB_FILE);
+        let id_file = dir.join(WORKSPACE_FILE);
+        let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+        let aside = dir.join(format!("unreadable-{stamp}"));
+        let mut moved = false;
+        for name in [
+            DB_FILE.to_owned(),
+            format!("{DB_FILE}-wal"),
+            format!("{DB_FILE}-shm"),
+            WORKSPACE_FILE.to_owned(),
+        ] {
+            let from = dir.join(&name);
+            if from.exists() {
+                create_private_dir(&aside)?;
+                fs::rename(&from, aside.join(&name))
+                    .map_err(|e| Error::io(format!("cannot move {} aside", from.display()), e))?;
+                moved = true;
+            }
+        }
+        // The old key stays in the keyring only if the old workspace file named it;
+        // leave it: it may be what unlocks the moved-aside copy later.
+        let _ = (db, id_file, vault);
+        Ok(moved.then_some(aside))
+    }
+
+    /// Wraps a store opened by the benchmark (which measures an unencrypted
+    /// store beside the encrypted one). Not for anything else.
+    #[doc(hidden)]
+    pub fn from_store_for_benchmark(dir: &Path, store: Store) -> Self {
+        Self {
+            dir: dir.to_owned(),
+            id: "benchmark".into(),
+            store,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    pub fn status(&self) -> Result<WorkspaceStatus> {
+        self.store.read(|c| {
+            let count = |table: &str| -> Result<i64> {
+                Ok(c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
+            };
+            Ok(WorkspaceStatus {
+                path: self.dir.display().to_string(),
+                encrypted: self.store.is_encrypted(),
+                demo: is_demo(c)?,
+                items: count("items")?,
+                conversations: count("conversations")?,
+                authors: count("authors")?,
+                accounts: count("accounts")?,
+            })
+        })
+    }
+
+    pub fn accounts(&self) -> Result<Vec<Account>> {
+        self.store.read(|c| accounts::list(c))
+    }
+
+    pub fn ensure_account(
+        &self,
+        network: &str,
+        handle: &str,
+        display_name: Option<&str>,
+        origin: AccountOrigin,
+    ) -> Result<i64> {
+        let now = self.now();
+        self.store
+            .write(|tx| accounts::ensure(tx, network, handle, display_name, origin, now))
+    }
+
+    /// Ingests items (see [`crate::ingest`]).
+    pub fn ingest(&self, items: Vec<NewItem>) -> Result<IngestReport> {
+        self.ingest_with_progress(items, |_| {})
+    }
+
+    /// Ingests a stream of items in batches, reporting progress after each batch.
+    pub fn ingest_with_progress<I>(
+        &self,
+        items: I,
+        progress: impl FnMut(&IngestReport),
+    ) -> Result<IngestReport>
+    where
+        I: IntoIterator<Item = NewItem>,
+        I::IntoIter: Send,
+    {
+        let mut state = WriterState::default();
+        ingest::pipeline(
+            items,
+            |batch| {
+                let now = self.now();
+                self.store
+                    .write(|tx| ingest::write_batch(tx, batch, now, &mut state))
+            },
+            progress,
+        )
+    }
+
+    /// Imports JSON lines (see [`crate::import`]); bad lines are reported, good ones ingested.
+    pub fn import_jsonl(
+        &self,
+        reader: impl BufRead,
+        progress: impl FnMut(&IngestReport),
+    ) -> Result<ImportReport> {
+        self.import_records(reader, 0, AccountOrigin::Import, progress)
+    }
+
+    pub(crate) fn import_records(
+        &self,
+        reader: impl BufRead,
+        shift_ms: i64,
+        origin: AccountOrigin,
+        progress: impl FnMut(&IngestReport),
+    ) -> Result<ImportReport> {
+        let mut errors = Vec::new();
+        let mut items = Vec::new();
+        let mut accounts: std::collections::HashMap<(String, String), i64> = Default::default();
+        for (n, line) in reader.lines().enumerate() {
+            let line = line.map_err(|e| Error::io(format!("reading line {}", n + 1), e))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            match import::parse_line(&line) {
+                Ok(record) => {
+                    let account_id = match &record.account {
+                        Some(handle) => {
+                            let key = (record.network.to_lowercase(), handle.clone());
+                            match accounts.get(&key) {
+                                Some(&id) => Some(id),
+                                None => {
+                                    let id = self.ensure_account(&key.0, handle, None, origin)?;
+                                    accounts.insert(key, id);
+                                    Some(id)
+                                }
+                            }
+                        }
+                        None => None,
+                    };
+                    items.push(record.into_item(account_id, shift_ms));
+                }
+                Err(message) => errors.push(LineError {
+                    line: n + 1,
+                    message,
+                }),
+            }
+        }
+        let ingest = self.ingest_with_progress(items, progress)?;
+        Ok(ImportReport { ingest, errors })
+    }
+
+    pub fn inbox(&self, filter: &InboxFilter) -> Result<InboxPage> {
+        self.store.read(|c| inbox::list(c, filter))
+    }
+
+    pub fn conversation(&self, id: i64) -> Result<ConversationDetail> {
+        self.store.read(|c| inbox::detail(c, id))
+    }
+
+    pub fn conversation_summary(&self, id: i64) -> Result<ConversationSummary> {
+        self.store.read(|c| inbox::summary(c, id))
+    }
+
+    pub fn search(&self, query: &str, options: &SearchOptions) -> Result<Vec<SearchHit>> {
+        self.store.read(|c| search::search(c, query, options))
+    }
+
+    pub fn set_state(&self, id: i64, state: TriageState, snooze: Option<Snooze>) -> Result<()> {
+        let now = self.now();
+        if let Some(Snooze { until: Some(t), .. }) = snooze {
+            if t <= now {
+                return Err(Error::Invalid("a snooze must end in the future".into()));
+            }
+        }
+        self.store
+            .write(|tx| inbox::set_state(tx, id, state, snooze, now))
+    }
+
+    /// Brings back conversations whose snooze has ended; returns how many.
+    pub fn wake_snoozed(&self) -> Result<usize> {
+        let now = self.now();
+        self.store.write(|tx| inbox::wake_snoozed(tx, now))
+    }
+
+    pub fn set_saved(&self, id: i64, saved: bool) -> Result<()> {
+        self.store.write(|tx| inbox::set_saved(tx, id, saved))
+    }
+
+    pub fn set_priority(&self, id: i64, priority: u8) -> Result<()> {
+        self.store.write(|tx| inbox::set_priority(tx, id, priority))
+    }
+
+    pub fn tag(&self, id: i64, add: &[String], remove: &[String]) -> Result<()> {
+        self.store.write(|tx| inbox::tag(tx, id, add, remove))
+    }
+
+    pub fn mark_read(&self, id: i64) -> Result<()> {
+        self.store.write(|tx| inbox::mark_read(tx, id))
+    }
+
+    pub(crate) fn set_setting(&self, key: &str, value: &serde_json::Value) -> Result<()> {
+        let text = value.to_string();
+        self.store.write(|tx| {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                rusqlite::params![key, text],
+            )
+            .map(|_| ())
+            .map_err(Error::from)
+        })
+    }
+}
+
+fn is_demo(c: &rusqlite::Connection) -> Result<bool> {
+    use rusqlite::OptionalExtension;
+    let v: Option<String> = c
+        .query_row("SELECT value FROM settings WHERE key = 'demo'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    Ok(v.as_deref() == Some("true"))
+}
+
+fn read_workspace_file(path: &Path) -> Result<Option<String>> {
+    match fs::read_to_string(path) {
+        Ok(text) => {
+            let file: WorkspaceFile =
+                serde_json::from_str(&text).map_err(|e| Error::Workspace {
+                    path: path.to_owned(),
+                    detail: format!("{WORKSPACE_FILE} is not valid: {e}"),
+                })?;
+            Ok(Some(file.id))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(format!("cannot read {}", path.display()), e)),
+    }
+}
+
+/// Creates a workspace id and a cache key, stores the key in the vault first,
+/// then writes the workspace file (so a failing keyring leaves nothing behind).
+fn create_key(vault: &dyn Vault, dir: &Path) -> Result<(String, CacheKey)> {
+    let id_file = dir.join(WORKSPACE_FILE);
+    let id = match read_workspace_file(&id_file)? {
+        Some(id) => id,
+        None => new_workspace_id()?,
+    };
+    let key = CacheKey::generate()?;
+    vault.set(&cache_key_entry(&id), &Secret::new(key.to_hex().as_str()))?;
+    let file = WorkspaceFile {
+        id: id.clone(),
+        created_at: crate::clock::format_rfc3339_ms(SystemClock.now_ms()),
+    };
+    let text = serde_json::to_string_pretty(&file).map_err(|e| Error::Invalid(e.to_string()))?;
+    fs::write(&id_file, text)
+        .map_err(|e| Error::io(format!("cannot write {}", id_file.display()), e))?;
+    Ok((id, key))
+}
