@@ -1,0 +1,30 @@
+//! The one error that crosses to the UI: `{ code, message }`.
+
+use serde::Serialize;
+
+/// Serialised as `{ "code": "cache_key_missing" | … | null, "message": "…" }`.
+#[derive(Debug, Clone, Serialize)]
+pub struct UiError {
+    pub code: Option<&'static str>,
+    pub message: String,
+}
+
+impl From<earshot_core::Error> for UiError {
+    fn from(e: earshot_core::Error) -> Self {
+        Self {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<&earshot_core::Error> for UiError {
+    fn from(e: &earshot_core::Error) -> Self {
+        Self {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+pub type UiResult<T> = Result<T, UiError>;
