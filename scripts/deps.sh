@@ -19,8 +19,9 @@ build_pkgs=(
 test_pkgs=(
   dbus dbus-x11 dbus-user-session     # a private session bus for the tests
   gnome-keyring libsecret-tools       # the real Secret Service, and secret-tool to inspect it
-  xvfb xauth                          # a display for the real window
+  xvfb xauth x11-utils imagemagick    # a display for the real window, xwininfo, screenshots
   dunst libnotify-bin                 # a real notification daemon
+  fonts-noto-color-emoji fonts-dejavu-core  # glyphs for screenshots of real posts
   webkit2gtk-driver                   # WebKitWebDriver, for tauri-driver
   procps iproute2                     # ps, ss: process and port checks in tests
 )

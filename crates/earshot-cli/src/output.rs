@@ -1,6 +1,6 @@
 //! What the CLI prints: aligned tables for people, JSON with `--json`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use earshot_core::clock::{format_rfc3339_ms, Clock, SystemClock};
 use earshot_core::inbox::{ConversationDetail, ConversationSummary, InboxPage};
@@ -133,8 +133,8 @@ pub fn inbox(page: &InboxPage, json: bool) -> Result<(), Error> {
         return Ok(());
     }
     println!(
-        "{:>6}  {:3} {:9} {:8} {:>4} {:22} {}",
-        "ID", "", "NETWORK", "STATE", "AGE", "AUTHOR", "LATEST"
+        "{:>6}  {:3} {:9} {:8} {:>4} {:22} LATEST",
+        "ID", "", "NETWORK", "STATE", "AGE", "AUTHOR"
     );
     for c in &page.conversations {
         let who = c
@@ -227,11 +227,17 @@ pub fn search(hits: &[SearchHit], json: bool) -> Result<(), Error> {
         println!("Nothing found.");
         return Ok(());
     }
+    // Bold matches on a terminal, [brackets] when piped.
+    let (open, close) = if std::io::stdout().is_terminal() {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("[", "]")
+    };
     for h in hits {
         let snippet: String = h
             .snippet
-            .replace(MARK_START, "\x1b[1m")
-            .replace(MARK_END, "\x1b[0m")
+            .replace(MARK_START, open)
+            .replace(MARK_END, close)
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");

@@ -242,7 +242,7 @@ impl Workspace {
     }
 
     pub fn accounts(&self) -> Result<Vec<Account>> {
-        self.store.read(|c| accounts::list(c))
+        self.store.read(accounts::list)
     }
 
     pub fn ensure_account(

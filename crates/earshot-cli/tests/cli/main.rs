@@ -1,6 +1,9 @@
 //! The CLI end to end: the real binary on a temporary data directory, keyed
 //! from the real keyring (run through `make test`).
 
+// Test helpers fail loudly by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 

@@ -142,12 +142,10 @@ pub fn html_to_text(html: &str) -> String {
             "script" if !closing => skip_until = Some("script"),
             "style" if !closing => skip_until = Some("style"),
             "br" => out.push('\n'),
-            "p" | "div" | "blockquote" | "pre" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
-                if closing {
-                    out.push_str("\n\n");
-                } else if !out.is_empty() && !out.ends_with('\n') {
-                    out.push_str("\n\n");
-                }
+            "p" | "div" | "blockquote" | "pre" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
+                if closing || (!out.is_empty() && !out.ends_with('\n')) =>
+            {
+                out.push_str("\n\n");
             }
             "li" if !closing => {
                 if !out.is_empty() && !out.ends_with('\n') {

@@ -3,6 +3,9 @@
 //! Run them through `make test` (or `scripts/with-keyring.sh cargo test`), which
 //! starts a private D-Bus session with gnome-keyring unlocked.
 
+// Test helpers fail loudly by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod encryption;
 mod ingest;
 

@@ -1,0 +1,65 @@
+# Earshot: the two commands.
+#   make run    install what is missing, build, and open the app
+#   make test   everything CI runs
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := run
+
+CARGO ?= cargo
+NPM ?= npm
+
+.PHONY: run test deps deps-test rust ui ui-check lint rust-test window-test bench fmt clean
+
+rust:
+	@command -v $(CARGO) >/dev/null || { echo "Rust is missing: install it from https://rustup.rs (then run make again)"; exit 1; }
+
+deps: rust
+	@scripts/deps.sh build
+
+deps-test: rust
+	@scripts/deps.sh test
+
+ui/node_modules/.package-lock.json: ui/package-lock.json
+	cd ui && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+# The desktop app embeds ui/dist, so the UI is built before any cargo build of the app.
+ui: ui/node_modules/.package-lock.json
+	cd ui && $(NPM) run build
+
+run: deps ui
+	$(CARGO) build --release -p earshot -p earshot-cli
+	@echo "Opening Earshot (data: $${EARSHOT_DATA_DIR:-the OS data directory}; with no account set up it shows the demo workspace)"
+	$(CARGO) run --release -p earshot
+
+ui-check: ui/node_modules/.package-lock.json
+	cd ui && $(NPM) run check && $(NPM) run lint && $(NPM) test
+
+lint: ui
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	@if [ -n "$$($(CARGO) tree -p earshot-core -i tauri 2>/dev/null)$$($(CARGO) tree -p earshot-connectors -i tauri 2>/dev/null)" ]; then \
+	  echo "earshot-core and earshot-connectors must not depend on Tauri"; exit 1; fi
+
+# Rust tests on the real Secret Service (a private D-Bus session with gnome-keyring).
+rust-test: ui
+	scripts/with-keyring.sh $(CARGO) test --workspace
+
+# The built app opens its window under Xvfb and shows the demo workspace.
+window-test: ui
+	$(CARGO) build -p earshot
+	scripts/with-keyring.sh tests/window/smoke.sh
+
+test: deps-test ui-check lint rust-test window-test
+	@echo "make test: all checks passed"
+
+bench:
+	$(CARGO) build --release -p earshot-cli
+	target/release/earshot-cli bench ingest --items 1000000 --write BENCHMARKS.md
+
+fmt:
+	$(CARGO) fmt --all
+
+clean:
+	$(CARGO) clean
+	rm -rf ui/dist ui/node_modules
