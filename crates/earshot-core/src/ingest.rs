@@ -7,6 +7,7 @@
 //! while the writer stores the current one.
 
 pub mod analyse;
+mod sentiment;
 
 use std::collections::HashMap;
 use std::sync::mpsc;
