@@ -8,7 +8,7 @@ SHELL := bash
 CARGO ?= cargo
 NPM ?= npm
 
-.PHONY: run test deps deps-test rust ui ui-check lint rust-test window-test bench fmt clean
+.PHONY: run test deps deps-test rust ui ui-check lint rust-test types-check window-test bench fmt clean
 
 rust:
 	@command -v $(CARGO) >/dev/null || { echo "Rust is missing: install it from https://rustup.rs (then run make again)"; exit 1; }
@@ -45,12 +45,19 @@ lint: ui
 rust-test: ui
 	scripts/with-keyring.sh $(CARGO) test --workspace
 
+# The TypeScript types in ui/src/lib/generated are written by `cargo test` (ts-rs)
+# from the Rust types that cross to the UI; the committed copies must match.
+types-check: rust-test
+	@if [ -n "$$(git status --porcelain -- ui/src/lib/generated)" ]; then \
+	  echo "ui/src/lib/generated drifted from the Rust types: run cargo test and commit it"; \
+	  git status --porcelain -- ui/src/lib/generated; git diff --stat -- ui/src/lib/generated; exit 1; fi
+
 # The built app opens its window under Xvfb and shows the demo workspace.
 window-test: ui
 	$(CARGO) build -p earshot
 	scripts/with-keyring.sh tests/window/smoke.sh
 
-test: deps-test ui-check lint rust-test window-test
+test: deps-test ui-check lint rust-test types-check window-test
 	@echo "make test: all checks passed"
 
 bench:

@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 /// Serialised as `{ "code": "cache_key_missing" | … | null, "message": "…" }`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct UiError {
     pub code: Option<&'static str>,
     pub message: String,

@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 
 /// Where an account came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
+#[ts(export)]
 pub enum AccountOrigin {
     /// Signed in: its credentials are in the vault.
     SignedIn,
@@ -36,8 +37,9 @@ impl AccountOrigin {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct Account {
     pub id: i64,
     pub network: String,

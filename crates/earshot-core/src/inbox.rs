@@ -17,8 +17,9 @@ const SNIPPET_CHARS: usize = 200;
 pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 500;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
+#[ts(export)]
 pub enum TriageState {
     Open,
     Pending,
@@ -48,8 +49,9 @@ impl TriageState {
 }
 
 /// An author as the inbox shows them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct AuthorRef {
     pub handle: String,
     pub name: Option<String>,
@@ -58,8 +60,9 @@ pub struct AuthorRef {
 }
 
 /// One row of the inbox.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct ConversationSummary {
     pub id: i64,
     pub network: String,
@@ -83,8 +86,9 @@ pub struct ConversationSummary {
 }
 
 /// One item as the thread pane and search results show it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct ItemView {
     /// The 64-bit store id, as a string (it does not fit a JavaScript number).
     pub id: String,
@@ -104,8 +108,9 @@ pub struct ItemView {
     pub from_us: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct ConversationDetail {
     pub conversation: ConversationSummary,
     /// The thread in reading order: each item followed by its replies.
@@ -113,8 +118,9 @@ pub struct ConversationDetail {
 }
 
 /// What to list. Every field narrows the list; `None` means "any".
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase", default)]
+#[ts(export, optional_fields = nullable)]
 pub struct InboxFilter {
     pub state: Option<TriageState>,
     pub account_id: Option<i64>,
@@ -127,16 +133,18 @@ pub struct InboxFilter {
     pub limit: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct InboxPage {
     pub conversations: Vec<ConversationSummary>,
     pub next_cursor: Option<String>,
 }
 
 /// How long a conversation stays snoozed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct Snooze {
     /// Unix ms when it comes back on its own.
     pub until: Option<i64>,

@@ -20,13 +20,12 @@ use crate::item::NewItem;
 use analyse::Analysed;
 
 /// Items written per transaction.
-pub const BATCH: usize = 2_000;
-/// Author ids remembered across batches of one ingest call.
-const AUTHOR_CACHE_MAX: usize = 200_000;
+pub const BATCH: usize = 10_000;
 
 /// What an ingest did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct IngestReport {
     pub received: usize,
     pub inserted: usize,
@@ -95,12 +94,37 @@ where
     })
 }
 
-/// What the writer remembers between batches of one ingest call.
+/// Entries kept in each of the writer's memory maps before they are cleared.
+const MEMORY_MAX: usize = 200_000;
+
+/// What the writer remembers between batches of one ingest call, so most
+/// threading needs no database lookup. Cleared when it grows past
+/// [`MEMORY_MAX`] and whenever two conversations merge.
 #[derive(Default)]
 pub(crate) struct WriterState {
     authors: HashMap<(String, String), AuthorSeen>,
     /// (network, lowercase handle) of our own accounts.
     our_handles: Option<HashMap<(String, String), i64>>,
+    /// (network, remote id) → conversation, for items written in this call.
+    item_conversations: HashMap<(String, String), i64>,
+    /// (network, root key) → conversation, for conversations seen in this call.
+    conversations: HashMap<(String, String), i64>,
+}
+
+impl WriterState {
+    fn trim(&mut self) {
+        if self.authors.len() > MEMORY_MAX {
+            self.authors.clear();
+        }
+        if self.item_conversations.len() > MEMORY_MAX || self.conversations.len() > MEMORY_MAX {
+            self.forget_threads();
+        }
+    }
+
+    fn forget_threads(&mut self) {
+        self.item_conversations.clear();
+        self.conversations.clear();
+    }
 }
 
 struct AuthorSeen {
@@ -119,6 +143,84 @@ struct ConversationDelta {
     latest_incoming: Option<i64>,
     our_replies: Vec<i64>,
     account_id: Option<i64>,
+}
+
+/// New incoming activity (latest at `?8`) reopens done conversations and those
+/// snoozed until the next reply, unless it predates the manager's decision: a
+/// backfill of old items must not undo triage. SET expressions see the old row.
+const REOPEN: &str = "(?8 IS NOT NULL AND ?8 > coalesce(state_changed_at, -1)
+    AND (state = 'done' OR (state = 'snoozed' AND snooze_until_reply = 1)))";
+
+/// The writer's statements, prepared once per batch.
+struct Statements<'t> {
+    author: rusqlite::CachedStatement<'t>,
+    item_conversation: rusqlite::CachedStatement<'t>,
+    conversation_by_key: rusqlite::CachedStatement<'t>,
+    provisional_by_key: rusqlite::CachedStatement<'t>,
+    new_conversation: rusqlite::CachedStatement<'t>,
+    settle_conversation: rusqlite::CachedStatement<'t>,
+    insert_item: rusqlite::CachedStatement<'t>,
+    index_item: rusqlite::CachedStatement<'t>,
+    update_counts: rusqlite::CachedStatement<'t>,
+}
+
+impl<'t> Statements<'t> {
+    fn prepare(tx: &'t Transaction<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            author: tx.prepare_cached(
+                "INSERT INTO authors (network, handle, display_name, url, avatar_url, followers, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (network, handle) DO UPDATE SET
+                    display_name = coalesce(excluded.display_name, display_name),
+                    url = coalesce(excluded.url, url),
+                    avatar_url = coalesce(excluded.avatar_url, avatar_url),
+                    followers = coalesce(excluded.followers, followers),
+                    updated_at = excluded.updated_at
+                 RETURNING id",
+            )?,
+            item_conversation: tx.prepare_cached(
+                "SELECT conversation_id FROM items WHERE network = ?1 AND remote_id = ?2",
+            )?,
+            conversation_by_key: tx.prepare_cached(
+                "SELECT id FROM conversations WHERE network = ?1 AND root_key = ?2",
+            )?,
+            provisional_by_key: tx.prepare_cached(
+                "SELECT id FROM conversations
+                 WHERE provisional = 1 AND network = ?1 AND root_key = ?2",
+            )?,
+            new_conversation: tx.prepare_cached(
+                "INSERT INTO conversations
+                    (network, root_key, provisional, account_id, last_activity_at, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+            )?,
+            settle_conversation: tx.prepare_cached(
+                "UPDATE conversations SET provisional = 0 WHERE id = ?1 AND provisional = 1",
+            )?,
+            insert_item: tx.prepare_cached(
+                "INSERT INTO items (id, network, remote_id, account_id, conversation_id, parent_remote_id,
+                    author_id, kind, text, html, url, lang, sentiment, has_link, from_us, created_at, ingested_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                 ON CONFLICT (network, remote_id) DO NOTHING",
+            )?,
+            index_item: tx.prepare_cached("INSERT INTO items_fts (rowid, text) VALUES (?1, ?2)")?,
+            update_counts: tx.prepare_cached(&format!(
+                "UPDATE conversations SET
+                    item_count = item_count + ?2,
+                    unread_count = unread_count + ?3,
+                    last_item_id = CASE WHEN ?4 >= last_activity_at
+                                        THEN max(coalesce(last_item_id, 0), ?5) ELSE last_item_id END,
+                    last_activity_at = max(last_activity_at, ?4),
+                    first_incoming_at = CASE WHEN ?6 IS NULL THEN first_incoming_at
+                                             WHEN first_incoming_at IS NULL THEN ?6
+                                             ELSE min(first_incoming_at, ?6) END,
+                    account_id = coalesce(account_id, ?7),
+                    state = CASE WHEN {REOPEN} THEN 'open' ELSE state END,
+                    snooze_until = CASE WHEN {REOPEN} THEN NULL ELSE snooze_until END,
+                    snooze_until_reply = CASE WHEN {REOPEN} THEN 0 ELSE snooze_until_reply END
+                 WHERE id = ?1"
+            ))?,
+        })
+    }
 }
 
 /// Writes one analysed batch in the given transaction.
@@ -145,42 +247,56 @@ pub(crate) fn write_batch(
         })?;
         state.our_handles = Some(rows.collect::<Result<_, _>>()?);
     }
-    if state.authors.len() > AUTHOR_CACHE_MAX {
-        state.authors.clear();
-    }
+    state.trim();
+    let mut st = Statements::prepare(tx)?;
     let mut deltas: HashMap<i64, ConversationDelta> = HashMap::new();
+    let mut to_index: Vec<(i64, &str)> = Vec::with_capacity(batch.len());
     for a in batch {
         let item = &a.item;
-        let exists = tx
-            .prepare_cached("SELECT 1 FROM items WHERE network = ?1 AND remote_id = ?2")?
-            .exists(params![item.network, item.remote_id])?;
-        if exists {
-            report.duplicates += 1;
-            continue;
-        }
-        let author_id = upsert_author(tx, state, item, now)?;
-        let our_handles = state.our_handles.as_ref();
-        let from_us = our_handles.is_some_and(|h| {
-            h.contains_key(&(item.network.clone(), item.author.handle.to_lowercase()))
-        });
-        let account_id = item.account_id.or_else(|| {
-            our_handles
-                .and_then(|h| h.get(&(item.network.clone(), item.author.handle.to_lowercase())))
-                .copied()
-        });
+        let author_id = upsert_author(&mut st, state, item, now)?;
+        let our_account = state
+            .our_handles
+            .as_ref()
+            .and_then(|h| h.get(&(item.network.clone(), item.author.handle.to_lowercase())))
+            .copied();
+        let from_us = our_account.is_some();
+        let account_id = item.account_id.or(our_account);
         let (conversation_id, created) =
-            resolve_conversation(tx, item, account_id, now, &mut deltas)?;
+            resolve_conversation(tx, &mut st, state, item, account_id, now, &mut deltas)?;
+        let Some(id) = insert_item(
+            &mut st,
+            a,
+            conversation_id,
+            author_id,
+            account_id,
+            from_us,
+            now,
+        )?
+        else {
+            report.duplicates += 1;
+            if created {
+                // Only this (already stored) item pointed here: leave no empty conversation.
+                tx.execute(
+                    "DELETE FROM conversations WHERE id = ?1 AND item_count = 0",
+                    [conversation_id],
+                )?;
+                state.forget_threads();
+            }
+            continue;
+        };
+        report.inserted += 1;
+        to_index.push((id, &a.text));
         if created {
             report.conversations_created += 1;
         }
-        let id = insert_item(tx, a, conversation_id, author_id, account_id, from_us, now)?;
-        report.inserted += 1;
+        state.item_conversations.insert(
+            (item.network.clone(), item.remote_id.clone()),
+            conversation_id,
+        );
 
         let d = deltas.entry(conversation_id).or_default();
         d.items += 1;
-        if item.created_at >= d.last_activity {
-            d.last_activity = item.created_at;
-        }
+        d.last_activity = d.last_activity.max(item.created_at);
         d.last_item_id = d.last_item_id.max(id);
         d.account_id = d.account_id.or(account_id);
         if from_us {
@@ -197,12 +313,18 @@ pub(crate) fn write_batch(
             );
         }
     }
-    flush_deltas(tx, &mut deltas, now)?;
+    flush_deltas(tx, &mut st, &mut deltas)?;
+    // Index last: once FTS5 holds pending terms, every later statement that opens a
+    // savepoint (an upsert, a RETURNING) makes it flush them to disk as a tiny
+    // segment. Written after everything else, the batch becomes one segment.
+    for (id, text) in to_index {
+        st.index_item.execute(params![id, text])?;
+    }
     Ok(report)
 }
 
 fn upsert_author(
-    tx: &Transaction<'_>,
+    st: &mut Statements<'_>,
     state: &mut WriterState,
     item: &NewItem,
     now: i64,
@@ -221,22 +343,18 @@ fn upsert_author(
             return Ok(seen.id);
         }
     }
-    let id: i64 = tx
-        .prepare_cached(
-            "INSERT INTO authors (network, handle, display_name, url, avatar_url, followers, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (network, handle) DO UPDATE SET
-                display_name = coalesce(excluded.display_name, display_name),
-                url = coalesce(excluded.url, url),
-                avatar_url = coalesce(excluded.avatar_url, avatar_url),
-                followers = coalesce(excluded.followers, followers),
-                updated_at = excluded.updated_at
-             RETURNING id",
-        )?
-        .query_row(
-            params![item.network, handle, a.display_name, a.url, a.avatar_url, a.followers, now],
-            |r| r.get(0),
-        )?;
+    let id: i64 = st.author.query_row(
+        params![
+            item.network,
+            handle,
+            a.display_name,
+            a.url,
+            a.avatar_url,
+            a.followers,
+            now
+        ],
+        |r| r.get(0),
+    )?;
     state.authors.insert(
         key,
         AuthorSeen {
@@ -252,21 +370,28 @@ fn upsert_author(
 /// conversation that was waiting for this very item.
 fn resolve_conversation(
     tx: &Transaction<'_>,
+    st: &mut Statements<'_>,
+    state: &mut WriterState,
     item: &NewItem,
     account_id: Option<i64>,
     now: i64,
     deltas: &mut HashMap<i64, ConversationDelta>,
 ) -> Result<(i64, bool)> {
+    let net = &item.network;
     let mut found: Option<i64> = None;
+    let mut provisional = false;
     let key = if let Some(root) = &item.root_remote_id {
         root.clone()
     } else if let Some(parent) = &item.parent_remote_id {
-        found = tx
-            .prepare_cached(
-                "SELECT conversation_id FROM items WHERE network = ?1 AND remote_id = ?2",
-            )?
-            .query_row(params![item.network, parent], |r| r.get(0))
-            .optional()?;
+        found = match state.item_conversations.get(&(net.clone(), parent.clone())) {
+            Some(&id) => Some(id),
+            None => st
+                .item_conversation
+                .query_row(params![net, parent], |r| r.get(0))
+                .optional()?,
+        };
+        // Until the parent arrives, the thread is filed under the parent's id.
+        provisional = true;
         parent.clone()
     } else {
         item.remote_id.clone()
@@ -275,36 +400,41 @@ fn resolve_conversation(
     let conversation_id = match found {
         Some(id) => id,
         None => {
-            let existing: Option<i64> = tx
-                .prepare_cached(
-                    "SELECT id FROM conversations WHERE network = ?1 AND root_key = ?2",
-                )?
-                .query_row(params![item.network, key], |r| r.get(0))
-                .optional()?;
-            match existing {
+            let cache_key = (net.clone(), key.clone());
+            let existing = match state.conversations.get(&cache_key) {
+                Some(&id) => Some(id),
+                None => st
+                    .conversation_by_key
+                    .query_row(params![net, key], |r| r.get(0))
+                    .optional()?,
+            };
+            let id = match existing {
                 Some(id) => id,
                 None => {
                     created = true;
-                    tx.prepare_cached(
-                        "INSERT INTO conversations (network, root_key, account_id, last_activity_at, created_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                    st.new_conversation.query_row(
+                        params![net, key, provisional, account_id, item.created_at, now],
+                        |r| r.get(0),
                     )?
-                    .query_row(params![item.network, key, account_id, item.created_at, now], |r| {
-                        r.get(0)
-                    })?
                 }
-            }
+            };
+            state.conversations.insert(cache_key, id);
+            id
         }
     };
-    // Replies that arrived before this item were filed under its remote id.
-    if key != item.remote_id {
-        let waiting: Option<i64> = tx
-            .prepare_cached("SELECT id FROM conversations WHERE network = ?1 AND root_key = ?2")?
-            .query_row(params![item.network, item.remote_id], |r| r.get(0))
+    if key == item.remote_id {
+        // The root itself has arrived: the key is final.
+        st.settle_conversation.execute([conversation_id])?;
+    } else if item.root_remote_id.is_none() {
+        // Replies that arrived before this item were filed under its id.
+        let waiting: Option<i64> = st
+            .provisional_by_key
+            .query_row(params![net, item.remote_id], |r| r.get(0))
             .optional()?;
         if let Some(orphan) = waiting.filter(|&o| o != conversation_id) {
-            flush_deltas(tx, deltas, now)?;
+            flush_deltas(tx, st, deltas)?;
             merge_conversations(tx, orphan, conversation_id)?;
+            state.forget_threads();
         }
     }
     Ok((conversation_id, created))
@@ -340,24 +470,20 @@ fn merge_conversations(tx: &Transaction<'_>, from: i64, into: i64) -> Result<()>
     Ok(())
 }
 
+/// Inserts the item; `None` if it was already stored.
 fn insert_item(
-    tx: &Transaction<'_>,
+    st: &mut Statements<'_>,
     a: &Analysed,
     conversation_id: i64,
     author_id: i64,
     account_id: Option<i64>,
     from_us: bool,
     now: i64,
-) -> Result<i64> {
+) -> Result<Option<i64>> {
     let item = &a.item;
     let mut id = item_id(item.created_at, &item.network, &item.remote_id);
-    let mut stmt = tx.prepare_cached(
-        "INSERT INTO items (id, network, remote_id, account_id, conversation_id, parent_remote_id,
-            author_id, kind, text, html, url, lang, sentiment, has_link, from_us, created_at, ingested_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-    )?;
     for _ in 0..256 {
-        let result = stmt.execute(params![
+        let result = st.insert_item.execute(params![
             id,
             item.network,
             item.remote_id,
@@ -377,7 +503,8 @@ fn insert_item(
             now,
         ]);
         match result {
-            Ok(_) => return Ok(id),
+            Ok(0) => return Ok(None),
+            Ok(_) => return Ok(Some(id)),
             Err(rusqlite::Error::SqliteFailure(e, _))
                 if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
             {
@@ -395,78 +522,45 @@ fn insert_item(
 
 fn flush_deltas(
     tx: &Transaction<'_>,
+    st: &mut Statements<'_>,
     deltas: &mut HashMap<i64, ConversationDelta>,
-    _now: i64,
 ) -> Result<()> {
     for (id, d) in deltas.drain() {
-        let (first_incoming, first_response, state, state_changed_at, snooze_until_reply): (
-            Option<i64>,
-            Option<i64>,
-            String,
-            Option<i64>,
-            bool,
-        ) = tx
-            .prepare_cached(
-                "SELECT first_incoming_at, first_response_at, state, state_changed_at, snooze_until_reply
-                 FROM conversations WHERE id = ?1",
-            )?
-            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
-        let first_incoming = match (first_incoming, d.first_incoming) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        // The first response is our earliest reply after the first incoming item.
-        let first_response = first_incoming.and_then(|fi| {
-            d.our_replies
-                .iter()
-                .copied()
-                .filter(|&t| t >= fi)
-                .chain(first_response.filter(|&t| t >= fi))
-                .min()
-        });
-        // New incoming activity reopens done conversations and those snoozed
-        // until the next reply, unless it predates the manager's decision
-        // (a backfill of old items must not undo triage).
-        let reopen = d
-            .latest_incoming
-            .is_some_and(|t| t > state_changed_at.unwrap_or(i64::MIN))
-            && (state == "done" || (state == "snoozed" && snooze_until_reply));
-        let latest_reply = d.our_replies.iter().copied().max();
-        tx.prepare_cached(
-            "UPDATE conversations SET
-                item_count = item_count + ?2,
-                unread_count = unread_count + ?3,
-                last_item_id = CASE WHEN ?4 >= last_activity_at THEN max(coalesce(last_item_id, 0), ?5)
-                                    ELSE last_item_id END,
-                last_activity_at = max(last_activity_at, ?4),
-                first_incoming_at = ?6,
-                first_response_at = ?7,
-                account_id = coalesce(account_id, ?8),
-                state = CASE WHEN ?9 THEN 'open' ELSE state END,
-                snooze_until = CASE WHEN ?9 THEN NULL ELSE snooze_until END,
-                snooze_until_reply = CASE WHEN ?9 THEN 0 ELSE snooze_until_reply END
-             WHERE id = ?1",
-        )?
-        .execute(params![
+        st.update_counts.execute(params![
             id,
             d.items,
             d.unread,
             d.last_activity,
             d.last_item_id,
-            first_incoming,
-            first_response,
+            d.first_incoming,
             d.account_id,
-            reopen
+            d.latest_incoming
         ])?;
-        if let Some(reply_at) = latest_reply {
-            // Our reply shows we read what came before it.
-            tx.prepare_cached(
-                "UPDATE conversations SET unread_count =
-                    (SELECT count(*) FROM items WHERE conversation_id = ?1 AND from_us = 0 AND created_at > ?2)
-                 WHERE id = ?1",
-            )?
-            .execute(params![id, reply_at])?;
+        if d.our_replies.is_empty() {
+            continue;
         }
+        // The first response is our earliest reply after the first incoming item.
+        let (first_incoming, first_response): (Option<i64>, Option<i64>) = tx
+            .prepare_cached(
+                "SELECT first_incoming_at, first_response_at FROM conversations WHERE id = ?1",
+            )?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let first_response = first_incoming.and_then(|fi| {
+            d.our_replies
+                .iter()
+                .copied()
+                .chain(first_response)
+                .filter(|&t| t >= fi)
+                .min()
+        });
+        let latest_reply = d.our_replies.iter().copied().max().unwrap_or(i64::MIN);
+        // Our reply shows we read what came before it.
+        tx.prepare_cached(
+            "UPDATE conversations SET first_response_at = ?2, unread_count =
+                (SELECT count(*) FROM items WHERE conversation_id = ?1 AND from_us = 0 AND created_at > ?3)
+             WHERE id = ?1",
+        )?
+        .execute(params![id, first_response, latest_reply])?;
     }
     Ok(())
 }

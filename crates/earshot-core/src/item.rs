@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 /// What an item is, normalised across networks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "lowercase")]
 pub enum ItemKind {
     Mention,

@@ -21,23 +21,25 @@ use crate::inbox::{item_from_row, ItemView, TriageState, ITEM_COLUMNS};
 use crate::item::ItemKind;
 
 /// How many of the newest matches relevance ranking considers.
-pub const RELEVANCE_WINDOW: u32 = 5_000;
+pub const RELEVANCE_WINDOW: u32 = 2_000;
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 1_000;
 /// Marks around matched words in snippets (private-use characters, never in text).
 pub const MARK_START: char = '\u{E000}';
 pub const MARK_END: char = '\u{E001}';
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
+#[ts(export)]
 pub enum SearchOrder {
     #[default]
     Newest,
     Relevance,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase", default)]
+#[ts(export, optional_fields = nullable)]
 pub struct SearchOptions {
     pub order: SearchOrder,
     pub limit: Option<u32>,
@@ -45,8 +47,9 @@ pub struct SearchOptions {
     pub before_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct SearchHit {
     pub item: ItemView,
     pub conversation_id: i64,

@@ -21,6 +21,12 @@ pub const DB_FILE: &str = "earshot.db";
 const WRITER_CACHE_KIB: i64 = 64 * 1024;
 /// Page cache of each reader, in KiB.
 const READER_CACHE_KIB: i64 = 16 * 1024;
+/// Checkpoint the WAL after this many pages (64 MiB) rather than SQLite's 1,000:
+/// a batch of ingest dirties thousands of index pages, and checkpointing after
+/// every batch writes the hot ones again and again.
+const WAL_AUTOCHECKPOINT_PAGES: i64 = 16_384;
+/// Truncate the WAL back to this size after a checkpoint.
+const WAL_SIZE_LIMIT_BYTES: i64 = 64 * 1024 * 1024;
 /// Readers kept open for reuse.
 const MAX_IDLE_READERS: usize = 4;
 
@@ -215,7 +221,9 @@ fn open_connection(
          PRAGMA synchronous = NORMAL;
          PRAGMA foreign_keys = ON;
          PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -{cache_kib};"
+         PRAGMA cache_size = -{cache_kib};
+         PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES};
+         PRAGMA journal_size_limit = {WAL_SIZE_LIMIT_BYTES};"
     ))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(conn)

@@ -34,8 +34,9 @@ struct WorkspaceFile {
 }
 
 /// Figures for `earshot-cli status` and the app's status bar.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct WorkspaceStatus {
     pub path: String,
     pub encrypted: bool,

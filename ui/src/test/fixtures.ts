@@ -25,6 +25,7 @@ export function item(id: string, overrides: Partial<ItemView> = {}): ItemView {
     sentiment: 0,
     parentId: null,
     depth: 0,
+    fromUs: false,
     ...overrides,
   };
 }
@@ -41,6 +42,8 @@ export function conversation(
     state: 'open',
     priority: 1,
     saved: false,
+    snoozeUntil: null,
+    firstResponseAt: null,
     unreadCount: 0,
     urgent: false,
     tags: [],

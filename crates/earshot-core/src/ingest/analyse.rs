@@ -324,6 +324,9 @@ pub fn detect_lang(text: &str) -> Option<String> {
     if text.len() < 24 {
         return None;
     }
+    if let Some(lang) = stopword_lang(text) {
+        return Some(lang.to_owned());
+    }
     // The first few hundred bytes decide as well as the whole text, at a fraction of the cost.
     let mut end = text.len().min(LANG_SAMPLE_BYTES);
     while !text.is_char_boundary(end) {
@@ -334,6 +337,91 @@ pub fn detect_lang(text: &str) -> Option<String> {
         return None;
     }
     Some(iso639_1(info.lang()).to_owned())
+}
+
+/// Function words that mark a language and rarely occur in the others listed.
+const STOPWORDS: &[(&str, &[&str])] = &[
+    (
+        "en",
+        &[
+            "the", "and", "is", "are", "you", "that", "this", "with", "have", "was", "for", "but",
+            "it's", "i'm", "don't", "my", "what", "just", "your", "they", "of", "to", "it",
+        ],
+    ),
+    (
+        "de",
+        &[
+            "der", "die", "das", "und", "ist", "nicht", "ich", "mit", "sie", "auf", "für", "ein",
+            "eine", "auch", "sich", "dem", "den", "wir", "aber", "noch", "schon", "wie", "bei",
+            "kann", "zu",
+        ],
+    ),
+    (
+        "fr",
+        &[
+            "le", "les", "est", "pas", "je", "des", "une", "pour", "avec", "sur", "mais", "dans",
+            "c'est", "vous", "nous", "qui", "ça", "très", "aussi", "j'ai", "du", "et",
+        ],
+    ),
+    (
+        "es",
+        &[
+            "el", "los", "las", "y", "es", "pero", "para", "con", "una", "por", "muy", "está",
+            "gracias", "también", "lo", "del", "como", "más",
+        ],
+    ),
+    (
+        "pt",
+        &[
+            "o", "os", "não", "é", "uma", "com", "para", "mas", "muito", "está", "obrigado",
+            "obrigada", "também", "do", "da", "você", "em", "isso",
+        ],
+    ),
+    (
+        "it",
+        &[
+            "il", "di", "che", "non", "è", "sono", "per", "una", "con", "ma", "molto", "anche",
+            "questo", "della", "grazie", "ho",
+        ],
+    ),
+    (
+        "nl",
+        &[
+            "het", "een", "en", "niet", "ik", "van", "dat", "op", "te", "met", "maar", "ook",
+            "zijn", "voor", "dit", "wel",
+        ],
+    ),
+];
+
+/// A quick answer from function words for texts in the common Latin-script
+/// languages; `None` when the evidence is thin or mixed (the trigram model decides then).
+fn stopword_lang(text: &str) -> Option<&'static str> {
+    let mut hits = [0u32; STOPWORDS.len()];
+    let mut words = 0;
+    for raw in text.split_whitespace().take(60) {
+        let word = raw.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'');
+        if word.is_empty() {
+            continue;
+        }
+        words += 1;
+        let lower;
+        let word = if word.chars().any(|c| c.is_uppercase()) {
+            lower = word.to_lowercase();
+            lower.as_str()
+        } else {
+            word
+        };
+        for (i, (_, list)) in STOPWORDS.iter().enumerate() {
+            if list.contains(&word) {
+                hits[i] += 1;
+            }
+        }
+    }
+    let mut ranked: Vec<(u32, usize)> = hits.iter().copied().zip(0..).collect();
+    ranked.sort_unstable_by(|a, b| b.cmp(a));
+    let (best, index) = ranked[0];
+    let second = ranked[1].0;
+    (words >= 5 && best >= 3 && best >= 3 * second.max(1)).then(|| STOPWORDS[index].0)
 }
 
 const LANG_SAMPLE_BYTES: usize = 240;
@@ -493,6 +581,16 @@ mod tests {
             Some("de")
         );
         assert_eq!(detect_lang("ok"), None, "short texts are not guessed");
+        for (text, lang) in [
+            ("The sync is broken again and I have lost the notes that were on my phone", "en"),
+            ("Je viens de découvrir les tableaux Canvas et c'est exactement ce qu'il me fallait", "fr"),
+            ("Muchas gracias por la respuesta, ahora funciona muy bien con el nuevo plan", "es"),
+            ("Boa! Valeu pela resposta, agora está tudo certo com o meu plano e com a sincronização", "pt"),
+            ("Grazie mille, questo aggiornamento è molto utile e non ho più problemi con la sincronizzazione", "it"),
+            ("Синхронизация снова не работает после обновления приложения", "ru"),
+        ] {
+            assert_eq!(detect_lang(text).as_deref(), Some(lang), "{text}");
+        }
         assert_eq!(normalise_lang("pt-BR").as_deref(), Some("pt"));
         assert!(sentiment("I love this app, it is wonderful").unwrap() > 0.5);
         assert!(sentiment("This is terrible, broken and I want a refund").unwrap() < -0.3);

@@ -122,6 +122,7 @@ export function demoData(now: number = Date.now(), count = 140): MemoryData {
         sentiment,
         parentId,
         depth,
+        fromUs: false,
       };
     };
 
@@ -158,6 +159,8 @@ export function demoData(now: number = Date.now(), count = 140): MemoryData {
         state,
         priority: urgent ? 3 : Math.floor(pick() * 3),
         saved: pick() < 0.1,
+        snoozeUntil: null,
+        firstResponseAt: null,
         unreadCount: state === 'done' ? 0 : pick() < 0.45 ? Math.max(1, Math.floor(pick() * items.length)) : 0,
         urgent,
         tags: opener.tags,
