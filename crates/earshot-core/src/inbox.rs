@@ -318,14 +318,16 @@ pub(crate) const ITEM_COLUMNS: &str = "i.id, i.network, i.remote_id, i.kind, i.h
 /// Reads an item row selected with [`ITEM_COLUMNS`] (starting at column 0).
 pub(crate) fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(ItemView, Option<String>)> {
     let kind: String = r.get(3)?;
+    let text: String = r.get(5)?;
+    let html = crate::ingest::analyse::display_html(&text, r.get(4)?);
     Ok((
         ItemView {
             id: r.get::<_, i64>(0)?.to_string(),
             network: r.get(1)?,
             remote_id: r.get(2)?,
             kind: ItemKind::parse(&kind).unwrap_or_default(),
-            html: r.get(4)?,
-            text: r.get(5)?,
+            html,
+            text,
             created_at: r.get(6)?,
             url: r.get(7)?,
             lang: r.get(8)?,

@@ -19,6 +19,9 @@ pub const MAX_HTML_BYTES: usize = 256 * 1024;
 pub struct Analysed {
     pub item: NewItem,
     pub text: String,
+    /// Sanitised HTML for items that came as HTML; empty for plain-text items,
+    /// whose HTML is derived from the text when read ([`display_html`]), so the
+    /// cache does not hold every plain post twice.
     pub html: String,
     pub lang: Option<String>,
     pub sentiment: Option<f64>,
@@ -28,11 +31,7 @@ pub struct Analysed {
 /// Analyses one item.
 pub fn analyse(item: NewItem) -> Analysed {
     let (text, html) = match &item.content {
-        Content::Text(text) => {
-            let text = truncate(text.trim(), MAX_TEXT_BYTES);
-            let html = text_to_html(&text);
-            (text, html)
-        }
+        Content::Text(text) => (truncate(text.trim(), MAX_TEXT_BYTES), String::new()),
         Content::Html(raw) => {
             let raw = truncate(raw, MAX_HTML_BYTES);
             let text = truncate(&html_to_text(&raw), MAX_TEXT_BYTES);
@@ -232,6 +231,15 @@ fn decode_entity(name: &str) -> Option<char> {
         "ldquo" => '“',
         _ => return None,
     })
+}
+
+/// The HTML the thread view shows for a stored item.
+pub fn display_html(text: &str, stored_html: String) -> String {
+    if stored_html.is_empty() {
+        text_to_html(text)
+    } else {
+        stored_html
+    }
 }
 
 /// Escapes plain text for HTML, links bare http(s) URLs and keeps line breaks.

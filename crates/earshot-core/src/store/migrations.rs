@@ -295,8 +295,7 @@ mod tests {
 
     fn open_raw(path: &Path, key: &CacheKey) -> Connection {
         let conn = Connection::open(path).unwrap();
-        conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex().as_str()))
-            .unwrap();
+        crate::store::unlock(&conn, key).unwrap();
         conn
     }
 
