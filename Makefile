@@ -8,7 +8,7 @@ SHELL := bash
 CARGO ?= cargo
 NPM ?= npm
 
-.PHONY: run test deps deps-test rust ui ui-check lint rust-test types-check window-test bench fmt clean
+.PHONY: run test deps deps-test rust ui ui-check lint rust-test types-check window-test tauri-driver e2e bench fmt clean
 
 rust:
 	@command -v $(CARGO) >/dev/null || { echo "Rust is missing: install it from https://rustup.rs (then run make again)"; exit 1; }
@@ -57,7 +57,17 @@ window-test: ui
 	$(CARGO) build -p earshot
 	scripts/with-keyring.sh tests/window/smoke.sh
 
-test: deps-test ui-check lint rust-test types-check window-test
+# tauri-driver bridges WebDriver to WebKitWebDriver for the real app window.
+tauri-driver:
+	@command -v tauri-driver >/dev/null || [ -x "$$HOME/.cargo/bin/tauri-driver" ] || \
+	  $(CARGO) install tauri-driver --locked --version '^2'
+
+# End-to-end tests in the real window (WebKitGTK under Xvfb) through tauri-driver.
+e2e: ui tauri-driver
+	$(CARGO) build -p earshot
+	scripts/with-keyring.sh tests/e2e/run.sh
+
+test: deps-test ui-check lint rust-test types-check window-test e2e
 	@echo "make test: all checks passed"
 
 bench:

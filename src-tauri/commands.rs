@@ -1,18 +1,29 @@
 //! One thin command per core call, grouped by feature. No logic here: each
 //! command borrows the open workspace and forwards to the core.
 
-use earshot_core::inbox::{ConversationDetail, InboxFilter, InboxPage, TriageState};
+use earshot_core::accounts::Account;
+use earshot_core::inbox::{ConversationDetail, InboxFilter, InboxPage, Snooze, TriageState};
 use earshot_core::search::{SearchHit, SearchOptions};
 use earshot_core::WorkspaceStatus;
 use tauri::State;
+use tauri_plugin_opener::OpenerExt;
 
-use crate::error::UiResult;
+use crate::error::{UiError, UiResult};
 use crate::state::AppState;
+
+// Workspace
 
 #[tauri::command]
 pub fn workspace_status(app: State<'_, AppState>) -> UiResult<WorkspaceStatus> {
     Ok(app.workspace()?.status()?)
 }
+
+#[tauri::command]
+pub fn accounts_list(app: State<'_, AppState>) -> UiResult<Vec<Account>> {
+    Ok(app.workspace()?.accounts()?)
+}
+
+// Inbox
 
 #[tauri::command]
 pub fn inbox_list(app: State<'_, AppState>, filter: InboxFilter) -> UiResult<InboxPage> {
@@ -23,6 +34,40 @@ pub fn inbox_list(app: State<'_, AppState>, filter: InboxFilter) -> UiResult<Inb
 pub fn conversation_get(app: State<'_, AppState>, id: i64) -> UiResult<ConversationDetail> {
     Ok(app.workspace()?.conversation(id)?)
 }
+
+#[tauri::command]
+pub fn conversation_mark_read(app: State<'_, AppState>, id: i64) -> UiResult<()> {
+    Ok(app.workspace()?.mark_read(id)?)
+}
+
+// Triage
+
+#[tauri::command]
+pub fn triage_set_state(
+    app: State<'_, AppState>,
+    id: i64,
+    state: TriageState,
+    snooze: Option<Snooze>,
+) -> UiResult<()> {
+    Ok(app.workspace()?.set_state(id, state, snooze)?)
+}
+
+#[tauri::command]
+pub fn triage_tag(
+    app: State<'_, AppState>,
+    id: i64,
+    add: Vec<String>,
+    remove: Vec<String>,
+) -> UiResult<()> {
+    Ok(app.workspace()?.tag(id, &add, &remove)?)
+}
+
+#[tauri::command]
+pub fn triage_set_saved(app: State<'_, AppState>, id: i64, saved: bool) -> UiResult<()> {
+    Ok(app.workspace()?.set_saved(id, saved)?)
+}
+
+// Search
 
 #[tauri::command]
 pub fn search(
@@ -37,7 +82,16 @@ pub fn search(
     Ok(app.workspace()?.search(&query, &options)?)
 }
 
+// Links
+
+/// Opens a link from content in the system browser, never in the app's webview.
 #[tauri::command]
-pub fn triage_set_state(app: State<'_, AppState>, id: i64, state: TriageState) -> UiResult<()> {
-    Ok(app.workspace()?.set_state(id, state, None)?)
+pub fn open_external(app: tauri::AppHandle, url: String) -> UiResult<()> {
+    let url = earshot_core::links::external(&url)?;
+    app.opener()
+        .open_url(url, None::<&str>)
+        .map_err(|e| UiError {
+            code: None,
+            message: format!("the browser could not be opened: {e}"),
+        })
 }

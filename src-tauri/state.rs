@@ -1,5 +1,9 @@
 //! What the shell holds: the workspace the app opened, or why it could not.
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use earshot_core::events::EventSink;
 use earshot_core::Workspace;
 
 use crate::error::UiError;
@@ -9,15 +13,17 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Opens the workspace in the data directory (`EARSHOT_DATA_DIR` or the OS
-    /// default), or the demo workspace while there is no account yet.
-    pub fn open() -> Self {
-        let workspace = earshot_core::default_data_dir()
-            .and_then(|dir| {
-                earshot_core::demo::open_or_demo(&dir, &earshot_core::vault::KeyringVault)
-            })
-            .map(|(ws, _demo)| ws)
-            .map_err(UiError::from);
+    /// Opens the workspace in `data_dir`, or the demo workspace while there is
+    /// no account yet, sending its events to `events`.
+    pub fn open(data_dir: Result<PathBuf, UiError>, events: Arc<dyn EventSink>) -> Self {
+        let workspace = data_dir.and_then(|dir| {
+            earshot_core::demo::open_or_demo(&dir, &earshot_core::vault::KeyringVault)
+                .map(|(mut ws, _demo)| {
+                    ws.set_event_sink(events);
+                    ws
+                })
+                .map_err(UiError::from)
+        });
         Self { workspace }
     }
 

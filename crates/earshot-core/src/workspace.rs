@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::accounts::{self, Account, AccountOrigin};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
+use crate::events::{CoreEvent, EventSink, NoEvents};
 use crate::import::{self, LineError};
 use crate::inbox::{
     self, ConversationDetail, ConversationSummary, InboxFilter, InboxPage, Snooze, TriageState,
@@ -59,6 +60,7 @@ pub struct Workspace {
     id: String,
     store: Store,
     clock: Arc<dyn Clock>,
+    events: Arc<dyn EventSink>,
 }
 
 impl std::fmt::Debug for Workspace {
@@ -166,7 +168,13 @@ impl Workspace {
             id,
             store,
             clock,
+            events: Arc::new(NoEvents),
         })
+    }
+
+    /// Sends the core's events (new items, sync progress, alerts) to `sink`.
+    pub fn set_event_sink(&mut self, sink: Arc<dyn EventSink>) {
+        self.events = sink;
     }
 
     /// Moves an unreadable cache aside (never deleting it) so the next open
@@ -206,6 +214,7 @@ impl Workspace {
             id: "benchmark".into(),
             store,
             clock: Arc::new(SystemClock),
+            events: Arc::new(NoEvents),
         }
     }
 
@@ -274,7 +283,7 @@ impl Workspace {
         I::IntoIter: Send,
     {
         let mut state = WriterState::default();
-        ingest::pipeline(
+        let report = ingest::pipeline(
             items,
             |batch| {
                 let now = self.now();
@@ -282,7 +291,13 @@ impl Workspace {
                     .write(|tx| ingest::write_batch(tx, batch, now, &mut state))
             },
             progress,
-        )
+        )?;
+        if report.inserted > 0 {
+            self.events.emit(CoreEvent::ItemsIngested {
+                inserted: report.inserted,
+            });
+        }
+        Ok(report)
     }
 
     /// Imports JSON lines (see [`crate::import`]); bad lines are reported, good ones ingested.

@@ -1,0 +1,121 @@
+// A small W3C WebDriver client for tauri-driver (no dependencies): enough to
+// drive the real Earshot window, press keys, read text and take screenshots.
+
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
+
+export class Session {
+  constructor(base, id) {
+    this.base = base;
+    this.id = id;
+  }
+
+  static async start(base, application) {
+    const res = await call(base, 'POST', '/session', {
+      capabilities: { alwaysMatch: { 'tauri:options': { application } } },
+    });
+    return new Session(base, res.sessionId);
+  }
+
+  cmd(method, path, body) {
+    return call(this.base, method, `/session/${this.id}${path}`, body);
+  }
+
+  async end() {
+    await this.cmd('DELETE', '');
+  }
+
+  async findAll(css) {
+    const found = await this.cmd('POST', '/elements', { using: 'css selector', value: css });
+    return found.map((e) => new Element(this, e[ELEMENT]));
+  }
+
+  /** Waits until at least `min` elements match, and returns them. */
+  async waitFor(css, { min = 1, timeout = 15000 } = {}) {
+    const end = Date.now() + timeout;
+    for (;;) {
+      const found = await this.findAll(css);
+      if (found.length >= min) return found;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${min} × ${css} (found ${found.length})`);
+      await sleep(100);
+    }
+  }
+
+  /** The rendered text of every element matching `css` (innerText: what a person reads). */
+  texts(css) {
+    return this.execute(
+      'return Array.from(document.querySelectorAll(arguments[0]), (e) => e.innerText)',
+      css,
+    );
+  }
+
+  /** Waits until `predicate()` is true. */
+  async until(what, predicate, timeout = 15000) {
+    const end = Date.now() + timeout;
+    for (;;) {
+      if (await predicate()) return;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await sleep(100);
+    }
+  }
+
+  /** Presses keys as a person would (each string is one key; use '\uE009' for Control). */
+  async keys(...sequence) {
+    const actions = [];
+    for (const key of sequence) {
+      if (Array.isArray(key)) {
+        for (const k of key) actions.push({ type: 'keyDown', value: k });
+        for (const k of [...key].reverse()) actions.push({ type: 'keyUp', value: k });
+      } else {
+        actions.push({ type: 'keyDown', value: key }, { type: 'keyUp', value: key });
+      }
+    }
+    await this.cmd('POST', '/actions', { actions: [{ type: 'key', id: 'keyboard', actions }] });
+    await this.cmd('DELETE', '/actions');
+  }
+
+  async execute(script, ...args) {
+    return this.cmd('POST', '/execute/sync', { script, args });
+  }
+
+  async screenshot() {
+    return Buffer.from(await this.cmd('GET', '/screenshot'), 'base64');
+  }
+}
+
+export class Element {
+  constructor(session, id) {
+    this.session = session;
+    this.id = id;
+  }
+
+  text() {
+    return this.session.cmd('GET', `/element/${this.id}/text`);
+  }
+
+  click() {
+    return this.session.cmd('POST', `/element/${this.id}/click`, {});
+  }
+
+  type(text) {
+    return this.session.cmd('POST', `/element/${this.id}/value`, { text });
+  }
+
+  attribute(name) {
+    return this.session.cmd('GET', `/element/${this.id}/attribute/${name}`);
+  }
+}
+
+async function call(base, method, path, body) {
+  const res = await fetch(base + path, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : undefined,
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json.value ?? json).slice(0, 400)}`);
+  }
+  return json.value;
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
