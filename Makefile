@@ -8,7 +8,7 @@ SHELL := bash
 CARGO ?= cargo
 NPM ?= npm
 
-.PHONY: run test deps deps-test rust ui ui-check lint rust-test types-check window-test tauri-driver e2e bench fmt clean
+.PHONY: run test deps deps-test rust ui ui-check lint rust-test types-check window-test tauri-driver e2e bench bench-window fmt clean
 
 rust:
 	@command -v $(CARGO) >/dev/null || { echo "Rust is missing: install it from https://rustup.rs (then run make again)"; exit 1; }
@@ -73,6 +73,11 @@ test: deps-test ui-check lint rust-test types-check window-test e2e
 bench:
 	$(CARGO) build --release -p earshot-cli
 	target/release/earshot-cli bench ingest --items 1000000 --write BENCHMARKS.md
+
+# Start-up, memory and idle CPU of the real app beside a bare Tauri window.
+bench-window: deps-test ui
+	$(CARGO) build --release -p earshot -p earshot-cli -p earshot-bare-window
+	scripts/with-keyring.sh tests/bench/window.sh --write BENCHMARKS.md
 
 fmt:
 	$(CARGO) fmt --all

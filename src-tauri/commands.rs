@@ -95,3 +95,18 @@ pub fn open_external(app: tauri::AppHandle, url: String) -> UiResult<()> {
             message: format!("the browser could not be opened: {e}"),
         })
 }
+
+// Benchmarks
+
+/// The UI calls this once its first inbox rows are painted. With
+/// `EARSHOT_REPORT_PAINT=1` (set by `earshot-cli bench window`) the shell says
+/// so on stdout, which is how start-up to first paint is timed.
+#[tauri::command]
+pub fn ui_painted() {
+    if std::env::var_os("EARSHOT_REPORT_PAINT").is_some() {
+        use std::io::Write;
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "painted");
+        let _ = out.flush();
+    }
+}

@@ -76,6 +76,7 @@ pub fn run() {
             commands::triage_set_saved,
             commands::search,
             commands::open_external,
+            commands::ui_painted,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -34,6 +34,25 @@ pub enum BenchCommand {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// The real app against a bare Tauri window: start to first paint, memory (PSS), idle CPU.
+    /// Needs a display and the keyring (see tests/bench/window.sh)
+    Window {
+        /// The built Earshot app
+        #[arg(long, default_value = "target/release/earshot")]
+        app: PathBuf,
+        /// The bare Tauri 2 window (tests/bare-window)
+        #[arg(long, default_value = "target/release/earshot-bare-window")]
+        bare: PathBuf,
+        /// Launches per program; the first after dropping the page cache
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Also measure a workspace with this many generated items (0 skips it)
+        #[arg(long, default_value_t = 1_000_000)]
+        items: usize,
+        /// Write the results into this Markdown file (its window section is replaced)
+        #[arg(long, value_name = "FILE")]
+        write: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Serialize)]
@@ -79,7 +98,103 @@ pub fn run(cmd: &BenchCommand, json: bool) -> Result<(), Error> {
             }
             Ok(())
         }
+        BenchCommand::Window {
+            app,
+            bare,
+            runs,
+            items,
+            write,
+        } => {
+            let text = window(app, bare, *runs, *items, json)?;
+            if let Some(path) = write {
+                write_section(path, "window", &text)?;
+                eprintln!("written to {}", path.display());
+            }
+            Ok(())
+        }
     }
+}
+
+fn window(
+    app: &std::path::Path,
+    bare: &std::path::Path,
+    runs: usize,
+    items: usize,
+    json: bool,
+) -> Result<String, Error> {
+    use crate::bench_window::{fresh_dir, measure};
+    let tmp = tempfile::tempdir().map_err(|e| Error::Invalid(e.to_string()))?;
+    let mut results = vec![measure(
+        "bare Tauri 2 window, static 50-row list",
+        bare,
+        None,
+        runs,
+    )?];
+    let demo = fresh_dir(tmp.path(), "demo")?;
+    results.push(measure(
+        "Earshot, demo workspace (first launch creates it)",
+        app,
+        Some(&demo),
+        runs,
+    )?);
+    if items > 0 {
+        let big = fresh_dir(tmp.path(), "big")?;
+        {
+            let ws = earshot_core::Workspace::open(&big, &earshot_core::vault::KeyringVault)?;
+            ws.ingest_with_progress(generate(items, 42), |_| {})?;
+            ws.store().checkpoint()?;
+        }
+        results.push(measure(
+            &format!("Earshot, {items} cached items"),
+            app,
+            Some(&big),
+            runs,
+        )?);
+    }
+    if json {
+        let text =
+            serde_json::to_string_pretty(&results).map_err(|e| Error::Invalid(e.to_string()))?;
+        println!("{text}");
+    }
+    let now = earshot_core::clock::format_rfc3339_ms(earshot_core::clock::Clock::now_ms(
+        &earshot_core::clock::SystemClock,
+    ));
+    let floor = &results[0];
+    let median = |v: &[f64]| {
+        let mut w: Vec<f64> = v.iter().skip(1).copied().collect();
+        if w.is_empty() {
+            w = v.to_vec();
+        }
+        w.sort_by(f64::total_cmp);
+        w[w.len() / 2]
+    };
+    let mut md = format!(
+        "Measured {now} on {} under Xvfb (software rendering), {runs} launches each with \
+         `earshot-cli bench window` (release builds); the first launch of each follows a \
+         page-cache drop, the others are warm (median). PSS is summed over every process of \
+         the app (the app, WebKitWebProcess, WebKitNetworkProcess) after 5 s idle; idle CPU \
+         is their CPU time over the next 10 s.\n\n\
+         | program | first launch to first rows painted | warm (median) | vs bare, first / warm | PSS idle | idle CPU | processes |\n|---|---|---|---|---|---|---|\n",
+        machine()
+    );
+    for r in &results {
+        md.push_str(&format!(
+            "| {} | {:.0} ms | {:.0} ms | {:.2}× / {:.2}× | {:.0} MiB | {:.2}% | {} |\n",
+            r.name,
+            r.first_paint_ms[0],
+            median(&r.first_paint_ms),
+            r.first_paint_ms[0] / floor.first_paint_ms[0],
+            median(&r.first_paint_ms) / median(&floor.first_paint_ms),
+            r.pss_mib,
+            r.idle_cpu_percent,
+            r.processes
+        ));
+    }
+    md.push_str("\nTargets: start-up ≤ 1.1× the bare window; PSS ≤ 250 MB (≤ 40 MB over the bare window); idle CPU ≤ 0.5%.\n");
+    if !json {
+        println!("{md}");
+    }
+    Ok(md)
 }
 
 /// A small, fast, deterministic generator (xorshift64*).

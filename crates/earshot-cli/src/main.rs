@@ -5,6 +5,7 @@
 //! `EARSHOT_DATA_DIR`) and `--json`.
 
 mod bench;
+mod bench_window;
 mod output;
 
 use std::io::BufReader;

@@ -79,8 +79,8 @@ export function sampleData(count = 24): MemoryData {
   return {
     conversations,
     accounts: [
-      { id: 1, handle: '@brand@example.social' },
-      { id: 2, handle: 'brand.example.com' },
+      { id: 1, handle: '@brand@example.social', network: 'mastodon', server: 'example.social' },
+      { id: 2, handle: 'brand.example.com', network: 'bluesky', server: 'bsky.social' },
     ],
     status: { path: '/home/me/.local/share/earshot/workspace.db', encrypted: true, demo: false },
   };

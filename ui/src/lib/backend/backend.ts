@@ -1,11 +1,20 @@
 import type {
+  Account,
   ConversationDetail,
+  CoreEvent,
   InboxFilter,
   InboxPage,
   SearchHit,
+  Snooze,
   TriageState,
   WorkspaceStatus,
 } from '../types';
+
+/** What the Rust core pushes to the UI on the {@link CORE_EVENT} channel. */
+export type { CoreEvent };
+
+/** The Tauri event name {@link CoreEvent}s arrive on. */
+export const CORE_EVENT = 'earshot://event';
 
 /**
  * Everything the UI asks of the Rust core. Components talk to this interface only,
@@ -19,7 +28,20 @@ export interface Backend {
   inboxList(filter: InboxFilter): Promise<InboxPage>;
   conversationGet(id: number): Promise<ConversationDetail>;
   search(query: string, limit?: number): Promise<SearchHit[]>;
-  setState(conversationId: number, state: TriageState): Promise<void>;
+  accountsList(): Promise<Account[]>;
+  /** `snooze` is required for `snoozed` and ignored otherwise. */
+  setState(conversationId: number, state: TriageState, snooze?: Snooze | null): Promise<void>;
+  /** Adds and removes tags; tags are normalised (trimmed, lower case) by the core. */
+  tag(conversationId: number, add: string[], remove: string[]): Promise<void>;
+  setSaved(conversationId: number, saved: boolean): Promise<void>;
+  /** Sets the conversation's unread count to 0. */
+  markRead(conversationId: number): Promise<void>;
+  /** Opens an http(s) or mailto URL in the system browser; never in the webview. */
+  openExternal(url: string): Promise<void>;
+  /** Subscribes to core events; resolves to the unsubscribe function. */
+  onEvent(handler: (event: CoreEvent) => void): Promise<() => void>;
+  /** Tells the shell the first inbox rows are on screen (start-up benchmark). */
+  reportPainted(): Promise<void>;
 }
 
 /** The error shape the Rust commands serialise: `{ code, message }`. */

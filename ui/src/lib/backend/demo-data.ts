@@ -29,10 +29,10 @@ function escapeHtml(s: string): string {
 }
 
 const ACCOUNTS = [
-  { id: 1, handle: '@fernwood@mastodon.social', network: 'mastodon' },
-  { id: 2, handle: 'fernwood.bsky.social', network: 'bluesky' },
-  { id: 3, handle: 'r/fernwood', network: 'reddit' },
-  { id: 4, handle: '@FernwoodApp', network: 'youtube' },
+  { id: 1, handle: '@fernwood@mastodon.social', network: 'mastodon', server: 'mastodon.social' },
+  { id: 2, handle: 'fernwood.bsky.social', network: 'bluesky', server: 'bsky.social' },
+  { id: 3, handle: 'r/fernwood', network: 'reddit', server: 'reddit.com' },
+  { id: 4, handle: '@FernwoodApp', network: 'youtube', server: 'youtube.com' },
 ] as const;
 
 const FIRST = ['Ada', 'Bruno', 'Chidi', 'Dana', 'Elif', 'Farah', 'Goran', 'Hana', 'Ines', 'Jonas',
@@ -177,7 +177,14 @@ export function demoData(now: number = Date.now(), count = 140): MemoryData {
 
   return {
     conversations,
-    accounts: ACCOUNTS.map(({ id, handle }) => ({ id, handle })),
+    accounts: ACCOUNTS.map(({ id, handle, network, server }) => ({
+      id,
+      handle,
+      network,
+      server,
+      displayName: 'Fernwood',
+      origin: 'demo' as const,
+    })),
     status: { path: 'demo (in memory)', encrypted: false, demo: true },
   };
 }

@@ -1,4 +1,10 @@
-export { BackendError, type Backend, type BackendErrorPayload } from './backend';
+export {
+  BackendError,
+  CORE_EVENT,
+  type Backend,
+  type BackendErrorPayload,
+  type CoreEvent,
+} from './backend';
 export { getBackend, setBackend } from './context';
 export { TauriBackend } from './tauri';
 

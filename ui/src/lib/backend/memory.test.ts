@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conversation, item, sampleData } from '../../test/fixtures';
+import { conversation, item, NOW, sampleData } from '../../test/fixtures';
 import type { ConversationSummary, InboxFilter } from '../types';
 import { BackendError } from './backend';
 import { DEFAULT_PAGE_LIMIT, MemoryBackend } from './memory';
@@ -154,7 +154,7 @@ describe('MemoryBackend other commands', () => {
 
   it('sets triage state, visible in later listings', async () => {
     const backend = new MemoryBackend(sampleData(8));
-    await backend.setState(1, 'snoozed');
+    await backend.setState(1, 'snoozed', { until: null, untilReply: true });
     const snoozed = await backend.inboxList({ state: 'snoozed' });
     expect(snoozed.conversations.map((c) => c.id)).toContain(1);
     expect((await backend.conversationGet(1)).conversation.state).toBe('snoozed');
@@ -187,5 +187,149 @@ describe('MemoryBackend other commands', () => {
     expect(hits[0]?.snippet).toContain('sync');
     expect(await backend.search('sync', 1)).toHaveLength(1);
     expect(await backend.search('   ')).toEqual([]);
+  });
+});
+
+describe('MemoryBackend triage, accounts and events', () => {
+  const now = NOW;
+
+  it('lists accounts with their network and origin', async () => {
+    const backend = new MemoryBackend(sampleData(4));
+    expect(await backend.accountsList()).toEqual([
+      { id: 1, network: 'mastodon', server: 'example.social', handle: '@brand@example.social', displayName: null, origin: 'signed-in' },
+      { id: 2, network: 'bluesky', server: 'bsky.social', handle: 'brand.example.com', displayName: null, origin: 'signed-in' },
+    ]);
+    expect(await new MemoryBackend().accountsList()).toEqual([]);
+  });
+
+  it('snoozes like the core: a duration is required and must end in the future', async () => {
+    const backend = new MemoryBackend(sampleData(4), { now: () => now });
+    await expect(backend.setState(1, 'snoozed')).rejects.toMatchObject({
+      message: 'say how long to snooze',
+    });
+    await expect(backend.setState(1, 'snoozed', { until: null, untilReply: false })).rejects.toThrow(
+      /needs a time/,
+    );
+    await expect(backend.setState(1, 'snoozed', { until: now - 1, untilReply: false })).rejects.toThrow(
+      'a snooze must end in the future',
+    );
+    await backend.setState(1, 'snoozed', { until: now + 60_000, untilReply: false });
+    expect((await backend.conversationGet(1)).conversation).toMatchObject({
+      state: 'snoozed',
+      snoozeUntil: now + 60_000,
+    });
+    await backend.setState(1, 'open', null);
+    expect((await backend.conversationGet(1)).conversation.snoozeUntil).toBeNull();
+  });
+
+  it('tags with normalised, sorted, de-duplicated tags', async () => {
+    const backend = new MemoryBackend(sampleData(4));
+    await backend.tag(2, ['  Billing ', '#VIP', 'first contact'], []);
+    expect((await backend.conversationGet(2)).conversation.tags).toEqual([
+      'billing',
+      'first-contact',
+      'vip',
+    ]);
+    await backend.tag(2, ['billing'], ['VIP']);
+    expect((await backend.conversationGet(2)).conversation.tags).toEqual(['billing', 'first-contact']);
+    await expect(backend.tag(2, ['   '], [])).rejects.toThrow(/not a usable tag/);
+    expect((await backend.inboxList({ tag: 'Billing' })).conversations.map((c) => c.id)).toEqual([2]);
+  });
+
+  it('saves, unsaves and marks read', async () => {
+    const backend = new MemoryBackend(sampleData(4));
+    await backend.setSaved(1, true);
+    expect((await backend.conversationGet(1)).conversation.saved).toBe(true);
+    await backend.setSaved(1, false);
+    expect((await backend.conversationGet(1)).conversation.saved).toBe(false);
+
+    expect((await backend.conversationGet(1)).conversation.unreadCount).toBe(1);
+    await backend.markRead(1);
+    expect((await backend.conversationGet(1)).conversation.unreadCount).toBe(0);
+    expect((await backend.inboxList({ unread: true })).conversations.map((c) => c.id)).toEqual([3]);
+    await expect(backend.markRead(42)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(backend.setSaved(42, true)).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('records external URLs and refuses anything but http(s) and mailto', async () => {
+    const backend = new MemoryBackend();
+    await backend.openExternal('https://example.org/a');
+    await backend.openExternal('mailto:hi@example.org');
+    for (const bad of [
+      'javascript:alert(1)',
+      'file:///etc/passwd',
+      'https://user:pass@evil.example/',
+      'data:text/html,hi',
+      'https://x.example/\nInjected',
+      '',
+    ]) {
+      await expect(backend.openExternal(bad), bad).rejects.toThrow(
+        /only opens http, https and mailto links/,
+      );
+    }
+    expect(backend.openedUrls).toEqual(['https://example.org/a', 'mailto:hi@example.org']);
+  });
+
+  it('delivers emitted events until unsubscribed', async () => {
+    const backend = new MemoryBackend();
+    const seen: unknown[] = [];
+    const stop = await backend.onEvent((e) => seen.push(e));
+    backend.emit({ kind: 'itemsIngested', inserted: 3 });
+    stop();
+    backend.emit({ kind: 'alert', message: 'late' });
+    expect(seen).toEqual([{ kind: 'itemsIngested', inserted: 3 }]);
+    expect(backend.listenerCount).toBe(0);
+  });
+});
+
+describe('MemoryBackend.search query language', () => {
+  function backend(): MemoryBackend {
+    return new MemoryBackend({
+      conversations: [
+        conversation(1, { state: 'open', saved: true, tags: ['billing'] }, [
+          item('11', { text: 'I was charged twice for the plan', createdAt: 1, author: { handle: '@maria@fosstodon.example', name: 'Maria Okafor', followers: 1, url: null } }),
+        ]),
+        conversation(2, { state: 'done' }, [
+          item('21', { text: 'Refund please, charged again', createdAt: 2, network: 'bluesky', sentiment: -0.5 }),
+        ]),
+        conversation(3, { state: 'pending' }, [
+          item('31', { text: 'Thanks for the refund!', createdAt: 3, sentiment: 0.8 }),
+        ]),
+      ],
+    });
+  }
+
+  const ids = (hits: { conversationId: number }[]) => hits.map((h) => h.conversationId);
+
+  it('marks matched words in the snippet', async () => {
+    const [hit] = await backend().search('charged twice');
+    expect(hit?.snippet).toBe('I was \u{E000}charged\u{E001} \u{E000}twice\u{E001} for the plan');
+  });
+
+  it('supports OR, exclusions, phrases and fields', async () => {
+    const b = backend();
+    expect(ids(await b.search('refund OR twice'))).toEqual([3, 2, 1]);
+    expect(ids(await b.search('refund -thanks'))).toEqual([2]);
+    expect(ids(await b.search('"charged twice"'))).toEqual([1]);
+    expect(ids(await b.search('charged network:bluesky'))).toEqual([2]);
+    expect(ids(await b.search('from:maria'))).toEqual([1]);
+    expect(ids(await b.search('from:@maria@fosstodon.example'))).toEqual([1]);
+    expect(ids(await b.search('is:saved'))).toEqual([1]);
+    expect(ids(await b.search('tag:Billing'))).toEqual([1]);
+    expect(ids(await b.search('refund state:pending'))).toEqual([3]);
+    expect(ids(await b.search('sentiment:negative'))).toEqual([2]);
+    expect(ids(await b.search('re:invent'))).toEqual([]);
+  });
+
+  it("rejects bad fields with the core's messages", async () => {
+    const b = backend();
+    await expect(b.search('refund state:x')).rejects.toMatchObject({
+      code: null,
+      message: "state: is open, pending, snoozed or done, not 'x'",
+    });
+    await expect(b.search('is:starred')).rejects.toThrow("is: is saved, unread, reply or ours, not 'starred'");
+    await expect(b.search('after:2026-13-01')).rejects.toThrow('after: expects a date like 2026-11-01');
+    await expect(b.search('-spam')).rejects.toThrow(/at least one word/);
+    await expect(b.search('"open quote')).rejects.toThrow(/unclosed quote/);
   });
 });

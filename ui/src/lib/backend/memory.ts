@@ -1,23 +1,37 @@
 import type {
+  Account,
+  AccountOrigin,
   ConversationDetail,
   ConversationSummary,
   InboxFilter,
   InboxPage,
+  ItemView,
   SearchHit,
+  Snooze,
   TriageState,
   WorkspaceStatus,
 } from '../types';
-import { BackendError, type Backend } from './backend';
+import { BackendError, type Backend, type CoreEvent } from './backend';
 
 export const DEFAULT_PAGE_LIMIT = 50;
 export const MAX_PAGE_LIMIT = 200;
 export const DEFAULT_SEARCH_LIMIT = 20;
 
-const STATES: readonly TriageState[] = ['open', 'pending', 'snoozed', 'done'];
+/** Marks around matched words in search snippets, as the Rust core writes them. */
+export const MARK_START = '\u{E000}';
+export const MARK_END = '\u{E001}';
 
+const STATES: readonly TriageState[] = ['open', 'pending', 'snoozed', 'done'];
+const KINDS: readonly string[] = ['mention', 'reply', 'dm', 'comment', 'post'];
+
+/** An account as tests and the demo describe it; missing fields get defaults. */
 export interface MemoryAccount {
   id: number;
   handle: string;
+  network?: string;
+  server?: string;
+  displayName?: string | null;
+  origin?: AccountOrigin;
 }
 
 export interface MemoryData {
@@ -30,6 +44,8 @@ export interface MemoryData {
 export interface MemoryBackendOptions {
   /** Artificial delay for every call, to make loading states visible in the browser. */
   latencyMs?: number;
+  /** Clock for snooze checks; defaults to `Date.now`. */
+  now?: () => number;
 }
 
 /** Inbox order: most recent activity first, ties broken by the higher id. */
@@ -53,26 +69,209 @@ function clampLimit(limit: number | null | undefined, fallback: number, max: num
   return Math.min(Math.max(Math.trunc(limit), 1), max);
 }
 
-function snippetAround(text: string, needle: string, radius = 60): string {
-  const idx = text.toLowerCase().indexOf(needle);
-  if (idx < 0) return text.length > radius * 2 ? `${text.slice(0, radius * 2)}…` : text;
-  const start = Math.max(0, idx - radius);
-  const end = Math.min(text.length, idx + needle.length + radius);
-  return `${start > 0 ? '…' : ''}${text.slice(start, end)}${end < text.length ? '…' : ''}`;
+/** An error the core reports as `Error::Invalid` (no code, just a message). */
+function invalid(message: string): BackendError {
+  return new BackendError(null, message);
+}
+
+/** Same rules as `earshot_core::inbox::normalise_tag`. */
+export function normaliseTag(tag: string): string {
+  const t = tag.trim().replace(/^#+/, '').toLowerCase().replace(/\s/g, '-');
+  if (t.length === 0 || [...t].length > 64) {
+    throw invalid(`'${tag}' is not a usable tag (1–64 characters)`);
+  }
+  return t;
+}
+
+function bareHandle(handle: string): string {
+  return handle.replace(/^@/, '').toLowerCase();
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Splits a query into words, keeping "quoted phrases" together (as the core does). */
+function tokens(query: string): string[] {
+  const out: string[] = [];
+  let token = '';
+  let inQuotes = false;
+  for (const ch of query) {
+    if (ch === '"') inQuotes = !inQuotes;
+    if (/\s/.test(ch) && !inQuotes) {
+      if (token) out.push(token);
+      token = '';
+      continue;
+    }
+    token += ch;
+  }
+  if (inQuotes) throw invalid(`unclosed quote in: ${token}`);
+  if (token) out.push(token);
+  return out;
+}
+
+type ItemFilter = (item: ItemView, conversation: ConversationSummary) => boolean;
+
+function dayMs(text: string, field: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  const ms = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
+  const date = new Date(ms);
+  if (!m || Number.isNaN(ms) || date.getUTCMonth() + 1 !== Number(m[2]) || date.getUTCDate() !== Number(m[3])) {
+    throw invalid(`${field}: expects a date like 2026-11-01, not '${text}'`);
+  }
+  return ms;
+}
+
+/** One `field:value` filter, with the core's error messages; null for an unknown field. */
+function fieldFilter(field: string, value: string): ItemFilter | null {
+  switch (field) {
+    case 'from': {
+      const handle = bareHandle(value);
+      return (item) => {
+        const h = bareHandle(item.author.handle);
+        return h === handle || h.startsWith(`${handle}@`) ||
+          item.author.name?.toLowerCase() === handle;
+      };
+    }
+    case 'network':
+      return (item) => item.network === value.toLowerCase();
+    case 'account':
+      return (_, c) => c.accountHandle != null && bareHandle(c.accountHandle) === bareHandle(value);
+    case 'tag': {
+      const tag = normaliseTag(value);
+      return (_, c) => c.tags.includes(tag);
+    }
+    case 'lang':
+      return (item) => item.lang === value.toLowerCase();
+    case 'state':
+      if (!STATES.includes(value as TriageState)) {
+        throw invalid(`state: is open, pending, snoozed or done, not '${value}'`);
+      }
+      return (_, c) => c.state === value;
+    case 'kind':
+      if (!KINDS.includes(value)) {
+        throw invalid(`kind: is mention, reply, dm, comment or post, not '${value}'`);
+      }
+      return (item) => item.kind === value;
+    case 'is':
+      switch (value) {
+        case 'saved':
+          return (_, c) => c.saved;
+        case 'unread':
+          return (_, c) => c.unreadCount > 0;
+        case 'reply':
+          return (item) => item.parentId !== null;
+        case 'ours':
+          return (item) => item.fromUs;
+        default:
+          throw invalid(`is: is saved, unread, reply or ours, not '${value}'`);
+      }
+    case 'has':
+      if (value !== 'link') throw invalid(`has: only knows 'link', not '${value}'`);
+      return (item) => /<a\s/i.test(item.html);
+    case 'sentiment': {
+      const tones: Record<string, (s: number) => boolean> = {
+        negative: (s) => s <= -0.05,
+        positive: (s) => s >= 0.05,
+        neutral: (s) => s > -0.05 && s < 0.05,
+      };
+      const tone = tones[value];
+      if (!tone) throw invalid(`sentiment: is negative, neutral or positive, not '${value}'`);
+      return (item) => item.sentiment !== null && tone(item.sentiment);
+    }
+    case 'before': {
+      const ms = dayMs(value, 'before');
+      return (item) => item.createdAt < ms;
+    }
+    case 'after': {
+      const ms = dayMs(value, 'after');
+      return (item) => item.createdAt >= ms;
+    }
+    default:
+      return null;
+  }
+}
+
+interface ParsedQuery {
+  /** Every group must match; a group matches when any of its terms does (`OR`). */
+  groups: string[][];
+  excluded: string[];
+  filters: ItemFilter[];
+}
+
+/** A small twin of `earshot_core::search::parse`: words, phrases, OR, -word, word*, fields. */
+function parseQuery(query: string): ParsedQuery {
+  const parsed: ParsedQuery = { groups: [], excluded: [], filters: [] };
+  let pendingOr = false;
+  for (const token of tokens(query)) {
+    if (token === 'OR') {
+      pendingOr = parsed.groups.length > 0;
+      continue;
+    }
+    if (token === 'AND') continue;
+    const field = /^([a-z]+):(.+)$/.exec(token);
+    if (field?.[1] && field[2]) {
+      const filter = fieldFilter(field[1], field[2].replace(/^"+|"+$/g, ''));
+      if (filter) {
+        parsed.filters.push(filter);
+        continue;
+      }
+    }
+    const negated = token.length > 1 && token.startsWith('-');
+    const term = (negated ? token.slice(1) : token)
+      .replace(/\*$/, '')
+      .replace(/^"+|"+$/g, '')
+      .toLowerCase();
+    if (!/[\p{L}\p{N}]/u.test(term)) continue;
+    if (negated) parsed.excluded.push(term);
+    else if (pendingOr && parsed.groups.length > 0) {
+      parsed.groups[parsed.groups.length - 1]?.push(term);
+      pendingOr = false;
+    } else parsed.groups.push([term]);
+  }
+  if (parsed.groups.length === 0 && parsed.excluded.length > 0) {
+    throw invalid(
+      'a search needs at least one word that must appear, besides the excluded ones',
+    );
+  }
+  return parsed;
+}
+
+/** Plain text around the first match, every matched term between the marks. */
+function markedSnippet(text: string, terms: string[], radius = 60): string {
+  const lower = text.toLowerCase();
+  const first = terms
+    .map((t) => lower.indexOf(t))
+    .filter((i) => i >= 0)
+    .sort((a, b) => a - b)[0];
+  const at = first ?? 0;
+  const start = Math.max(0, at - radius);
+  const end = Math.min(text.length, at + radius * 2);
+  let window = text.slice(start, end);
+  if (terms.length > 0) {
+    const pattern = new RegExp(terms.map(escapeRegExp).join('|'), 'giu');
+    window = window.replace(pattern, (m) => `${MARK_START}${m}${MARK_END}`);
+  }
+  return `${start > 0 ? '…' : ''}${window}${end < text.length ? '…' : ''}`;
 }
 
 /**
- * In-memory {@link Backend} with the same filtering and paging semantics as the Rust
- * core. Used by tests and by `npm run dev` in a plain browser.
+ * In-memory {@link Backend} with the same filtering, paging, triage and search
+ * semantics as the Rust core. Used by tests and by `npm run dev` in a plain browser.
  *
  * Data is deep-copied on the way in and on the way out, so callers can never mutate
  * the store behind its back.
  */
 export class MemoryBackend implements Backend {
+  /** Every URL {@link openExternal} was asked to open, oldest first (for tests). */
+  readonly openedUrls: string[] = [];
+
   readonly #conversations = new Map<number, ConversationDetail>();
   readonly #accounts: MemoryAccount[];
   readonly #status: Pick<WorkspaceStatus, 'path' | 'encrypted' | 'demo'>;
   readonly #latencyMs: number;
+  readonly #now: () => number;
+  readonly #listeners = new Set<(event: CoreEvent) => void>();
 
   constructor(data: MemoryData = { conversations: [] }, options: MemoryBackendOptions = {}) {
     for (const detail of data.conversations) {
@@ -85,6 +284,7 @@ export class MemoryBackend implements Backend {
       demo: data.status?.demo ?? false,
     };
     this.#latencyMs = options.latencyMs ?? 0;
+    this.#now = options.now ?? Date.now;
   }
 
   async #delay(): Promise<void> {
@@ -108,6 +308,25 @@ export class MemoryBackend implements Backend {
     };
   }
 
+  async accountsList(): Promise<Account[]> {
+    await this.#delay();
+    return this.#accounts.map((a) => {
+      const network =
+        a.network ??
+        [...this.#conversations.values()].find((d) => d.conversation.accountHandle === a.handle)
+          ?.conversation.network ??
+        'unknown';
+      return {
+        id: a.id,
+        network,
+        server: a.server ?? '',
+        handle: a.handle,
+        displayName: a.displayName ?? null,
+        origin: a.origin ?? (this.#status.demo ? 'demo' : 'signed-in'),
+      };
+    });
+  }
+
   async inboxList(filter: InboxFilter): Promise<InboxPage> {
     await this.#delay();
     if (filter.state != null && !STATES.includes(filter.state)) {
@@ -115,6 +334,7 @@ export class MemoryBackend implements Backend {
     }
     const limit = clampLimit(filter.limit, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
     const after = filter.cursor ? decodeCursor(filter.cursor) : null;
+    const tag = filter.tag != null ? normaliseTag(filter.tag) : null;
 
     let accountHandle: string | null | undefined;
     if (filter.accountId != null) {
@@ -129,8 +349,10 @@ export class MemoryBackend implements Backend {
         (c) =>
           (filter.state == null || c.state === filter.state) &&
           (accountHandle === undefined || c.accountHandle === accountHandle) &&
-          (filter.tag == null || c.tags.includes(filter.tag)) &&
+          (filter.network == null || c.network === filter.network) &&
+          (tag === null || c.tags.includes(tag)) &&
           (filter.saved == null || c.saved === filter.saved) &&
+          (filter.unread == null || c.unreadCount > 0 === filter.unread) &&
           (after === null ||
             c.lastActivityAt < after.at ||
             (c.lastActivityAt === after.at && c.id < after.id)),
@@ -150,21 +372,30 @@ export class MemoryBackend implements Backend {
     return structuredClone(this.#get(id));
   }
 
+  /**
+   * Words must all appear (in the text or the author's handle or name), `OR` accepts
+   * either neighbour, `-word` excludes, fields narrow. Newest first.
+   */
   async search(query: string, limit?: number): Promise<SearchHit[]> {
     await this.#delay();
-    const terms = query.toLowerCase().split(/\s+/).filter(Boolean);
-    if (terms.length === 0) return [];
+    const parsed = parseQuery(query);
+    if (parsed.groups.length === 0 && parsed.filters.length === 0) return [];
     const max = clampLimit(limit, DEFAULT_SEARCH_LIMIT, MAX_PAGE_LIMIT);
+    const terms = parsed.groups.flat();
     const hits: SearchHit[] = [];
     for (const { conversation, items } of this.#conversations.values()) {
       for (const item of items) {
         const haystack =
           `${item.text} ${item.author.handle} ${item.author.name ?? ''}`.toLowerCase();
-        if (terms.every((t) => haystack.includes(t))) {
+        if (
+          parsed.groups.every((g) => g.some((t) => haystack.includes(t))) &&
+          !parsed.excluded.some((t) => haystack.includes(t)) &&
+          parsed.filters.every((f) => f(item, conversation))
+        ) {
           hits.push({
             item: structuredClone(item),
             conversationId: conversation.id,
-            snippet: snippetAround(item.text, terms[0] ?? ''),
+            snippet: markedSnippet(item.text, terms),
           });
         }
       }
@@ -173,17 +404,93 @@ export class MemoryBackend implements Backend {
     return hits.slice(0, max);
   }
 
-  async setState(conversationId: number, state: TriageState): Promise<void> {
+  async setState(conversationId: number, state: TriageState, snooze?: Snooze | null): Promise<void> {
     await this.#delay();
     if (!STATES.includes(state)) {
       throw new BackendError('invalid_argument', `Unknown triage state: ${String(state)}`);
     }
-    this.#get(conversationId).conversation.state = state;
+    if (snooze?.until != null && snooze.until <= this.#now()) {
+      throw invalid('a snooze must end in the future');
+    }
+    const c = this.#get(conversationId).conversation;
+    if (state === 'snoozed') {
+      if (!snooze) throw invalid('say how long to snooze');
+      if (snooze.until == null && !snooze.untilReply) {
+        throw invalid("a snooze needs a time, or 'until the next reply', or both");
+      }
+    }
+    c.state = state;
+    c.snoozeUntil = state === 'snoozed' ? (snooze?.until ?? null) : null;
+  }
+
+  async tag(conversationId: number, add: string[], remove: string[]): Promise<void> {
+    await this.#delay();
+    const c = this.#get(conversationId).conversation;
+    const adding = add.map(normaliseTag);
+    const removing = new Set(remove.map(normaliseTag));
+    const tags = new Set(c.tags);
+    for (const t of adding) tags.add(t);
+    for (const t of removing) tags.delete(t);
+    c.tags = [...tags].sort();
+  }
+
+  async setSaved(conversationId: number, saved: boolean): Promise<void> {
+    await this.#delay();
+    this.#get(conversationId).conversation.saved = saved;
+  }
+
+  async markRead(conversationId: number): Promise<void> {
+    await this.#delay();
+    this.#get(conversationId).conversation.unreadCount = 0;
+  }
+
+  /**
+   * Records the URL in {@link openedUrls}; like `earshot_core::links::external`, refuses
+   * anything but http, https and mailto, credentials, and control characters.
+   */
+  async openExternal(url: string): Promise<void> {
+    await this.#delay();
+    const trimmed = url.trim();
+    const lower = trimmed.toLowerCase();
+    const schemeOk = ['https://', 'http://', 'mailto:'].some((p) => lower.startsWith(p));
+    const host = lower.includes('://') ? (lower.split('://')[1]?.split(/[/?#]/)[0] ?? '') : '';
+    // eslint-disable-next-line no-control-regex -- control characters are what is refused
+    const control = /[\u0000-\u001f\u007f-\u009f]/.test(trimmed);
+    if (!schemeOk || control || host.includes('@') || trimmed.length > 4096) {
+      throw invalid(
+        `Earshot only opens http, https and mailto links in the browser, not '${[...trimmed].slice(0, 80).join('')}'`,
+      );
+    }
+    this.openedUrls.push(trimmed);
+  }
+
+  async onEvent(handler: (event: CoreEvent) => void): Promise<() => void> {
+    // Wrap so subscribing the same function twice still yields two subscriptions.
+    const listener = (event: CoreEvent) => handler(event);
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /** Delivers `event` to every subscriber, as the core would (tests, demo). */
+  emit(event: CoreEvent): void {
+    for (const listener of [...this.#listeners]) listener(structuredClone(event));
+  }
+
+  /** How many subscribers are listening (tests check unsubscribing). */
+  get listenerCount(): number {
+    return this.#listeners.size;
   }
 
   #get(id: number): ConversationDetail {
     const detail = this.#conversations.get(id);
-    if (!detail) throw new BackendError('not_found', `Conversation ${id} not found`);
+    if (!detail) throw new BackendError('not_found', `conversation ${id} does not exist`);
     return detail;
+  }
+
+  /** Nothing to tell outside the desktop shell. */
+  reportPainted(): Promise<void> {
+    return Promise.resolve();
   }
 }

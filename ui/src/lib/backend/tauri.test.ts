@@ -1,6 +1,7 @@
+import { emit } from '@tauri-apps/api/event';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BackendError } from './backend';
+import { BackendError, CORE_EVENT, type CoreEvent } from './backend';
 import { isTauri } from './index';
 import { TauriBackend } from './tauri';
 
@@ -15,7 +16,7 @@ describe('TauriBackend', () => {
     mockIPC((cmd, args) => {
       calls.push({ cmd, args });
       if (cmd === 'inbox_list') return { conversations: [], nextCursor: null };
-      if (cmd === 'search') return [];
+      if (cmd === 'search' || cmd === 'accounts_list') return [];
       return null;
     });
     expect(isTauri()).toBe(true);
@@ -25,14 +26,49 @@ describe('TauriBackend', () => {
     await backend.inboxList({ state: 'open', limit: 20 });
     await backend.conversationGet(7);
     await backend.search('refund', 5);
+    await backend.search('refund');
+    await backend.accountsList();
     await backend.setState(7, 'done');
+    await backend.setState(7, 'snoozed', { until: 1_900_000_000_000, untilReply: true });
+    await backend.tag(7, ['billing'], ['vip']);
+    await backend.setSaved(7, true);
+    await backend.markRead(7);
+    await backend.openExternal('https://example.org/post/1');
 
     expect(calls).toEqual([
       { cmd: 'workspace_status', args: {} },
       { cmd: 'inbox_list', args: { filter: { state: 'open', limit: 20 } } },
       { cmd: 'conversation_get', args: { id: 7 } },
       { cmd: 'search', args: { query: 'refund', limit: 5 } },
-      { cmd: 'triage_set_state', args: { id: 7, state: 'done' } },
+      { cmd: 'search', args: { query: 'refund', limit: null } },
+      { cmd: 'accounts_list', args: {} },
+      { cmd: 'triage_set_state', args: { id: 7, state: 'done', snooze: null } },
+      {
+        cmd: 'triage_set_state',
+        args: { id: 7, state: 'snoozed', snooze: { until: 1_900_000_000_000, untilReply: true } },
+      },
+      { cmd: 'triage_tag', args: { id: 7, add: ['billing'], remove: ['vip'] } },
+      { cmd: 'triage_set_saved', args: { id: 7, saved: true } },
+      { cmd: 'conversation_mark_read', args: { id: 7 } },
+      { cmd: 'open_external', args: { url: 'https://example.org/post/1' } },
+    ]);
+  });
+
+  it('listens for core events on earshot://event and stops on unlisten', async () => {
+    mockIPC(() => null, { shouldMockEvents: true });
+    const seen: CoreEvent[] = [];
+    const unlisten = await new TauriBackend().onEvent((e) => seen.push(e));
+
+    await emit(CORE_EVENT, { kind: 'itemsIngested', inserted: 4 });
+    await emit(CORE_EVENT, { kind: 'syncProgress', accountId: 1, done: 5, total: null });
+    await emit('some-other-event', { kind: 'alert', message: 'not ours' });
+    unlisten();
+    await emit(CORE_EVENT, { kind: 'alert', message: 'too late' });
+
+    expect(CORE_EVENT).toBe('earshot://event');
+    expect(seen).toEqual([
+      { kind: 'itemsIngested', inserted: 4 },
+      { kind: 'syncProgress', accountId: 1, done: 5, total: null },
     ]);
   });
 

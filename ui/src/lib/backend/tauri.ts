@@ -1,13 +1,16 @@
 import { invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
 import type {
+  Account,
   ConversationDetail,
   InboxFilter,
   InboxPage,
   SearchHit,
+  Snooze,
   TriageState,
   WorkspaceStatus,
 } from '../types';
-import { BackendError, type Backend } from './backend';
+import { BackendError, CORE_EVENT, type Backend, type CoreEvent } from './backend';
 
 type InvokeArgs = Record<string, unknown>;
 
@@ -37,7 +40,39 @@ export class TauriBackend implements Backend {
     return call('search', { query, limit: limit ?? null });
   }
 
-  setState(conversationId: number, state: TriageState): Promise<void> {
-    return call('triage_set_state', { id: conversationId, state });
+  accountsList(): Promise<Account[]> {
+    return call('accounts_list');
+  }
+
+  setState(conversationId: number, state: TriageState, snooze?: Snooze | null): Promise<void> {
+    return call('triage_set_state', { id: conversationId, state, snooze: snooze ?? null });
+  }
+
+  tag(conversationId: number, add: string[], remove: string[]): Promise<void> {
+    return call('triage_tag', { id: conversationId, add, remove });
+  }
+
+  setSaved(conversationId: number, saved: boolean): Promise<void> {
+    return call('triage_set_saved', { id: conversationId, saved });
+  }
+
+  markRead(conversationId: number): Promise<void> {
+    return call('conversation_mark_read', { id: conversationId });
+  }
+
+  openExternal(url: string): Promise<void> {
+    return call('open_external', { url });
+  }
+
+  async onEvent(handler: (event: CoreEvent) => void): Promise<() => void> {
+    try {
+      return await listen<CoreEvent>(CORE_EVENT, (event) => handler(event.payload));
+    } catch (err) {
+      throw BackendError.from(err);
+    }
+  }
+
+  reportPainted(): Promise<void> {
+    return call('ui_painted');
   }
 }

@@ -134,3 +134,200 @@ describe('Inbox', () => {
     expect(empty).toHaveTextContent(/connect an account/i);
   });
 });
+
+describe('Inbox triage keys', () => {
+  it('saves and unsaves with s, and z undoes it', async () => {
+    const { user, backend } = await renderInbox();
+    const row = () => rows().find((r) => r.dataset.conversationId === '21')!;
+    expect(row()).toHaveAttribute('data-saved', 'false');
+
+    await user.keyboard('s');
+    await waitFor(() => expect(row()).toHaveAttribute('data-saved', 'true'));
+    expect((await backend.conversationGet(21)).conversation.saved).toBe(true);
+    expect(within(row()).getByTestId('saved-indicator')).toBeInTheDocument();
+    expect(row()).toHaveAccessibleName(/Saved/);
+    expect(screen.getByTestId('inbox-notice')).toHaveTextContent('Saved conversation with Author 21');
+
+    await user.keyboard('z');
+    await waitFor(() => expect(row()).toHaveAttribute('data-saved', 'false'));
+    expect((await backend.conversationGet(21)).conversation.saved).toBe(false);
+    expect(screen.getByTestId('inbox-notice')).toHaveTextContent(/Undone/);
+    await waitFor(() => expect(row()).toHaveFocus());
+
+    await user.keyboard('z');
+    expect(screen.getByTestId('inbox-notice')).toHaveTextContent('Nothing to undo');
+  });
+
+  it('marks pending with p and keeps focus on the next row', async () => {
+    const { user, backend } = await renderInbox();
+    await user.keyboard('p');
+    await waitFor(() => expect(rows().map((r) => r.dataset.conversationId)).not.toContain('21'));
+    expect((await backend.conversationGet(21)).conversation.state).toBe('pending');
+    expect(selectedRow()?.dataset.conversationId).toBe('17');
+    await waitFor(() => expect(selectedRow()).toHaveFocus());
+  });
+
+  it('checks rows with x, applies e to all of them, and z puts them back', async () => {
+    const { user, backend } = await renderInbox();
+    await user.keyboard('x');
+    expect(rows()[0]).toHaveAttribute('aria-checked', 'true');
+    await user.keyboard('jjx');
+    expect(rows()[2]).toHaveAttribute('aria-checked', 'true');
+    expect(rows().filter((r) => r.getAttribute('aria-checked') === 'true')).toHaveLength(2);
+    await user.keyboard('jx');
+    await user.keyboard('x'); // unchecks again
+    expect(rows()[3]).toHaveAttribute('aria-checked', 'false');
+
+    // The selection is on 9; done applies to the checked rows (21 and 13), not to it.
+    expect(selectedRow()?.dataset.conversationId).toBe('9');
+    await user.keyboard('e');
+    await waitFor(() => expect(rows().map((r) => r.dataset.conversationId)).toEqual(['17', '9', '5', '1']));
+    expect((await backend.conversationGet(21)).conversation.state).toBe('done');
+    expect((await backend.conversationGet(13)).conversation.state).toBe('done');
+    expect((await backend.conversationGet(9)).conversation.state).toBe('open');
+    expect(screen.getByTestId('inbox-notice')).toHaveTextContent('Marked 2 conversations done');
+    expect(selectedRow()?.dataset.conversationId).toBe('9');
+    await waitFor(() => expect(selectedRow()).toHaveFocus());
+    expect(rows().every((r) => r.getAttribute('aria-checked') === 'false')).toBe(true);
+
+    await user.keyboard('z');
+    await waitFor(() =>
+      expect(rows().map((r) => r.dataset.conversationId)).toEqual(['21', '17', '13', '9', '5', '1']),
+    );
+    expect((await backend.conversationGet(21)).conversation.state).toBe('open');
+    expect((await backend.conversationGet(13)).conversation.state).toBe('open');
+    expect(selectedRow()?.dataset.conversationId).toBe('21');
+    await waitFor(() => expect(selectedRow()).toHaveFocus());
+  });
+
+  it('checks a row by clicking its box', async () => {
+    const { user } = await renderInbox();
+    const box = rows()[1]!.querySelector('.check')!;
+    await user.click(box);
+    expect(rows()[1]).toHaveAttribute('aria-checked', 'true');
+    // Checking is not opening.
+    expect(within(screen.getByTestId('thread-pane')).queryAllByTestId('thread-item')).toHaveLength(0);
+  });
+
+  it('undoes a state change, putting the row back where it was', async () => {
+    const { user, backend } = await renderInbox();
+    await user.keyboard('jje');
+    await waitFor(() => expect(rows()).toHaveLength(5));
+    await user.keyboard('z');
+    await waitFor(() => expect(rows()).toHaveLength(6));
+    expect(rows()[2]?.dataset.conversationId).toBe('13');
+    expect((await backend.conversationGet(13)).conversation.state).toBe('open');
+  });
+
+  it('marks a conversation read when it is opened', async () => {
+    const { user, backend } = await renderInbox();
+    // sampleData: odd ids have one unread item.
+    expect(rows()[0]).toHaveClass('unread');
+    await user.keyboard('{Enter}');
+    await waitFor(() => expect(rows()[0]).not.toHaveClass('unread'));
+    expect((await backend.conversationGet(21)).conversation.unreadCount).toBe(0);
+
+    await user.keyboard('jo');
+    await waitFor(() => expect(rows()[1]).not.toHaveClass('unread'));
+    expect((await backend.conversationGet(17)).conversation.unreadCount).toBe(0);
+  });
+
+  it('offers Done, Pending and Save in the thread pane, and focus lands on the next row', async () => {
+    const { user, backend } = await renderInbox();
+    await user.keyboard('o');
+    const pane = screen.getByTestId('thread-pane');
+    await user.click(await within(pane).findByTestId('thread-save'));
+    await waitFor(() => expect(within(pane).getByTestId('thread-save')).toHaveAttribute('aria-pressed', 'true'));
+    expect((await backend.conversationGet(21)).conversation.saved).toBe(true);
+
+    await user.click(within(pane).getByTestId('thread-done'));
+    await waitFor(() => expect(rows().map((r) => r.dataset.conversationId)).not.toContain('21'));
+    await waitFor(() => expect(selectedRow()).toHaveFocus());
+    expect(selectedRow()?.dataset.conversationId).toBe('17');
+  });
+});
+
+describe('Inbox search', () => {
+  function searchData() {
+    const data = sampleData(0);
+    data.conversations.push(
+      conversation(1, {}, [
+        item('11', {
+          text: 'I was charged twice for the annual plan',
+          html: '<p>I was charged twice for the annual plan</p>',
+          createdAt: 100,
+          author: { handle: '@maria@fosstodon.example', name: 'Maria Okafor', followers: 1, url: null },
+        }),
+      ]),
+      conversation(2, {}, [
+        item('21', { text: 'Refund <b>please</b>, charged again', createdAt: 200, network: 'bluesky' }),
+      ]),
+      conversation(3),
+    );
+    return data;
+  }
+
+  it('focuses with /, runs on Enter, highlights matches, opens a result, and Escape returns', async () => {
+    const { user } = await renderInbox(new MemoryBackend(searchData()));
+    const input = screen.getByTestId('search-input');
+    expect(screen.getByTestId('search-hint')).toHaveTextContent(/from:.*network:.*tag:.*is:saved/);
+
+    await user.keyboard('/');
+    expect(input).toHaveFocus();
+    await user.keyboard('charged{Enter}');
+    const results = await screen.findAllByTestId('search-result');
+    expect(rows()).toHaveLength(0);
+    expect(results.map((r) => r.dataset.conversationId)).toEqual(['2', '1']);
+    expect(screen.getByTestId('search-summary')).toHaveTextContent('2 results for “charged”');
+
+    const maria = results[1]!;
+    expect(maria).toHaveTextContent('Maria Okafor');
+    expect(maria).toHaveTextContent('Mastodon');
+    const marks = maria.querySelectorAll('mark');
+    expect([...marks].map((m) => m.textContent)).toEqual(['charged']);
+    expect(within(maria).getByTestId('search-snippet')).toHaveTextContent(
+      'I was charged twice for the annual plan',
+    );
+    // Snippets are text: markup in them is shown, never parsed.
+    expect(results[0]!.querySelector('b')).toBeNull();
+    expect(results[0]).toHaveTextContent('Refund <b>please</b>');
+
+    await user.keyboard('{ArrowDown}');
+    expect(results[0]).toHaveFocus();
+    await user.keyboard('{ArrowDown}{Enter}');
+    const pane = screen.getByTestId('thread-pane');
+    await waitFor(() => expect(pane).toHaveTextContent('I was charged twice for the annual plan'));
+
+    await user.keyboard('{Escape}');
+    await waitFor(() => expect(rows()).toHaveLength(3));
+    expect(screen.queryAllByTestId('search-result')).toHaveLength(0);
+    expect(input).toHaveValue('');
+    await waitFor(() => expect(selectedRow()).toHaveFocus());
+  });
+
+  it('passes field filters through and shows the error for a bad query', async () => {
+    const { user } = await renderInbox(new MemoryBackend(searchData()));
+    await user.keyboard('/');
+    await user.keyboard('charged network:bluesky{Enter}');
+    const results = await screen.findAllByTestId('search-result');
+    expect(results.map((r) => r.dataset.conversationId)).toEqual(['2']);
+
+    await user.clear(screen.getByTestId('search-input'));
+    await user.keyboard('refund state:x{Enter}');
+    expect(await screen.findByTestId('search-error')).toHaveTextContent(
+      "state: is open, pending, snoozed or done, not 'x'",
+    );
+    expect(screen.queryAllByTestId('search-result')).toHaveLength(0);
+
+    // Escape in the box clears the search and brings the list back.
+    await user.keyboard('{Escape}');
+    await waitFor(() => expect(rows()).toHaveLength(3));
+    expect(screen.queryByTestId('search-error')).toBeNull();
+  });
+
+  it('says when nothing matches', async () => {
+    const { user } = await renderInbox(new MemoryBackend(searchData()));
+    await user.keyboard('/nothing-like-this{Enter}');
+    expect(await screen.findByTestId('search-empty')).toHaveTextContent(/Nothing matches/);
+  });
+});
