@@ -62,4 +62,79 @@ describe('the Earshot window', () => {
       (await s.texts('[data-testid="conversation-row"]')).includes(chosen),
     );
   });
+
+  test('every view is reachable by click and by g-chords, with a screenshot of each', async () => {
+    for (const view of ['listening', 'contacts', 'reports', 'settings', 'inbox']) {
+      await (await s.waitFor(`[data-testid="nav-${view}"]`))[0].click();
+      await s.until(`the ${view} view`, () => s.visible(`[data-testid="view-${view}"]`));
+      const [current] = await s.texts('[aria-current="page"]');
+      assert.match(current.toLowerCase(), new RegExp(view), `the rail marks ${view} as current`);
+      if (view === 'settings') {
+        await s.until('the workspace facts', async () =>
+          /620/.test((await s.texts('[data-testid="settings-workspace"]'))[0] ?? ''),
+        );
+      }
+      await shot(`view-${view}`);
+    }
+    const chords = { l: 'listening', c: 'contacts', r: 'reports', s: 'settings', i: 'inbox' };
+    for (const [key, view] of Object.entries(chords)) {
+      await s.keys('g', key);
+      await s.until(`g ${key} to show ${view}`, () => s.visible(`[data-testid="view-${view}"]`));
+    }
+  });
+
+  test('Ctrl+K opens the palette, which runs a command', async () => {
+    await s.keys(['\uE009', 'k']);
+    await s.until('the palette', () => s.visible('[data-testid="command-palette"]'));
+    await s.typeText('settings');
+    const items = await s.texts('[data-testid="palette-item"]');
+    assert.ok(items.length >= 1 && /settings/i.test(items[0]), `palette filters: ${items}`);
+    await shot('palette');
+    await s.keys('\uE007');
+    await s.until('settings after the palette', () => s.visible('[data-testid="view-settings"]'));
+    assert.equal(await s.visible('[data-testid="command-palette"]'), false, 'the palette closes');
+    await s.keys('g', 'i');
+  });
+
+  test('? lists every shortcut, Escape closes it', async () => {
+    await s.keys('?');
+    await s.until('the shortcuts overlay', () => s.visible('[data-testid="shortcuts-overlay"]'));
+    const rows = await s.texts('[data-testid="shortcut-row"]');
+    assert.ok(rows.length >= 15, `shortcuts listed: ${rows.length}`);
+    for (const key of ['Ctrl', '/', 'j', 'k', 'e', 'z']) {
+      assert.ok(rows.some((r) => r.includes(key)), `the overlay lists ${key}`);
+    }
+    await shot('shortcuts');
+    await s.keys('\uE00C');
+    await s.until('the overlay to close', async () => !(await s.visible('[data-testid="shortcuts-overlay"]')));
+  });
+
+  test('/ searches with a field filter and opens a result', async () => {
+    await s.keys('/');
+    await s.until('the search box to have focus', () =>
+      s.execute('return document.activeElement?.dataset?.testid === "search-input"'),
+    );
+    await s.typeText('sync network:bluesky');
+    await s.keys('\uE007');
+    const results = await s.waitFor('[data-testid="search-result"]');
+    assert.ok(results.length >= 1, 'the demo has Bluesky posts about sync');
+    const texts = await s.texts('[data-testid="search-result"]');
+    assert.ok(texts.every((t) => /bluesky/i.test(t)), 'every result is from Bluesky');
+    const marks = await s.texts('[data-testid="search-result"] mark');
+    assert.ok(marks.some((m) => /sync/i.test(m)), 'the match is highlighted');
+    await shot('search');
+    await results[0].click();
+    await s.keys('\uE007');
+    await s.waitFor('[data-testid="thread-item"]');
+    await s.keys('\uE00C');
+  });
+
+  test('links open outside the app, never in its window', async () => {
+    const before = await s.execute('return location.href');
+    const link = await s.findAll('[data-testid="thread-pane"] a[href^="http"]');
+    assert.ok(link.length >= 1, 'the thread has a link to the original');
+    await link[0].click();
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await s.execute('return location.href'), before, 'the webview stays on the app');
+  });
 });

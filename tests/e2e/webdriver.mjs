@@ -73,6 +73,21 @@ export class Session {
     await this.cmd('DELETE', '/actions');
   }
 
+  /** Types text into whatever has focus, key by key. */
+  async typeText(text) {
+    await this.keys(...[...text]);
+  }
+
+  /** Whether an element matching `css` is rendered and visible. */
+  async visible(css) {
+    return this.execute(
+      `const e = document.querySelector(arguments[0]);
+       return !!e && !!(e.offsetWidth || e.offsetHeight || e.getClientRects().length) &&
+         getComputedStyle(e).visibility !== 'hidden';`,
+      css,
+    );
+  }
+
   async execute(script, ...args) {
     return this.cmd('POST', '/execute/sync', { script, args });
   }
