@@ -137,4 +137,25 @@ describe('the Earshot window', () => {
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(await s.execute('return location.href'), before, 'the webview stays on the app');
   });
+
+  test('the dark theme applies everywhere and is remembered', async () => {
+    await (await s.waitFor('[data-testid="nav-settings"]'))[0].click();
+    await s.until('settings', () => s.visible('[data-testid="view-settings"]'));
+    await (await s.waitFor('label:has([data-testid="theme-dark"])'))[0].click();
+    await s.until('the dark theme', async () =>
+      (await s.execute('return document.documentElement.dataset.theme')) === 'dark',
+    );
+    await (await s.waitFor('[data-testid="nav-inbox"]'))[0].click();
+    await (await s.waitFor('[data-testid="state-tab-open"]'))[0].click();
+    await s.waitFor('[data-testid="conversation-row"]');
+    await s.keys('j', '\uE007');
+    await s.waitFor('[data-testid="thread-item"]');
+    const bg = await s.execute('return getComputedStyle(document.body).backgroundColor');
+    assert.notEqual(bg, 'rgb(255, 255, 255)', `the page is dark (${bg})`);
+    await shot('inbox-dark');
+    await (await s.waitFor('[data-testid="nav-settings"]'))[0].click();
+    await s.until('settings', () => s.visible('[data-testid="view-settings"]'));
+    await (await s.waitFor('label:has([data-testid="theme-system"])'))[0].click();
+    await s.keys('g', 'i');
+  });
 });
