@@ -1,10 +1,14 @@
 //! One thin command per core call, grouped by feature. No logic here: each
-//! command borrows the open workspace and forwards to the core.
+//! command borrows the open workspace and forwards to the core. Commands are
+//! `async` so Tauri runs them off the main thread: a query never blocks the
+//! window from painting.
 
 use earshot_core::accounts::Account;
 use earshot_core::inbox::{ConversationDetail, InboxFilter, InboxPage, Snooze, TriageState};
 use earshot_core::search::{SearchHit, SearchOptions};
 use earshot_core::WorkspaceStatus;
+use std::sync::Arc;
+
 use tauri::State;
 use tauri_plugin_opener::OpenerExt;
 
@@ -14,37 +18,40 @@ use crate::state::AppState;
 // Workspace
 
 #[tauri::command]
-pub fn workspace_status(app: State<'_, AppState>) -> UiResult<WorkspaceStatus> {
+pub async fn workspace_status(app: State<'_, Arc<AppState>>) -> UiResult<WorkspaceStatus> {
     Ok(app.workspace()?.status()?)
 }
 
 #[tauri::command]
-pub fn accounts_list(app: State<'_, AppState>) -> UiResult<Vec<Account>> {
+pub async fn accounts_list(app: State<'_, Arc<AppState>>) -> UiResult<Vec<Account>> {
     Ok(app.workspace()?.accounts()?)
 }
 
 // Inbox
 
 #[tauri::command]
-pub fn inbox_list(app: State<'_, AppState>, filter: InboxFilter) -> UiResult<InboxPage> {
+pub async fn inbox_list(app: State<'_, Arc<AppState>>, filter: InboxFilter) -> UiResult<InboxPage> {
     Ok(app.workspace()?.inbox(&filter)?)
 }
 
 #[tauri::command]
-pub fn conversation_get(app: State<'_, AppState>, id: i64) -> UiResult<ConversationDetail> {
+pub async fn conversation_get(
+    app: State<'_, Arc<AppState>>,
+    id: i64,
+) -> UiResult<ConversationDetail> {
     Ok(app.workspace()?.conversation(id)?)
 }
 
 #[tauri::command]
-pub fn conversation_mark_read(app: State<'_, AppState>, id: i64) -> UiResult<()> {
+pub async fn conversation_mark_read(app: State<'_, Arc<AppState>>, id: i64) -> UiResult<()> {
     Ok(app.workspace()?.mark_read(id)?)
 }
 
 // Triage
 
 #[tauri::command]
-pub fn triage_set_state(
-    app: State<'_, AppState>,
+pub async fn triage_set_state(
+    app: State<'_, Arc<AppState>>,
     id: i64,
     state: TriageState,
     snooze: Option<Snooze>,
@@ -53,8 +60,8 @@ pub fn triage_set_state(
 }
 
 #[tauri::command]
-pub fn triage_tag(
-    app: State<'_, AppState>,
+pub async fn triage_tag(
+    app: State<'_, Arc<AppState>>,
     id: i64,
     add: Vec<String>,
     remove: Vec<String>,
@@ -63,15 +70,15 @@ pub fn triage_tag(
 }
 
 #[tauri::command]
-pub fn triage_set_saved(app: State<'_, AppState>, id: i64, saved: bool) -> UiResult<()> {
+pub async fn triage_set_saved(app: State<'_, Arc<AppState>>, id: i64, saved: bool) -> UiResult<()> {
     Ok(app.workspace()?.set_saved(id, saved)?)
 }
 
 // Search
 
 #[tauri::command]
-pub fn search(
-    app: State<'_, AppState>,
+pub async fn search(
+    app: State<'_, Arc<AppState>>,
     query: String,
     limit: Option<u32>,
 ) -> UiResult<Vec<SearchHit>> {
@@ -86,7 +93,7 @@ pub fn search(
 
 /// Opens a link from content in the system browser, never in the app's webview.
 #[tauri::command]
-pub fn open_external(app: tauri::AppHandle, url: String) -> UiResult<()> {
+pub async fn open_external(app: tauri::AppHandle, url: String) -> UiResult<()> {
     let url = earshot_core::links::external(&url)?;
     app.opener()
         .open_url(url, None::<&str>)
@@ -102,7 +109,7 @@ pub fn open_external(app: tauri::AppHandle, url: String) -> UiResult<()> {
 /// `EARSHOT_REPORT_PAINT=1` (set by `earshot-cli bench window`) the shell says
 /// so on stdout, which is how start-up to first paint is timed.
 #[tauri::command]
-pub fn ui_painted() {
+pub async fn ui_painted() {
     if std::env::var_os("EARSHOT_REPORT_PAINT").is_some() {
         use std::io::Write;
         let mut out = std::io::stdout();

@@ -56,7 +56,9 @@ pub fn run() {
             let handle = app.handle().clone();
             let events: Arc<dyn EventSink> = Arc::new(TauriEvents(handle.clone()));
             let dir = data_dir.map_err(error::UiError::from);
-            app.manage(state::AppState::open(dir, events));
+            let state = Arc::new(state::AppState::default());
+            state.open_in_background(dir, events)?;
+            app.manage(state);
             if let Some(lock) = lock {
                 let wake = handle.clone();
                 lock.on_second_instance(move || show_main_window(&wake))?;

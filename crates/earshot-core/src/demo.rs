@@ -100,16 +100,19 @@ impl Workspace {
 
 /// Opens what the app should show: the workspace in `data_dir`, or, while it
 /// has no account and nothing in it, the demo workspace beside it (loaded on
-/// first use). Returns the workspace and whether it is the demo.
+/// first use). Returns the workspace and whether it is the demo. Cheap on a
+/// large cache: it never counts rows.
 pub fn open_or_demo(data_dir: &Path, vault: &dyn Vault) -> Result<(Workspace, bool)> {
-    let main = Workspace::open(data_dir, vault)?;
-    let status = main.status()?;
-    if status.accounts > 0 || status.items > 0 {
-        return Ok((main, false));
+    // A data directory without a cache has never been used: go straight to the
+    // demo, without creating an empty workspace (or a keyring entry) for it.
+    if data_dir.join(crate::store::DB_FILE).exists() {
+        let main = Workspace::open(data_dir, vault)?;
+        if main.is_in_use()? {
+            return Ok((main, false));
+        }
     }
-    drop(main);
     let demo = Workspace::open(&demo_dir(data_dir), vault)?;
-    if demo.status()?.items == 0 {
+    if !demo.is_in_use()? {
         demo.load_demo(|_| {})?;
     }
     Ok((demo, true))

@@ -251,6 +251,17 @@ impl Workspace {
         })
     }
 
+    /// Whether the workspace has an account or any item (without counting them).
+    pub fn is_in_use(&self) -> Result<bool> {
+        self.store.read(|c| {
+            Ok(c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM accounts) OR EXISTS (SELECT 1 FROM items)",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
     pub fn accounts(&self) -> Result<Vec<Account>> {
         self.store.read(accounts::list)
     }

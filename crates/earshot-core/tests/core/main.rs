@@ -6,6 +6,7 @@
 // Test helpers fail loudly by design.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod demo;
 mod encryption;
 mod ingest;
 
