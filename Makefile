@@ -8,7 +8,7 @@ SHELL := bash
 CARGO ?= cargo
 NPM ?= npm
 
-.PHONY: run test deps deps-test rust ui ui-check lint rust-test types-check window-test tauri-driver e2e bench bench-window fmt clean
+.PHONY: run test deps deps-test rust ui ui-check lint rust-test types-check window-test tauri-driver e2e bench bench-window deb fmt clean
 
 rust:
 	@command -v $(CARGO) >/dev/null || { echo "Rust is missing: install it from https://rustup.rs (then run make again)"; exit 1; }
@@ -78,6 +78,10 @@ bench:
 bench-window: deps-test ui
 	$(CARGO) build --release -p earshot -p earshot-cli -p earshot-bare-window
 	scripts/with-keyring.sh tests/bench/window.sh --write BENCHMARKS.md
+
+# The Debian package (tauri build); lands in target/release/bundle/deb/.
+deb: deps ui
+	ui/node_modules/.bin/tauri build --bundles deb
 
 fmt:
 	$(CARGO) fmt --all

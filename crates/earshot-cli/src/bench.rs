@@ -190,6 +190,17 @@ fn window(
             r.processes
         ));
     }
+    md.push_str("\nPSS by process: ");
+    let parts: Vec<String> = results
+        .iter()
+        .map(|r| {
+            let each: Vec<String> =
+                r.breakdown.iter().map(|(n, m)| format!("{n} {m:.0} MiB")).collect();
+            format!("{}: {}", r.name, each.join(", "))
+        })
+        .collect();
+    md.push_str(&parts.join("; "));
+    md.push_str(".\n");
     md.push_str("\nTargets: start-up ≤ 1.1× the bare window; PSS ≤ 250 MB (≤ 40 MB over the bare window); idle CPU ≤ 0.5%.\n");
     if !json {
         println!("{md}");

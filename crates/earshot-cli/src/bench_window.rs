@@ -22,6 +22,8 @@ pub struct Launch {
     pub pss_mib: f64,
     pub idle_cpu_percent: f64,
     pub processes: usize,
+    /// PSS per process, by name.
+    pub breakdown: Vec<(String, f64)>,
 }
 
 fn err(what: impl std::fmt::Display) -> Error {
@@ -159,6 +161,13 @@ pub fn measure(
     std::thread::sleep(Duration::from_secs(5));
     let tree = process_tree(child.id());
     let pss: u64 = tree.iter().map(|&p| pss_kib(p)).sum();
+    let breakdown = tree
+        .iter()
+        .map(|&p| {
+            let name = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+            (name.trim().to_owned(), pss_kib(p) as f64 / 1024.0)
+        })
+        .collect();
     let before: u64 = tree.iter().map(|&p| cpu_ticks(p)).sum();
     let window = Duration::from_secs(10);
     std::thread::sleep(window);
@@ -172,6 +181,7 @@ pub fn measure(
         pss_mib: pss as f64 / 1024.0,
         idle_cpu_percent: cpu,
         processes: tree.len(),
+        breakdown,
     })
 }
 
