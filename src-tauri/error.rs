@@ -2,11 +2,11 @@
 
 use serde::Serialize;
 
-/// Serialised as `{ "code": "cache_key_missing" | … | null, "message": "…" }`.
+/// Serialised as `{ "code": ErrorCode | null, "message": "…" }`.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct UiError {
-    pub code: Option<&'static str>,
+    pub code: Option<earshot_core::error::ErrorCode>,
     pub message: String,
 }
 

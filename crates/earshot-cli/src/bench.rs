@@ -194,8 +194,11 @@ fn window(
     let parts: Vec<String> = results
         .iter()
         .map(|r| {
-            let each: Vec<String> =
-                r.breakdown.iter().map(|(n, m)| format!("{n} {m:.0} MiB")).collect();
+            let each: Vec<String> = r
+                .breakdown
+                .iter()
+                .map(|(n, m)| format!("{n} {m:.0} MiB"))
+                .collect();
             format!("{}: {}", r.name, each.join(", "))
         })
         .collect();

@@ -40,14 +40,14 @@ impl From<rusqlite::Error> for Error {
 impl Error {
     /// A stable code for errors the UI acts on (offering a reset, an unlock, …);
     /// `None` for errors it only shows.
-    pub fn code(&self) -> Option<&'static str> {
+    pub fn code(&self) -> Option<ErrorCode> {
         Some(match self {
-            Self::Vault(VaultError::Locked { .. }) => "keyring_locked",
-            Self::Vault(VaultError::Unavailable { .. }) => "keyring_unavailable",
-            Self::CacheKeyMissing { .. } => "cache_key_missing",
-            Self::Store(StoreError::WrongKey { .. }) => "cache_wrong_key",
-            Self::Store(StoreError::TooNew { .. }) => "cache_too_new",
-            Self::NotFound { .. } => "not_found",
+            Self::Vault(VaultError::Locked { .. }) => ErrorCode::KeyringLocked,
+            Self::Vault(VaultError::Unavailable { .. }) => ErrorCode::KeyringUnavailable,
+            Self::CacheKeyMissing { .. } => ErrorCode::CacheKeyMissing,
+            Self::Store(StoreError::WrongKey { .. }) => ErrorCode::CacheWrongKey,
+            Self::Store(StoreError::TooNew { .. }) => ErrorCode::CacheTooNew,
+            Self::NotFound { .. } => ErrorCode::NotFound,
             _ => return None,
         })
     }
@@ -58,6 +58,25 @@ impl Error {
             source,
         }
     }
+}
+
+/// The codes of errors the UI acts on, mirrored as a TypeScript union so the UI
+/// never matches on message text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ErrorCode {
+    /// The keyring is locked: ask the manager to unlock it.
+    KeyringLocked,
+    /// No keyring service: say what to install.
+    KeyringUnavailable,
+    /// The cache key is gone from the keyring: offer the reset.
+    CacheKeyMissing,
+    /// The keyring's key does not open the cache: offer the reset.
+    CacheWrongKey,
+    /// A newer Earshot wrote the cache: ask for an update.
+    CacheTooNew,
+    NotFound,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

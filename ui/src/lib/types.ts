@@ -9,6 +9,7 @@ export type { AccountOrigin } from './generated/AccountOrigin';
 export type { AuthorRef } from './generated/AuthorRef';
 export type { ConversationDetail } from './generated/ConversationDetail';
 export type { CoreEvent } from './generated/CoreEvent';
+export type { ErrorCode } from './generated/ErrorCode';
 export type { ConversationSummary } from './generated/ConversationSummary';
 export type { InboxFilter } from './generated/InboxFilter';
 export type { InboxPage } from './generated/InboxPage';

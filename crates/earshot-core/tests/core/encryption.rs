@@ -123,7 +123,10 @@ fn missing_key_is_a_clear_error_and_reset_keeps_the_old_file() {
     KeyringVault.delete(&format!("cache-key/{id}")).unwrap();
     let err = Workspace::open(dir.path(), &KeyringVault).unwrap_err();
     assert!(matches!(err, Error::CacheKeyMissing { .. }), "got {err:?}");
-    assert_eq!(err.code(), Some("cache_key_missing"));
+    assert_eq!(
+        err.code(),
+        Some(earshot_core::error::ErrorCode::CacheKeyMissing)
+    );
     let text = err.to_string();
     assert!(
         text.contains("cannot be unlocked") && text.contains("earshot-cli reset"),
