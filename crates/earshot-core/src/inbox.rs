@@ -152,13 +152,16 @@ pub struct Snooze {
     pub until_reply: bool,
 }
 
+/// A row shows the newest item's text, and the person whose conversation it is:
+/// the author (and sentiment) of the newest item not written by us.
 const SUMMARY_COLUMNS: &str = "c.id, c.network, acc.handle, c.state, c.priority, c.saved,
-    c.unread_count, c.urgent, c.last_activity_at, c.item_count, i.text, i.sentiment,
+    c.unread_count, c.urgent, c.last_activity_at, c.item_count, i.text, p.sentiment,
     a.handle, a.display_name, a.followers, a.url, c.snooze_until, c.first_response_at";
 
 const SUMMARY_JOINS: &str = "LEFT JOIN accounts acc ON acc.id = c.account_id
     LEFT JOIN items i ON i.id = c.last_item_id
-    LEFT JOIN authors a ON a.id = i.author_id";
+    LEFT JOIN items p ON p.id = coalesce(c.last_incoming_item_id, c.last_item_id)
+    LEFT JOIN authors a ON a.id = p.author_id";
 
 fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationSummary> {
     let state: String = r.get(3)?;

@@ -139,6 +139,7 @@ struct ConversationDelta {
     unread: i64,
     last_activity: i64,
     last_item_id: i64,
+    last_incoming_item_id: Option<i64>,
     first_incoming: Option<i64>,
     latest_incoming: Option<i64>,
     our_replies: Vec<i64>,
@@ -210,6 +211,8 @@ impl<'t> Statements<'t> {
                     last_item_id = CASE WHEN ?4 >= last_activity_at
                                         THEN max(coalesce(last_item_id, 0), ?5) ELSE last_item_id END,
                     last_activity_at = max(last_activity_at, ?4),
+                    last_incoming_item_id = CASE WHEN ?9 IS NULL THEN last_incoming_item_id
+                                                 ELSE max(coalesce(last_incoming_item_id, 0), ?9) END,
                     first_incoming_at = CASE WHEN ?6 IS NULL THEN first_incoming_at
                                              WHEN first_incoming_at IS NULL THEN ?6
                                              ELSE min(first_incoming_at, ?6) END,
@@ -303,6 +306,7 @@ pub(crate) fn write_batch(
             d.our_replies.push(item.created_at);
         } else {
             d.unread += 1;
+            d.last_incoming_item_id = Some(d.last_incoming_item_id.map_or(id, |x| x.max(id)));
             d.first_incoming = Some(
                 d.first_incoming
                     .map_or(item.created_at, |t| t.min(item.created_at)),
@@ -455,6 +459,8 @@ fn merge_conversations(tx: &Transaction<'_>, from: i64, into: i64) -> Result<()>
             last_item_id = CASE WHEN o.last_activity_at > c.last_activity_at
                                 THEN o.last_item_id ELSE c.last_item_id END,
             last_activity_at = max(c.last_activity_at, o.last_activity_at),
+            last_incoming_item_id = nullif(max(coalesce(c.last_incoming_item_id, 0),
+                                               coalesce(o.last_incoming_item_id, 0)), 0),
             first_incoming_at = CASE WHEN c.first_incoming_at IS NULL THEN o.first_incoming_at
                                      WHEN o.first_incoming_at IS NULL THEN c.first_incoming_at
                                      ELSE min(c.first_incoming_at, o.first_incoming_at) END,
@@ -534,7 +540,8 @@ fn flush_deltas(
             d.last_item_id,
             d.first_incoming,
             d.account_id,
-            d.latest_incoming
+            d.latest_incoming,
+            d.last_incoming_item_id
         ])?;
         if d.our_replies.is_empty() {
             continue;

@@ -115,6 +115,8 @@ CREATE TABLE conversations (
     item_count         INTEGER NOT NULL DEFAULT 0,
     last_activity_at   INTEGER NOT NULL,
     last_item_id       INTEGER,
+    -- the newest item not written by us: whose conversation it is, in the inbox row
+    last_incoming_item_id INTEGER,
     first_incoming_at  INTEGER,
     first_response_at  INTEGER,
     created_at         INTEGER NOT NULL,

@@ -188,6 +188,14 @@ fn our_reply_sets_first_response_and_marks_earlier_items_read() {
     assert_eq!(c.first_response_at, Some(T + 90_000));
     assert_eq!(c.unread_count, 0, "our answer shows we read the question");
     assert_eq!(c.account_handle.as_deref(), Some("brand.test"));
+    assert_eq!(
+        c.author.handle, "fan.test",
+        "the row names the person, not our account"
+    );
+    assert_eq!(
+        c.snippet, "Settings, then Export",
+        "and shows the newest text"
+    );
     let d = ws.conversation(c.id).unwrap();
     assert!(d.items[1].from_us);
 }
