@@ -89,6 +89,8 @@ describe('the Earshot window', () => {
     await s.typeText('settings');
     const items = await s.texts('[data-testid="palette-item"]');
     assert.ok(items.length >= 1 && /settings/i.test(items[0]), `palette filters: ${items}`);
+    // Let the opening transition finish so the picture shows what a person sees.
+    await new Promise((r) => setTimeout(r, 600));
     await shot('palette');
     await s.keys('\uE007');
     await s.until('settings after the palette', () => s.visible('[data-testid="view-settings"]'));
