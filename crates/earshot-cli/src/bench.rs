@@ -204,6 +204,14 @@ fn window(
         .collect();
     md.push_str(&parts.join("; "));
     md.push_str(".\n");
+    md.push_str("\nThe page's own marks in the last warm launch (ms since the webview started loading it): ");
+    let marks: Vec<String> = results
+        .iter()
+        .filter(|r| !r.page_marks.is_empty())
+        .map(|r| format!("{}: {}", r.name, r.page_marks))
+        .collect();
+    md.push_str(&marks.join("; "));
+    md.push_str(".\n");
     md.push_str("\nTargets: start-up ≤ 1.1× the bare window; PSS ≤ 250 MB (≤ 40 MB over the bare window); idle CPU ≤ 0.5%.\n");
     if !json {
         println!("{md}");

@@ -24,6 +24,8 @@ pub struct Launch {
     pub processes: usize,
     /// PSS per process, by name.
     pub breakdown: Vec<(String, f64)>,
+    /// The page's own marks in the last launch (ms since it started loading).
+    pub page_marks: String,
 }
 
 fn err(what: impl std::fmt::Display) -> Error {
@@ -102,21 +104,22 @@ fn spawn(bin: &Path, data_dir: Option<&Path>) -> Result<Child, Error> {
         .map_err(|e| err(format!("cannot start {}: {e}", bin.display())))
 }
 
-/// Starts the program and returns it with the time to its "painted" line.
-fn launch(bin: &Path, data_dir: Option<&Path>) -> Result<(Child, f64), Error> {
+/// Starts the program and returns it with the time to its "painted" line and
+/// the page's own marks that came with it.
+fn launch(bin: &Path, data_dir: Option<&Path>) -> Result<(Child, f64, String), Error> {
     let start = Instant::now();
     let mut child = spawn(bin, data_dir)?;
     let stdout = child.stdout.take().ok_or_else(|| err("no stdout"))?;
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.trim() == "painted" {
-                let _ = tx.send(());
+            if let Some(marks) = line.trim().strip_prefix("painted") {
+                let _ = tx.send(marks.trim().to_owned());
             }
         }
     });
     match rx.recv_timeout(Duration::from_secs(120)) {
-        Ok(()) => Ok((child, start.elapsed().as_secs_f64() * 1000.0)),
+        Ok(marks) => Ok((child, start.elapsed().as_secs_f64() * 1000.0, marks)),
         Err(_) => {
             let _ = child.kill();
             Err(err(format!(
@@ -143,13 +146,15 @@ pub fn measure(
     runs: usize,
 ) -> Result<Launch, Error> {
     let mut times = Vec::new();
+    let mut marks = String::new();
     let mut last = None;
     for run in 0..runs.max(1) {
         if run == 0 {
             drop_caches();
         }
-        let (child, ms) = launch(bin, data_dir)?;
+        let (child, ms, page_marks) = launch(bin, data_dir)?;
         times.push(ms);
+        marks = page_marks;
         if run + 1 == runs.max(1) {
             last = Some(child);
         } else {
@@ -182,6 +187,7 @@ pub fn measure(
         idle_cpu_percent: cpu,
         processes: tree.len(),
         breakdown,
+        page_marks: marks,
     })
 }
 

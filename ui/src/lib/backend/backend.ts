@@ -40,8 +40,11 @@ export interface Backend {
   openExternal(url: string): Promise<void>;
   /** Subscribes to core events; resolves to the unsubscribe function. */
   onEvent(handler: (event: CoreEvent) => void): Promise<() => void>;
-  /** Tells the shell the first inbox rows are on screen (start-up benchmark). */
-  reportPainted(): Promise<void>;
+  /**
+   * Tells the shell the first inbox rows are on screen (start-up benchmark),
+   * with the page's own marks (ms since navigation start) to show where time went.
+   */
+  reportPainted(marks: Record<string, number>): Promise<void>;
 }
 
 /** The error shape the Rust commands serialise: `{ code, message }`. */

@@ -490,7 +490,7 @@ export class MemoryBackend implements Backend {
   }
 
   /** Nothing to tell outside the desktop shell. */
-  reportPainted(): Promise<void> {
+  reportPainted(_marks: Record<string, number>): Promise<void> {
     return Promise.resolve();
   }
 }

@@ -72,7 +72,7 @@ export class TauriBackend implements Backend {
     }
   }
 
-  reportPainted(): Promise<void> {
-    return call('ui_painted');
+  reportPainted(marks: Record<string, number>): Promise<void> {
+    return call('ui_painted', { marks });
   }
 }
