@@ -20,7 +20,7 @@ pub const DB_FILE: &str = "earshot.db";
 /// page-cache misses: at SQLCipher's default 2 MiB every miss is a decrypt.
 const WRITER_CACHE_KIB: i64 = 64 * 1024;
 /// Page cache of each reader, in KiB.
-const READER_CACHE_KIB: i64 = 16 * 1024;
+const READER_CACHE_KIB: i64 = 8 * 1024;
 /// Checkpoint the WAL after this many pages (64 MiB) rather than SQLite's 1,000:
 /// a batch of ingest dirties thousands of index pages, and checkpointing after
 /// every batch writes the hot ones again and again.
