@@ -19,13 +19,4 @@ impl From<earshot_core::Error> for UiError {
     }
 }
 
-impl From<&earshot_core::Error> for UiError {
-    fn from(e: &earshot_core::Error) -> Self {
-        Self {
-            code: e.code(),
-            message: e.to_string(),
-        }
-    }
-}
-
 pub type UiResult<T> = Result<T, UiError>;

@@ -157,7 +157,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 dir.display()
             )));
         }
-        let moved = Workspace::reset(&dir, &KeyringVault)?;
+        let moved = Workspace::reset(&dir)?;
         let ws = Workspace::open(&dir, &KeyringVault)?;
         let message = match moved {
             Some(p) => format!(

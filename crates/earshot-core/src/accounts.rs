@@ -1,5 +1,5 @@
 //! Accounts: the identities Earshot reads through. Rows hold no secrets; a
-//! signed-in account's tokens live in the vault under [`secret_name`].
+//! signed-in account's tokens will live in the vault (the networks issue).
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
@@ -47,11 +47,6 @@ pub struct Account {
     pub handle: String,
     pub display_name: Option<String>,
     pub origin: AccountOrigin,
-}
-
-/// The vault entry holding an account's credentials.
-pub fn secret_name(workspace_id: &str, account_id: i64) -> String {
-    format!("account/{workspace_id}/{account_id}")
 }
 
 /// Finds an account by network and handle, creating it if missing.

@@ -245,12 +245,7 @@ pub fn display_html(text: &str, stored_html: String) -> String {
 /// Escapes plain text for HTML, links bare http(s) URLs and keeps line breaks.
 pub fn text_to_html(text: &str) -> String {
     let mut html = String::with_capacity(text.len() + 16);
-    for (i, para) in text
-        .split("\n\n")
-        .filter(|p| !p.trim().is_empty())
-        .enumerate()
-    {
-        let _ = i;
+    for para in text.split("\n\n").filter(|p| !p.trim().is_empty()) {
         html.push_str("<p>");
         for (j, line) in para.trim().split('\n').enumerate() {
             if j > 0 {
