@@ -45,13 +45,19 @@ impl IngestReport {
 /// Time-ordered item id: creation time in ms in the high bits, 20 bits of a
 /// hash of the remote id below, so rowid order is time order.
 pub fn item_id(created_at_ms: i64, network: &str, remote_id: &str) -> i64 {
-    const MAX_MS: i64 = (1 << 43) - 1;
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for b in network.bytes().chain([0]).chain(remote_id.bytes()) {
         hash ^= u64::from(b);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
-    (created_at_ms.clamp(0, MAX_MS) << 20) | (hash & 0xF_FFFF) as i64
+    first_item_id_at(created_at_ms) | (hash & 0xF_FFFF) as i64
+}
+
+/// The smallest item id created at or after `ms`: time ranges over items are
+/// ranges of ids.
+pub fn first_item_id_at(ms: i64) -> i64 {
+    const MAX_MS: i64 = (1 << 43) - 1;
+    ms.clamp(0, MAX_MS) << 20
 }
 
 /// The creation time encoded in an item id.

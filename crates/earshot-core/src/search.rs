@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::inbox::{item_from_row, ItemView, TriageState, ITEM_COLUMNS};
+use crate::ingest::first_item_id_at;
 use crate::item::ItemKind;
 
 /// How many of the newest matches relevance ranking considers.
@@ -279,11 +280,11 @@ fn field_filter(
         ),
         "before" => {
             clauses.push("i.id < ?".into());
-            values.push(Value::Integer(day_ms(value, "before")? << 20));
+            values.push(Value::Integer(first_item_id_at(day_ms(value, "before")?)));
         }
         "after" => {
             clauses.push("i.id >= ?".into());
-            values.push(Value::Integer(day_ms(value, "after")? << 20));
+            values.push(Value::Integer(first_item_id_at(day_ms(value, "after")?)));
         }
         _ => return Ok(false),
     }

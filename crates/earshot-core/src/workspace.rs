@@ -87,7 +87,8 @@ pub fn default_data_dir() -> Result<PathBuf> {
         })
 }
 
-fn cache_key_entry(id: &str) -> String {
+/// The vault entry holding a workspace's cache key.
+pub fn cache_key_entry(id: &str) -> String {
     format!("cache-key/{id}")
 }
 
@@ -179,9 +180,9 @@ impl Workspace {
 
     /// Moves an unreadable cache aside (never deleting it) so the next open
     /// starts an empty workspace with a new key. Returns where the old files went.
-    pub fn reset(dir: &Path, vault: &dyn Vault) -> Result<Option<PathBuf>> {
-        let db = dir.join(DB_FILE);
-        let id_file = dir.join(WORKSPACE_FILE);
+    /// The old cache key stays in the keyring: it may be what unlocks the
+    /// moved-aside copy later.
+    pub fn reset(dir: &Path) -> Result<Option<PathBuf>> {
         let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
         let aside = dir.join(format!("unreadable-{stamp}"));
         let mut moved = false;
@@ -199,9 +200,6 @@ impl Workspace {
                 moved = true;
             }
         }
-        // The old key stays in the keyring only if the old workspace file named it;
-        // leave it: it may be what unlocks the moved-aside copy later.
-        let _ = (db, id_file, vault);
         Ok(moved.then_some(aside))
     }
 

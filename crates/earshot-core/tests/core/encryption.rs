@@ -7,6 +7,7 @@ use earshot_core::inbox::{InboxFilter, TriageState};
 use earshot_core::search::SearchOptions;
 use earshot_core::store::{CacheKey, StoreError, DB_FILE};
 use earshot_core::vault::{KeyringVault, Secret, Vault};
+use earshot_core::workspace::cache_key_entry;
 use earshot_core::{Error, Workspace};
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {
@@ -49,7 +50,7 @@ fn demo_needles() -> Vec<String> {
 
 fn cache_key_hex(ws: &Workspace) -> String {
     KeyringVault
-        .get(&format!("cache-key/{}", ws.id()))
+        .get(&cache_key_entry(ws.id()))
         .expect("the cache key is in the keyring")
         .expose()
         .to_string()
@@ -110,8 +111,9 @@ fn raw_files_hold_no_plaintext_and_no_secret() {
     assert_no_plaintext(dir.path(), &needles, "after close");
 }
 
-#[test]
-fn missing_key_is_a_clear_error_and_reset_keeps_the_old_file() {
+/// A demo workspace, checkpointed and closed: its directory, id, database
+/// path and the database's bytes.
+fn closed_demo() -> (tempfile::TempDir, String, PathBuf, Vec<u8>) {
     let (dir, ws) = crate::workspace();
     ws.load_demo(|_| {}).unwrap();
     let id = ws.id().to_string();
@@ -119,8 +121,14 @@ fn missing_key_is_a_clear_error_and_reset_keeps_the_old_file() {
     drop(ws);
     let db = dir.path().join(DB_FILE);
     let before = std::fs::read(&db).unwrap();
+    (dir, id, db, before)
+}
 
-    KeyringVault.delete(&format!("cache-key/{id}")).unwrap();
+#[test]
+fn missing_key_is_a_clear_error_and_reset_keeps_the_old_file() {
+    let (dir, id, db, before) = closed_demo();
+
+    KeyringVault.delete(&cache_key_entry(&id)).unwrap();
     let err = Workspace::open(dir.path(), &KeyringVault).unwrap_err();
     assert!(matches!(err, Error::CacheKeyMissing { .. }), "got {err:?}");
     assert_eq!(
@@ -138,9 +146,7 @@ fn missing_key_is_a_clear_error_and_reset_keeps_the_old_file() {
         "the cache must not be touched"
     );
 
-    let aside = Workspace::reset(dir.path(), &KeyringVault)
-        .unwrap()
-        .expect("moved aside");
+    let aside = Workspace::reset(dir.path()).unwrap().expect("moved aside");
     assert_eq!(
         before,
         std::fs::read(aside.join(DB_FILE)).unwrap(),
@@ -153,26 +159,15 @@ fn missing_key_is_a_clear_error_and_reset_keeps_the_old_file() {
         "after a reset the workspace starts empty"
     );
     assert_ne!(fresh.id(), id);
-    KeyringVault
-        .delete(&format!("cache-key/{}", fresh.id()))
-        .unwrap();
+    KeyringVault.delete(&cache_key_entry(fresh.id())).unwrap();
 }
 
 #[test]
 fn wrong_key_is_a_clear_error_and_changes_nothing() {
-    let (dir, ws) = crate::workspace();
-    ws.load_demo(|_| {}).unwrap();
-    let id = ws.id().to_string();
-    ws.store().checkpoint().unwrap();
-    drop(ws);
-    let db = dir.path().join(DB_FILE);
-    let before = std::fs::read(&db).unwrap();
+    let (dir, id, db, before) = closed_demo();
     let other = CacheKey::generate().unwrap();
     KeyringVault
-        .set(
-            &format!("cache-key/{id}"),
-            &Secret::new(other.to_hex().as_str()),
-        )
+        .set(&cache_key_entry(&id), &Secret::new(other.to_hex().as_str()))
         .unwrap();
     let err = Workspace::open(dir.path(), &KeyringVault).unwrap_err();
     assert!(
@@ -188,7 +183,7 @@ fn wrong_key_is_a_clear_error_and_changes_nothing() {
         std::fs::read(&db).unwrap(),
         "a wrong key must not touch the cache"
     );
-    KeyringVault.delete(&format!("cache-key/{id}")).unwrap();
+    KeyringVault.delete(&cache_key_entry(&id)).unwrap();
 }
 
 #[test]

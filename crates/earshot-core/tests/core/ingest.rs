@@ -359,6 +359,11 @@ fn search_newest_first_with_filters_and_relevance() {
         "from: matches a handle's user part"
     );
     assert_eq!(ids("from:maria.test", SearchOrder::Newest), vec!["1"]);
+    // T is 2026-09-21T14:13:20Z: dates bound item ids.
+    assert_eq!(ids("sync after:2026-09-21", SearchOrder::Newest).len(), 3);
+    assert!(ids("sync after:2026-09-22", SearchOrder::Newest).is_empty());
+    assert!(ids("sync before:2026-09-21", SearchOrder::Newest).is_empty());
+    assert_eq!(ids("sync before:2026-09-22", SearchOrder::Newest).len(), 3);
     assert_eq!(
         ids("sync", SearchOrder::Relevance)[0],
         "2",
@@ -434,4 +439,69 @@ fn inbox_pages_and_filters() {
             ..Default::default()
         })
         .is_err());
+}
+
+#[test]
+fn snoozes_end_on_the_injected_clock() {
+    use std::sync::Arc;
+
+    use earshot_core::clock::ManualClock;
+    use earshot_core::vault::KeyringVault;
+
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(T + 1_000));
+    let ws = Workspace::open_with_clock(dir.path(), &KeyringVault, clock.clone()).unwrap();
+    ws.ingest(vec![item(
+        "bluesky",
+        "p",
+        None,
+        None,
+        "a.test",
+        T,
+        "please call me back",
+    )])
+    .unwrap();
+    let id = only_conversation(&ws);
+    let hour = 3_600_000;
+    let until = T + 1_000 + hour;
+    assert!(
+        ws.set_state(
+            id,
+            TriageState::Snoozed,
+            Some(Snooze {
+                until: Some(T),
+                until_reply: false
+            })
+        )
+        .is_err(),
+        "a snooze must end in the future"
+    );
+    ws.set_state(
+        id,
+        TriageState::Snoozed,
+        Some(Snooze {
+            until: Some(until),
+            until_reply: false,
+        }),
+    )
+    .unwrap();
+    clock.advance(hour - 1);
+    assert_eq!(
+        ws.wake_snoozed().unwrap(),
+        0,
+        "still snoozed one millisecond before the time"
+    );
+    assert_eq!(
+        ws.conversation_summary(id).unwrap().state,
+        TriageState::Snoozed
+    );
+    clock.advance(1);
+    assert_eq!(ws.wake_snoozed().unwrap(), 1);
+    let c = ws.conversation_summary(id).unwrap();
+    assert_eq!(
+        c.state,
+        TriageState::Open,
+        "back in the inbox when the snooze ends"
+    );
+    assert_eq!(c.snooze_until, None);
 }
