@@ -26,6 +26,8 @@ pub struct Launch {
     pub breakdown: Vec<(String, f64)>,
     /// The page's own marks in the last launch (ms since it started loading).
     pub page_marks: String,
+    /// Whether the OS page cache was dropped before the first launch (needs root).
+    pub cold_first_launch: bool,
 }
 
 fn err(what: impl std::fmt::Display) -> Error {
@@ -148,9 +150,10 @@ pub fn measure(
     let mut times = Vec::new();
     let mut marks = String::new();
     let mut last = None;
+    let mut cold = false;
     for run in 0..runs.max(1) {
         if run == 0 {
-            drop_caches();
+            cold = drop_caches();
         }
         let (child, ms, page_marks) = launch(bin, data_dir)?;
         times.push(ms);
@@ -188,6 +191,7 @@ pub fn measure(
         processes: tree.len(),
         breakdown,
         page_marks: marks,
+        cold_first_launch: cold,
     })
 }
 
