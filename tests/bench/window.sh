@@ -6,12 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 target_dir="${CARGO_TARGET_DIR:-target}"
 
-display=":$((200 + RANDOM % 50))"
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb_pid=$!
-trap 'kill "$xvfb_pid" 2>/dev/null || true' EXIT
-export DISPLAY="$display"
-for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
+source scripts/xvfb.sh
+trap 'kill "${XVFB_PID:-}" 2>/dev/null || true' EXIT
+start_xvfb
 
 "$target_dir/release/earshot-cli" bench window \
   --app "$target_dir/release/earshot" --bare "$target_dir/release/earshot-bare-window" "$@"
