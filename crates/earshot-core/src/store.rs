@@ -8,7 +8,7 @@
 pub mod migrations;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, Once};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction};
 use zeroize::Zeroizing;
@@ -191,6 +191,24 @@ pub(crate) fn unlock(conn: &Connection, key: &CacheKey) -> rusqlite::Result<()> 
     conn.execute_batch("PRAGMA cipher_hmac_algorithm = HMAC_SHA256;")
 }
 
+/// Opens a connection, after SQLite and SQLCipher have finished setting up.
+///
+/// SQLite marks itself initialised before it runs SQLCipher's set-up
+/// (`sqlcipher_extra_init`), so a second thread opening its first connection in
+/// that gap is refused its key ("An error occurred with PRAGMA key"). The very
+/// first connection of the process is therefore opened here, once, and every
+/// other opener waits for it. Every connection the core opens comes through here.
+pub(crate) fn connect(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
+    static SET_UP: Once = Once::new();
+    SET_UP.call_once(|| {
+        // Opening any connection runs the whole of SQLite's and SQLCipher's set-up
+        // on this thread before returning; a failure here shows up again, with
+        // its message, on the real open just below.
+        let _ = Connection::open_in_memory();
+    });
+    Connection::open_with_flags(path, flags)
+}
+
 fn open_connection(
     path: &Path,
     encryption: &Encryption,
@@ -201,7 +219,7 @@ fn open_connection(
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
-    let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
+    let conn = connect(path, flags).map_err(|source| StoreError::Open {
         path: path.to_owned(),
         source,
     })?;

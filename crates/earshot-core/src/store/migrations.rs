@@ -297,9 +297,10 @@ CREATE TABLE settings (
 mod tests {
     use super::*;
     use crate::store::{CacheKey, Encryption, Store, StoreError, DB_FILE};
+    use rusqlite::OpenFlags;
 
     fn open_raw(path: &Path, key: &CacheKey) -> Connection {
-        let conn = Connection::open(path).unwrap();
+        let conn = crate::store::connect(path, OpenFlags::default()).unwrap();
         crate::store::unlock(&conn, key).unwrap();
         conn
     }
