@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::connector::ConnectorError;
 use crate::store::StoreError;
 use crate::vault::VaultError;
 
@@ -22,6 +23,8 @@ pub enum Error {
     Workspace { path: PathBuf, detail: String },
     #[error("{what} {id} does not exist")]
     NotFound { what: &'static str, id: String },
+    #[error(transparent)]
+    Connector(#[from] crate::connector::ConnectorError),
     #[error("{0}")]
     Invalid(String),
     #[error("{context}: {source}")]
@@ -48,6 +51,8 @@ impl Error {
             Self::Store(StoreError::WrongKey { .. }) => ErrorCode::CacheWrongKey,
             Self::Store(StoreError::TooNew { .. }) => ErrorCode::CacheTooNew,
             Self::NotFound { .. } => ErrorCode::NotFound,
+            Self::Connector(ConnectorError::Auth { .. }) => ErrorCode::NeedsSignIn,
+            Self::Connector(ConnectorError::Offline { .. }) => ErrorCode::Offline,
             _ => return None,
         })
     }
@@ -77,6 +82,10 @@ pub enum ErrorCode {
     /// A newer Earshot wrote the cache: ask for an update.
     CacheTooNew,
     NotFound,
+    /// A network refused an account's credentials: offer to sign in again.
+    NeedsSignIn,
+    /// A server cannot be reached: show the offline state.
+    Offline,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

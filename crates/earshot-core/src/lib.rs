@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod clock;
+pub mod connector;
 pub mod demo;
 pub mod error;
 pub mod events;

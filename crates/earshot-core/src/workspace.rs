@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::{self, Account, AccountOrigin};
+use crate::accounts::{self, Account, AccountOrigin, SignedInAccount};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::events::{CoreEvent, EventSink, NoEvents};
@@ -112,6 +112,38 @@ fn create_private_dir(dir: &Path) -> Result<()> {
             e,
         )
     })
+}
+
+/// An account's credentials in the vault, for its connector.
+pub struct VaultCredentials {
+    vault: Arc<dyn Vault>,
+    name: String,
+}
+
+impl crate::connector::CredentialStore for VaultCredentials {
+    fn load(&self) -> std::result::Result<Secret, crate::connector::ConnectorError> {
+        self.vault.get(&self.name).map_err(vault_to_connector)
+    }
+
+    fn save(&self, secret: &Secret) -> std::result::Result<(), crate::connector::ConnectorError> {
+        self.vault
+            .set(&self.name, secret)
+            .map_err(vault_to_connector)
+    }
+}
+
+fn vault_to_connector(e: VaultError) -> crate::connector::ConnectorError {
+    match e {
+        VaultError::NotFound { .. } => crate::connector::ConnectorError::Auth {
+            network: "earshot".into(),
+            handle: String::new(),
+            message: "the account's credentials are missing from the OS keyring".into(),
+        },
+        other => crate::connector::ConnectorError::Offline {
+            server: "the OS keyring".into(),
+            message: other.to_string(),
+        },
+    }
 }
 
 impl Workspace {
@@ -262,6 +294,52 @@ impl Workspace {
 
     pub fn accounts(&self) -> Result<Vec<Account>> {
         self.store.read(accounts::list)
+    }
+
+    pub fn account(&self, id: i64) -> Result<Account> {
+        self.store.read(|c| accounts::get(c, id))
+    }
+
+    /// Stores a signed-in account and its credentials (in the vault only). Signing
+    /// in again to the same account replaces its credentials.
+    pub fn add_account(
+        &self,
+        vault: &dyn Vault,
+        account: &SignedInAccount,
+        credentials: &Secret,
+    ) -> Result<Account> {
+        let now = self.now();
+        let id = self
+            .store
+            .write(|tx| accounts::upsert_signed_in(tx, account, now))?;
+        if let Err(e) = vault.set(&accounts::credentials_entry(&self.id, id), credentials) {
+            // No credentials, no account: undo the row so nothing half-made stays.
+            let _ = self.store.write(|tx| accounts::remove(tx, id));
+            return Err(e.into());
+        }
+        self.account(id)
+    }
+
+    /// Removes an account and deletes its credentials from the vault. The
+    /// conversations it synced stay.
+    pub fn remove_account(&self, vault: &dyn Vault, id: i64) -> Result<()> {
+        self.account(id)?;
+        vault.delete(&accounts::credentials_entry(&self.id, id))?;
+        self.store.write(|tx| accounts::remove(tx, id))
+    }
+
+    /// Where a connector keeps this account's credentials.
+    pub fn credentials(&self, vault: Arc<dyn Vault>, id: i64) -> VaultCredentials {
+        VaultCredentials {
+            vault,
+            name: accounts::credentials_entry(&self.id, id),
+        }
+    }
+
+    /// Records that the network refused (or accepted again) an account's credentials.
+    pub fn set_needs_sign_in(&self, id: i64, needs: bool) -> Result<()> {
+        self.store
+            .write(|tx| accounts::set_needs_sign_in(tx, id, needs))
     }
 
     pub fn ensure_account(

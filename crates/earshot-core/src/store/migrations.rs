@@ -20,6 +20,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         V2_LISTENING_RULES,
     ),
     ("drafts, outbox, sync cursors, settings", V3_ANSWERS_SYNC),
+    (
+        "accounts' remote ids and sign-in state, per-feed sync status",
+        V4_ACCOUNT_SYNC,
+    ),
 ];
 
 /// The schema version this build writes.
@@ -293,6 +297,27 @@ CREATE TABLE settings (
 ) WITHOUT ROWID;
 "#;
 
+const V4_ACCOUNT_SYNC: &str = r#"
+-- The account's own id on its network (a DID, a numeric id): how mentions of it
+-- are recognised and its own replies told apart.
+ALTER TABLE accounts ADD COLUMN remote_user_id TEXT;
+-- 'ok', or 'reauth' once the network refused its credentials.
+ALTER TABLE accounts ADD COLUMN auth_state TEXT NOT NULL DEFAULT 'ok'
+    CHECK (auth_state IN ('ok', 'reauth'));
+
+-- What the last sync of each feed did, for the sync status the UI shows.
+CREATE TABLE sync_status (
+    account_id    INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    feed          TEXT NOT NULL,
+    last_ok_at    INTEGER,
+    last_error    TEXT,        -- never holds a secret
+    failures      INTEGER NOT NULL DEFAULT 0,
+    next_at       INTEGER,
+    updated_at    INTEGER NOT NULL,
+    PRIMARY KEY (account_id, feed)
+) WITHOUT ROWID;
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -383,6 +408,19 @@ mod tests {
             .query_row("SELECT count(*) FROM accounts", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 1, "migrations must keep existing rows");
+
+        migrate_to(&mut conn, &path, 4).unwrap();
+        assert!(objects(&conn).contains(&"sync_status".to_string()));
+        let (state, remote): (String, Option<String>) = conn
+            .query_row("SELECT auth_state, remote_user_id FROM accounts", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(
+            (state.as_str(), remote),
+            ("ok", None),
+            "v4 defaults old rows"
+        );
 
         // Running again is a no-op.
         migrate(&mut conn, &path).unwrap();

@@ -323,6 +323,8 @@ export class MemoryBackend implements Backend {
         handle: a.handle,
         displayName: a.displayName ?? null,
         origin: a.origin ?? (this.#status.demo ? 'demo' : 'signed-in'),
+        remoteUserId: null,
+        needsSignIn: false,
       };
     });
   }
