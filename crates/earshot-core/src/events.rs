@@ -16,6 +16,17 @@ pub enum CoreEvent {
         done: u64,
         total: Option<u64>,
     },
+    /// An account's sync changed state (syncing, idle, offline, …).
+    SyncState {
+        #[serde(rename = "accountId")]
+        account_id: i64,
+        state: crate::sync::SyncState,
+        /// Why, when it is not going well (never holds a secret).
+        detail: Option<String>,
+        /// When the next attempt is due, Unix ms.
+        #[serde(rename = "retryAt")]
+        retry_at: Option<i64>,
+    },
     /// Something the manager should see now.
     Alert { message: String },
 }

@@ -17,8 +17,10 @@ pub mod ingest;
 pub mod instance;
 pub mod item;
 pub mod links;
+pub mod outbox;
 pub mod search;
 pub mod store;
+pub mod sync;
 pub mod vault;
 pub mod workspace;
 

@@ -260,6 +260,11 @@ impl Workspace {
         &self.store
     }
 
+    /// Reports an event to whoever listens (the desktop shell, the CLI).
+    pub fn emit(&self, event: CoreEvent) {
+        self.events.emit(event);
+    }
+
     pub fn now(&self) -> i64 {
         self.clock.now_ms()
     }

@@ -1,0 +1,777 @@
+//! The sync engine: brings each account's feeds into the store and keeps them
+//! current.
+//!
+//! For every feed of every account it reads pages from the connector, stores
+//! them, and only then saves the cursor the connector returned. A crash or
+//! `kill -9` between the two re-reads that page on the next run; ingest is
+//! idempotent on (network, remote id), so the result has no gap and no duplicate.
+//!
+//! Around that: a per-account schedule (poll, or a live stream where the network
+//! has one, with a catch-up fetch at every (re)connect), the servers' rate
+//! budgets, exponential backoff with jitter on 429/5xx/offline, whole threads
+//! fetched for replies whose parents are not stored yet, and events for the UI.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+use tokio::sync::{mpsc, watch, Notify};
+
+use crate::connector::{Connector, ConnectorError, FeedRequest, StreamEvent};
+use crate::error::{Error, Result};
+use crate::events::CoreEvent;
+use crate::ingest::IngestReport;
+use crate::item::NewItem;
+use crate::Workspace;
+
+/// How the engine paces itself.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Between polls of an account without a live stream.
+    pub poll_interval: Duration,
+    /// Between catch-up polls of an account whose stream is up.
+    pub streaming_poll_interval: Duration,
+    /// How far back a first sync reads.
+    pub backfill: Duration,
+    /// Whole threads fetched per sync for replies whose parent is not stored.
+    pub max_thread_fetches: usize,
+    /// First wait after a transient failure; doubles up to `max_backoff`.
+    pub min_backoff: Duration,
+    pub max_backoff: Duration,
+    /// Requests kept in reserve: below this many left, wait for the budget to refill.
+    pub rate_reserve: u32,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        Self {
+            poll_interval: Duration::from_secs(60),
+            streaming_poll_interval: Duration::from_secs(300),
+            backfill: Duration::from_secs(30 * 24 * 3600),
+            max_thread_fetches: 20,
+            min_backoff: Duration::from_secs(2),
+            max_backoff: Duration::from_secs(300),
+            rate_reserve: 5,
+        }
+    }
+}
+
+/// What one sync of one account did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncReport {
+    pub pages: usize,
+    pub fetched: usize,
+    pub inserted: usize,
+    pub threads: usize,
+    /// Items already stored (re-read after a crash, or seen twice).
+    pub duplicates: usize,
+}
+
+impl SyncReport {
+    fn add(&mut self, other: &SyncReport) {
+        self.pages += other.pages;
+        self.fetched += other.fetched;
+        self.inserted += other.inserted;
+        self.threads += other.threads;
+        self.duplicates += other.duplicates;
+    }
+}
+
+/// The state of an account's sync, as the UI shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum SyncState {
+    Syncing,
+    /// Up to date; `streaming` says whether new items arrive live.
+    Idle,
+    /// The server cannot be reached; retrying.
+    Offline,
+    /// The server asked us to slow down, or the budget is spent; waiting.
+    RateLimited,
+    /// A server error; retrying with backoff.
+    Failing,
+    /// The network refused the credentials: sign in again. Sync has stopped.
+    NeedsSignIn,
+}
+
+/// The saved cursor of a feed.
+pub fn cursor(ws: &Workspace, account_id: i64, feed: &str) -> Result<Option<String>> {
+    ws.store().read(|c| {
+        Ok(
+            c.prepare_cached(
+                "SELECT cursor FROM sync_cursors WHERE account_id = ?1 AND feed = ?2",
+            )?
+            .query_row(params![account_id, feed], |r| r.get(0))
+            .optional()?,
+        )
+    })
+}
+
+fn save_cursor(ws: &Workspace, account_id: i64, feed: &str, cursor: &str) -> Result<()> {
+    let now = ws.now();
+    ws.store().write(|tx| {
+        tx.prepare_cached(
+            "INSERT INTO sync_cursors (account_id, feed, cursor, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (account_id, feed) DO UPDATE SET cursor = excluded.cursor,
+                                                          updated_at = excluded.updated_at",
+        )?
+        .execute(params![account_id, feed, cursor, now])?;
+        Ok(())
+    })
+}
+
+fn record_status(
+    ws: &Workspace,
+    account_id: i64,
+    feed: &str,
+    error: Option<&str>,
+    next_at: Option<i64>,
+) -> Result<()> {
+    let now = ws.now();
+    ws.store().write(|tx| {
+        tx.prepare_cached(
+            "INSERT INTO sync_status (account_id, feed, last_ok_at, last_error, failures, next_at, updated_at)
+             VALUES (?1, ?2, CASE WHEN ?3 IS NULL THEN ?5 END, ?3, CASE WHEN ?3 IS NULL THEN 0 ELSE 1 END, ?4, ?5)
+             ON CONFLICT (account_id, feed) DO UPDATE SET
+                last_ok_at = CASE WHEN ?3 IS NULL THEN ?5 ELSE last_ok_at END,
+                last_error = ?3,
+                failures = CASE WHEN ?3 IS NULL THEN 0 ELSE failures + 1 END,
+                next_at = ?4,
+                updated_at = ?5",
+        )?
+        .execute(params![account_id, feed, error, next_at, now])?;
+        Ok(())
+    })
+}
+
+/// Whether an item is already stored.
+fn has_item(ws: &Workspace, network: &str, remote_id: &str) -> Result<bool> {
+    ws.store().read(|c| {
+        Ok(
+            c.prepare_cached("SELECT 1 FROM items WHERE network = ?1 AND remote_id = ?2")?
+                .query_row(params![network, remote_id], |_| Ok(()))
+                .optional()?
+                .is_some(),
+        )
+    })
+}
+
+async fn ingest(ws: &Arc<Workspace>, items: Vec<NewItem>) -> Result<IngestReport> {
+    if items.is_empty() {
+        return Ok(IngestReport::default());
+    }
+    let ws = Arc::clone(ws);
+    tokio::task::spawn_blocking(move || ws.ingest(items))
+        .await
+        .map_err(|e| Error::Invalid(format!("the ingest task failed: {e}")))?
+}
+
+/// Waits while the connector's request budget is nearly spent.
+async fn respect_budget(connector: &dyn Connector, options: &SyncOptions, now_ms: i64) {
+    if let Some(budget) = connector.rate_budget() {
+        if budget.remaining <= options.rate_reserve && budget.reset_at > now_ms {
+            let wait = Duration::from_millis((budget.reset_at - now_ms) as u64);
+            tokio::time::sleep(wait.min(options.max_backoff)).await;
+        }
+    }
+}
+
+/// Reads one feed from its cursor to now, storing each page before saving the
+/// cursor that follows it.
+pub async fn sync_feed(
+    ws: &Arc<Workspace>,
+    connector: &dyn Connector,
+    feed: &str,
+    options: &SyncOptions,
+) -> Result<SyncReport> {
+    let account = connector.account().clone();
+    let mut report = SyncReport::default();
+    let mut request = FeedRequest {
+        feed: feed.to_owned(),
+        cursor: cursor(ws, account.id, feed)?,
+        page: None,
+        backfill_since: ws.now() - options.backfill.as_millis() as i64,
+    };
+    loop {
+        respect_budget(connector, options, ws.now()).await;
+        let page = connector.fetch(&request).await?;
+        report.pages += 1;
+        report.fetched += page.items.len();
+        let needing_threads: Vec<String> = page
+            .items
+            .iter()
+            .filter_map(|i| i.parent_remote_id.as_ref().map(|_| i.remote_id.clone()))
+            .collect();
+        let stored = ingest(ws, page.items).await?;
+        report.inserted += stored.inserted;
+        report.duplicates += stored.duplicates;
+        if let Some(saved) = &page.cursor {
+            save_cursor(ws, account.id, feed, saved)?;
+            request.cursor = Some(saved.clone());
+        }
+        for remote_id in needing_threads {
+            if report.threads >= options.max_thread_fetches {
+                break;
+            }
+            report.threads += fill_thread(ws, connector, &remote_id, options).await?;
+        }
+        ws.emit(CoreEvent::SyncProgress {
+            account_id: account.id,
+            done: report.fetched as u64,
+            total: page.total,
+        });
+        match page.next_page {
+            Some(next) => request.page = Some(next),
+            None => break,
+        }
+    }
+    Ok(report)
+}
+
+/// Fetches the whole thread of a reply whose parent is not stored yet. Returns
+/// 1 if it fetched, 0 if the parent was already there.
+async fn fill_thread(
+    ws: &Arc<Workspace>,
+    connector: &dyn Connector,
+    remote_id: &str,
+    options: &SyncOptions,
+) -> Result<usize> {
+    let network = connector.account().network.clone();
+    let parent: Option<String> = ws.store().read(|c| -> Result<_> {
+        Ok(c.prepare_cached(
+            "SELECT parent_remote_id FROM items WHERE network = ?1 AND remote_id = ?2",
+        )?
+        .query_row(params![network, remote_id], |r| r.get(0))
+        .optional()?
+        .flatten())
+    })?;
+    let Some(parent) = parent else { return Ok(0) };
+    if has_item(ws, &network, &parent)? {
+        return Ok(0);
+    }
+    respect_budget(connector, options, ws.now()).await;
+    match connector.thread(remote_id).await {
+        Ok(items) => {
+            ingest(ws, items).await?;
+            Ok(1)
+        }
+        // A deleted or private parent is not the sync's failure.
+        Err(ConnectorError::Refused { .. }) | Err(ConnectorError::Malformed { .. }) => Ok(1),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Syncs every feed of one account once.
+pub async fn sync_account(
+    ws: &Arc<Workspace>,
+    connector: &dyn Connector,
+    options: &SyncOptions,
+) -> Result<SyncReport> {
+    let account_id = connector.account().id;
+    let mut total = SyncReport::default();
+    for feed in connector.feeds() {
+        match sync_feed(ws, connector, &feed, options).await {
+            Ok(report) => {
+                record_status(ws, account_id, &feed, None, None)?;
+                total.add(&report);
+            }
+            Err(e) => {
+                record_status(ws, account_id, &feed, Some(&e.to_string()), None)?;
+                if let Error::Connector(ConnectorError::Auth { .. }) = e {
+                    ws.set_needs_sign_in(account_id, true)?;
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok(total)
+}
+
+/// The wait before retry number `failures` (1, 2, …): doubling from
+/// `min_backoff`, capped, with jitter in [50 %, 100 %] so that accounts (and
+/// machines) that failed together do not retry together.
+pub fn backoff(options: &SyncOptions, failures: u32, jitter: f64) -> Duration {
+    let exp = options
+        .min_backoff
+        .saturating_mul(1u32 << failures.saturating_sub(1).min(16));
+    exp.min(options.max_backoff)
+        .mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
+}
+
+fn random_unit() -> f64 {
+    let mut b = [0u8; 4];
+    // Jitter only spreads retries; a failed read of randomness just means none.
+    if getrandom::fill(&mut b).is_err() {
+        return 1.0;
+    }
+    u32::from_le_bytes(b) as f64 / u32::MAX as f64
+}
+
+/// How the engine classifies a failed sync for the schedule.
+fn state_for(error: &Error) -> SyncState {
+    match error {
+        Error::Connector(ConnectorError::Auth { .. }) => SyncState::NeedsSignIn,
+        Error::Connector(ConnectorError::Offline { .. }) => SyncState::Offline,
+        Error::Connector(ConnectorError::RateLimited { .. }) => SyncState::RateLimited,
+        _ => SyncState::Failing,
+    }
+}
+
+/// Keeps one account in sync until `stop` turns true: polls on a schedule, and
+/// where the network streams, stores streamed items at once and catches up at
+/// every (re)connect.
+pub async fn run_account(
+    ws: Arc<Workspace>,
+    connector: Arc<dyn Connector>,
+    options: SyncOptions,
+    mut stop: watch::Receiver<bool>,
+) {
+    let account_id = connector.account().id;
+    let poke = Arc::new(Notify::new());
+    let streaming = connector.can_stream();
+    let stream_task = streaming.then(|| {
+        tokio::spawn(run_stream(
+            Arc::clone(&ws),
+            Arc::clone(&connector),
+            options.clone(),
+            Arc::clone(&poke),
+            stop.clone(),
+        ))
+    });
+    let mut failures = 0u32;
+    loop {
+        ws.emit(CoreEvent::SyncState {
+            account_id,
+            state: SyncState::Syncing,
+            detail: None,
+            retry_at: None,
+        });
+        let wait = match sync_account(&ws, connector.as_ref(), &options).await {
+            Ok(_) => {
+                failures = 0;
+                ws.emit(CoreEvent::SyncState {
+                    account_id,
+                    state: SyncState::Idle,
+                    detail: streaming.then(|| "streaming".to_owned()),
+                    retry_at: None,
+                });
+                if streaming {
+                    options.streaming_poll_interval
+                } else {
+                    options.poll_interval
+                }
+            }
+            Err(e) => {
+                let state = state_for(&e);
+                if state == SyncState::NeedsSignIn {
+                    ws.emit(CoreEvent::SyncState {
+                        account_id,
+                        state,
+                        detail: Some(e.to_string()),
+                        retry_at: None,
+                    });
+                    break;
+                }
+                failures += 1;
+                let mut wait = backoff(&options, failures, random_unit());
+                if let Error::Connector(ConnectorError::RateLimited { retry_after, .. }) = &e {
+                    wait = wait.max(*retry_after);
+                }
+                ws.emit(CoreEvent::SyncState {
+                    account_id,
+                    state,
+                    detail: Some(e.to_string()),
+                    retry_at: Some(ws.now() + wait.as_millis() as i64),
+                });
+                wait
+            }
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = poke.notified() => {}
+            _ = stop.changed() => {}
+        }
+        if *stop.borrow() {
+            break;
+        }
+    }
+    if let Some(task) = stream_task {
+        task.abort();
+    }
+}
+
+/// Runs an account's live stream, reconnecting with backoff. Every connect
+/// pokes the poller, which fetches whatever arrived while the stream was down.
+async fn run_stream(
+    ws: Arc<Workspace>,
+    connector: Arc<dyn Connector>,
+    options: SyncOptions,
+    poke: Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut failures = 0u32;
+    loop {
+        let (sink, mut events) = mpsc::channel(256);
+        let stream = {
+            let connector = Arc::clone(&connector);
+            tokio::spawn(async move { connector.stream(sink).await })
+        };
+        let mut connected = false;
+        loop {
+            tokio::select! {
+                event = events.recv() => match event {
+                    Some(StreamEvent::Connected) => {
+                        connected = true;
+                        failures = 0;
+                        poke.notify_one();
+                    }
+                    Some(StreamEvent::Item(item)) => {
+                        if let Err(e) = ingest(&ws, vec![*item]).await {
+                            ws.emit(CoreEvent::Alert { message: e.to_string() });
+                        }
+                    }
+                    Some(StreamEvent::Poke) => poke.notify_one(),
+                    None => break,
+                },
+                _ = stop.changed() => {
+                    stream.abort();
+                    return;
+                }
+            }
+        }
+        let ended = stream.await;
+        if matches!(ended, Ok(Err(ConnectorError::Auth { .. })))
+            || matches!(ended, Ok(Err(ConnectorError::Unsupported { .. })))
+        {
+            // The poller reports sign-in problems; an unsupported stream stays off.
+            return;
+        }
+        if !connected {
+            failures += 1;
+        }
+        let wait = backoff(&options, failures.max(1), random_unit());
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! A scripted connector for unit tests of the engine and the outbox. The
+    //! real connectors are tested against real servers in earshot-connectors.
+
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::accounts::SignedInAccount;
+    use crate::connector::{
+        AccountRef, ComposeLimits, FeedPage, LengthUnit, OutgoingReply, SentReply,
+    };
+    use crate::item::{Content, ItemKind, NewAuthor};
+    use crate::vault::{MemoryVault, Secret};
+
+    pub fn item(id: &str, parent: Option<&str>, at: i64) -> NewItem {
+        NewItem {
+            network: "mastodon".into(),
+            remote_id: id.into(),
+            account_id: Some(1),
+            kind: if parent.is_some() {
+                ItemKind::Reply
+            } else {
+                ItemKind::Mention
+            },
+            author: NewAuthor {
+                handle: "bob@example.test".into(),
+                ..Default::default()
+            },
+            content: Content::Text(format!("hello {id}")),
+            created_at: at,
+            parent_remote_id: parent.map(str::to_owned),
+            root_remote_id: None,
+            url: None,
+            lang: Some("en".into()),
+        }
+    }
+
+    /// A workspace with one signed-in Mastodon account (id 1).
+    pub fn workspace() -> (tempfile::TempDir, Arc<Workspace>, AccountRef) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let vault = MemoryVault::default();
+        let ws = Workspace::open(dir.path(), &vault).expect("workspace");
+        let account = ws
+            .add_account(
+                &vault,
+                &SignedInAccount {
+                    network: "mastodon".into(),
+                    server: "https://example.test".into(),
+                    handle: "alice@example.test".into(),
+                    display_name: None,
+                    remote_user_id: Some("1".into()),
+                },
+                &Secret::new("{}"),
+            )
+            .expect("account");
+        assert_eq!(account.id, 1);
+        (dir, Arc::new(ws), account.to_ref())
+    }
+
+    /// Answers each call with the next scripted result.
+    pub struct Scripted {
+        pub account: AccountRef,
+        pub pages: Mutex<VecDeque<std::result::Result<FeedPage, ConnectorError>>>,
+        pub threads: Mutex<VecDeque<Vec<NewItem>>>,
+        pub replies: Mutex<VecDeque<std::result::Result<SentReply, ConnectorError>>>,
+        pub sent: Mutex<Vec<OutgoingReply>>,
+        pub requests: Mutex<Vec<FeedRequest>>,
+    }
+
+    impl Scripted {
+        pub fn new(account: AccountRef) -> Self {
+            Self {
+                account,
+                pages: Mutex::default(),
+                threads: Mutex::default(),
+                replies: Mutex::default(),
+                sent: Mutex::default(),
+                requests: Mutex::default(),
+            }
+        }
+
+        pub fn page(&self, page: std::result::Result<FeedPage, ConnectorError>) {
+            self.pages.lock().expect("lock").push_back(page);
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl Connector for Scripted {
+        fn account(&self) -> &AccountRef {
+            &self.account
+        }
+        fn feeds(&self) -> Vec<String> {
+            vec!["notifications".into()]
+        }
+        async fn fetch(
+            &self,
+            request: &FeedRequest,
+        ) -> std::result::Result<FeedPage, ConnectorError> {
+            self.requests.lock().expect("lock").push(request.clone());
+            self.pages
+                .lock()
+                .expect("lock")
+                .pop_front()
+                .unwrap_or_else(|| {
+                    Ok(FeedPage {
+                        cursor: request.cursor.clone(),
+                        ..Default::default()
+                    })
+                })
+        }
+        async fn thread(
+            &self,
+            _remote_id: &str,
+        ) -> std::result::Result<Vec<NewItem>, ConnectorError> {
+            Ok(self
+                .threads
+                .lock()
+                .expect("lock")
+                .pop_front()
+                .unwrap_or_default())
+        }
+        async fn search(
+            &self,
+            _query: &str,
+            _page: Option<&str>,
+        ) -> std::result::Result<FeedPage, ConnectorError> {
+            Ok(FeedPage::default())
+        }
+        async fn reply(
+            &self,
+            reply: &OutgoingReply,
+        ) -> std::result::Result<SentReply, ConnectorError> {
+            self.sent.lock().expect("lock").push(reply.clone());
+            self.replies
+                .lock()
+                .expect("lock")
+                .pop_front()
+                .unwrap_or_else(|| {
+                    Err(ConnectorError::Refused {
+                        server: "test".into(),
+                        message: "nothing scripted".into(),
+                    })
+                })
+        }
+        async fn mark_read(&self, _remote_id: &str) -> std::result::Result<(), ConnectorError> {
+            Ok(())
+        }
+        async fn limits(&self) -> std::result::Result<ComposeLimits, ConnectorError> {
+            Ok(ComposeLimits {
+                max_length: 500,
+                unit: LengthUnit::Characters,
+                link_length: Some(23),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{item, workspace, Scripted};
+    use super::*;
+    use crate::connector::FeedPage;
+
+    fn page(items: Vec<NewItem>, next: Option<&str>, cursor: Option<&str>) -> FeedPage {
+        FeedPage {
+            items,
+            next_page: next.map(str::to_owned),
+            cursor: cursor.map(str::to_owned),
+            total: None,
+        }
+    }
+
+    fn scalar<T: rusqlite::types::FromSql>(ws: &Workspace, sql: &str) -> T {
+        ws.store()
+            .read(|c| -> Result<T> { Ok(c.query_row(sql, [], |r| r.get(0))?) })
+            .unwrap()
+    }
+
+    fn count(ws: &Workspace) -> i64 {
+        scalar(ws, "SELECT count(*) FROM items")
+    }
+
+    #[tokio::test]
+    async fn pages_are_stored_before_their_cursor_is_saved() {
+        let (_dir, ws, account) = workspace();
+        let c = Scripted::new(account);
+        c.page(Ok(page(
+            vec![item("1", None, 1_000), item("2", None, 2_000)],
+            Some("p2"),
+            None,
+        )));
+        c.page(Ok(page(vec![item("3", None, 3_000)], None, Some("3"))));
+        let report = sync_feed(&ws, &c, "notifications", &SyncOptions::default())
+            .await
+            .unwrap();
+        assert_eq!((report.pages, report.inserted), (2, 3));
+        assert_eq!(count(&ws), 3);
+        assert_eq!(
+            cursor(&ws, 1, "notifications").unwrap().as_deref(),
+            Some("3")
+        );
+        assert_eq!(
+            c.requests.lock().unwrap()[1].page.as_deref(),
+            Some("p2"),
+            "the next page is asked for"
+        );
+
+        // The next sync starts from the saved cursor.
+        sync_feed(&ws, &c, "notifications", &SyncOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(c.requests.lock().unwrap()[2].cursor.as_deref(), Some("3"));
+    }
+
+    #[tokio::test]
+    async fn a_sync_cut_off_mid_way_resumes_with_no_gap_and_no_duplicate() {
+        let (_dir, ws, account) = workspace();
+        let c = Scripted::new(account);
+        c.page(Ok(page(
+            vec![item("1", None, 1_000)],
+            Some("p2"),
+            Some("1"),
+        )));
+        c.page(Err(ConnectorError::Offline {
+            server: "example.test".into(),
+            message: "connection refused".into(),
+        }));
+        let err = sync_feed(&ws, &c, "notifications", &SyncOptions::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            Error::Connector(ConnectorError::Offline { .. })
+        ));
+        assert_eq!(
+            cursor(&ws, 1, "notifications").unwrap().as_deref(),
+            Some("1")
+        );
+
+        // The server re-sends item 1 (the cursor could not move past it) and more.
+        c.page(Ok(page(
+            vec![item("1", None, 1_000), item("2", None, 2_000)],
+            None,
+            Some("2"),
+        )));
+        let report = sync_feed(&ws, &c, "notifications", &SyncOptions::default())
+            .await
+            .unwrap();
+        assert_eq!((report.inserted, report.duplicates), (1, 1));
+        assert_eq!(count(&ws), 2, "no gap, no duplicate");
+        assert_eq!(c.requests.lock().unwrap()[2].cursor.as_deref(), Some("1"));
+    }
+
+    #[tokio::test]
+    async fn a_reply_whose_parent_is_missing_brings_its_whole_thread() {
+        let (_dir, ws, account) = workspace();
+        let c = Scripted::new(account);
+        c.page(Ok(page(
+            vec![item("11", Some("10"), 2_000)],
+            None,
+            Some("11"),
+        )));
+        c.threads
+            .lock()
+            .unwrap()
+            .push_back(vec![item("10", None, 1_000), item("11", Some("10"), 2_000)]);
+        let report = sync_feed(&ws, &c, "notifications", &SyncOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(report.threads, 1);
+        let conversations: i64 = scalar(&ws, "SELECT count(*) FROM conversations");
+        assert_eq!(
+            (count(&ws), conversations),
+            (2, 1),
+            "reply and root in one thread"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_sign_in_marks_the_account_and_stops() {
+        let (_dir, ws, account) = workspace();
+        let c = Scripted::new(account);
+        c.page(Err(ConnectorError::Auth {
+            network: "mastodon".into(),
+            handle: "alice@example.test".into(),
+            message: "HTTP 401".into(),
+        }));
+        let err = sync_account(&ws, &c, &SyncOptions::default())
+            .await
+            .unwrap_err();
+        assert_eq!(state_for(&err), SyncState::NeedsSignIn);
+        assert!(ws.account(1).unwrap().needs_sign_in);
+        let error: String = scalar(&ws, "SELECT last_error FROM sync_status");
+        assert!(error.contains("Sign in again"), "{error}");
+    }
+
+    #[test]
+    fn backoff_doubles_caps_and_jitters() {
+        let o = SyncOptions::default();
+        assert_eq!(backoff(&o, 1, 1.0), Duration::from_secs(2));
+        assert_eq!(backoff(&o, 2, 1.0), Duration::from_secs(4));
+        assert_eq!(backoff(&o, 3, 1.0), Duration::from_secs(8));
+        assert_eq!(backoff(&o, 30, 1.0), o.max_backoff, "capped");
+        assert_eq!(
+            backoff(&o, 1, 0.0),
+            Duration::from_secs(1),
+            "jitter halves at most"
+        );
+    }
+}
