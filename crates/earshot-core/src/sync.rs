@@ -323,14 +323,16 @@ fn state_for(error: &Error) -> SyncState {
 /// Keeps one account in sync until `stop` turns true: polls on a schedule, and
 /// where the network streams, stores streamed items at once and catches up at
 /// every (re)connect.
+/// Replies queued for the account are sent after every successful sync and
+/// whenever `poke` is notified (a new reply was queued, or "sync now").
 pub async fn run_account(
     ws: Arc<Workspace>,
     connector: Arc<dyn Connector>,
     options: SyncOptions,
+    poke: Arc<Notify>,
     mut stop: watch::Receiver<bool>,
 ) {
     let account_id = connector.account().id;
-    let poke = Arc::new(Notify::new());
     let streaming = connector.can_stream();
     let stream_task = streaming.then(|| {
         tokio::spawn(run_stream(
@@ -352,6 +354,11 @@ pub async fn run_account(
         let wait = match sync_account(&ws, connector.as_ref(), &options).await {
             Ok(_) => {
                 failures = 0;
+                if let Err(e) = crate::outbox::send_due(&ws, connector.as_ref()).await {
+                    ws.emit(CoreEvent::Alert {
+                        message: format!("Queued replies could not be sent: {e}"),
+                    });
+                }
                 ws.emit(CoreEvent::SyncState {
                     account_id,
                     state: SyncState::Idle,
@@ -400,6 +407,79 @@ pub async fn run_account(
     }
     if let Some(task) = stream_task {
         task.abort();
+    }
+}
+
+/// Runs the sync of every account it is given, each in its own task, until told
+/// to stop. The desktop app and `earshot-cli sync` both use it.
+pub struct Supervisor {
+    ws: Arc<Workspace>,
+    options: SyncOptions,
+    running: std::sync::Mutex<std::collections::HashMap<i64, Running>>,
+}
+
+struct Running {
+    stop: watch::Sender<bool>,
+    poke: Arc<Notify>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Supervisor {
+    pub fn new(ws: Arc<Workspace>, options: SyncOptions) -> Self {
+        Self {
+            ws,
+            options,
+            running: Default::default(),
+        }
+    }
+
+    fn running(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<i64, Running>> {
+        // A panic while holding this lock leaves only a map of handles behind.
+        self.running.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Starts (or restarts) an account's sync. Call from within a tokio runtime.
+    pub fn start(&self, connector: Arc<dyn Connector>) {
+        let id = connector.account().id;
+        self.stop(id);
+        let (stop, stop_rx) = watch::channel(false);
+        let poke = Arc::new(Notify::new());
+        let task = tokio::spawn(run_account(
+            Arc::clone(&self.ws),
+            connector,
+            self.options.clone(),
+            Arc::clone(&poke),
+            stop_rx,
+        ));
+        self.running().insert(id, Running { stop, poke, task });
+    }
+
+    /// Stops an account's sync (when it is removed or signs out).
+    pub fn stop(&self, account_id: i64) {
+        if let Some(r) = self.running().remove(&account_id) {
+            let _ = r.stop.send(true);
+            r.task.abort();
+        }
+    }
+
+    /// Syncs (and sends queued replies) now rather than at the next poll.
+    pub fn poke(&self, account_id: Option<i64>) {
+        for (id, r) in self.running().iter() {
+            if account_id.is_none_or(|a| a == *id) {
+                r.poke.notify_one();
+            }
+        }
+    }
+
+    /// Stops every account and waits for their tasks to end.
+    pub async fn shutdown(&self) {
+        let all: Vec<Running> = self.running().drain().map(|(_, r)| r).collect();
+        for r in &all {
+            let _ = r.stop.send(true);
+        }
+        for r in all {
+            let _ = r.task.await;
+        }
     }
 }
 
