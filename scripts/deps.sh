@@ -24,6 +24,8 @@ test_pkgs=(
   fonts-noto-color-emoji fonts-dejavu-core  # glyphs for screenshots of real posts
   webkit2gtk-driver                   # WebKitWebDriver, for tauri-driver
   procps iproute2                     # ps, ss: process and port checks in tests
+  postgresql                          # the Bluesky AppView's database (tests/servers)
+  python3-venv                        # the Mastodon API server's venv (tests/servers)
 )
 
 pkgs=("${build_pkgs[@]}")
