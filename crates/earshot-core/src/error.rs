@@ -27,6 +27,9 @@ pub enum Error {
     Connector(#[from] crate::connector::ConnectorError),
     #[error("{0}")]
     Invalid(String),
+    /// The person stopped a long-running step (waiting for a browser sign-in).
+    #[error("{0} was cancelled")]
+    Cancelled(&'static str),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -53,6 +56,7 @@ impl Error {
             Self::NotFound { .. } => ErrorCode::NotFound,
             Self::Connector(ConnectorError::Auth { .. }) => ErrorCode::NeedsSignIn,
             Self::Connector(ConnectorError::Offline { .. }) => ErrorCode::Offline,
+            Self::Cancelled(_) => ErrorCode::Cancelled,
             _ => return None,
         })
     }
@@ -86,6 +90,8 @@ pub enum ErrorCode {
     NeedsSignIn,
     /// A server cannot be reached: show the offline state.
     Offline,
+    /// The person cancelled the step: nothing to show.
+    Cancelled,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

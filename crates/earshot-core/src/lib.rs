@@ -19,6 +19,7 @@ pub mod item;
 pub mod links;
 pub mod outbox;
 pub mod search;
+pub mod session;
 pub mod store;
 pub mod sync;
 pub mod vault;

@@ -18,7 +18,8 @@ use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use tokio::sync::{mpsc, watch, Notify};
 
-use crate::connector::{Connector, ConnectorError, FeedRequest, StreamEvent};
+use crate::accounts::AccountOrigin;
+use crate::connector::{Connector, ConnectorError, FeedRequest, RateBudget, StreamEvent};
 use crate::error::{Error, Result};
 use crate::events::CoreEvent;
 use crate::ingest::IngestReport;
@@ -95,6 +96,85 @@ pub enum SyncState {
     Failing,
     /// The network refused the credentials: sign in again. Sync has stopped.
     NeedsSignIn,
+}
+
+/// Where one account's sync stands, for the sync status the UI shows: what its
+/// sync loop last reported (while one runs), and what the store kept of its
+/// feeds' last syncs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AccountSyncStatus {
+    pub account_id: i64,
+    /// `None` while no sync runs for the account (not started yet, or an account
+    /// that never syncs); `needsSignIn` once the network refused its credentials.
+    pub state: Option<SyncState>,
+    /// Why, when it is not going well (never holds a secret); `streaming` when
+    /// up to date with a live stream.
+    pub detail: Option<String>,
+    /// When every feed of the account last synced without error, Unix ms.
+    pub last_ok_at: Option<i64>,
+    /// When the next attempt is due after a failure, Unix ms.
+    pub retry_at: Option<i64>,
+    /// Failed syncs in a row (of its worst feed).
+    pub failures: i64,
+    /// The server's request budget, as of the last response, if it says.
+    pub rate_budget: Option<RateBudget>,
+}
+
+/// The sync status of every signed-in account, from the store alone: what the
+/// last syncs of its feeds did. [`Supervisor::status`] adds what the running
+/// loops report.
+pub fn status(ws: &Workspace) -> Result<Vec<AccountSyncStatus>> {
+    let mut feeds: std::collections::HashMap<i64, AccountSyncStatus> =
+        ws.store().read(|c| -> Result<_> {
+            // An account is up to date only when all its feeds are: the oldest
+            // success, and none at all while a feed never succeeded.
+            let mut stmt = c.prepare_cached(
+                "SELECT account_id,
+                        CASE WHEN count(last_ok_at) = count(*) THEN min(last_ok_at) END,
+                        CASE WHEN max(failures) > 0 THEN
+                            (SELECT s2.last_error FROM sync_status s2
+                              WHERE s2.account_id = s.account_id AND s2.last_error IS NOT NULL
+                              ORDER BY s2.updated_at DESC LIMIT 1)
+                        END,
+                        max(failures),
+                        max(next_at)
+                 FROM sync_status s GROUP BY account_id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    AccountSyncStatus {
+                        account_id: r.get(0)?,
+                        state: None,
+                        last_ok_at: r.get(1)?,
+                        detail: r.get(2)?,
+                        failures: r.get(3)?,
+                        retry_at: r.get(4)?,
+                        rate_budget: None,
+                    },
+                ))
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })?;
+    Ok(ws
+        .accounts()?
+        .into_iter()
+        .filter(|a| a.origin == AccountOrigin::SignedIn)
+        .map(|a| AccountSyncStatus {
+            state: a.needs_sign_in.then_some(SyncState::NeedsSignIn),
+            ..feeds.remove(&a.id).unwrap_or(AccountSyncStatus {
+                account_id: a.id,
+                state: None,
+                detail: None,
+                last_ok_at: None,
+                retry_at: None,
+                failures: 0,
+                rate_budget: None,
+            })
+        })
+        .collect())
 }
 
 /// The saved cursor of a feed.
@@ -320,6 +400,32 @@ fn state_for(error: &Error) -> SyncState {
     }
 }
 
+/// What each running account's loop last reported, by account id.
+type Board = Arc<std::sync::Mutex<std::collections::HashMap<i64, Reported>>>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Reported {
+    state: SyncState,
+    detail: Option<String>,
+    retry_at: Option<i64>,
+}
+
+fn board(board: &Board) -> std::sync::MutexGuard<'_, std::collections::HashMap<i64, Reported>> {
+    // Each write replaces one whole entry; a poisoned map is still consistent.
+    board.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Tells the UI (and the supervisor's board) where an account's sync is.
+fn report(ws: &Workspace, to: &Board, account_id: i64, reported: Reported) {
+    board(to).insert(account_id, reported.clone());
+    ws.emit(CoreEvent::SyncState {
+        account_id,
+        state: reported.state,
+        detail: reported.detail,
+        retry_at: reported.retry_at,
+    });
+}
+
 /// Keeps one account in sync until `stop` turns true: polls on a schedule, and
 /// where the network streams, stores streamed items at once and catches up at
 /// every (re)connect.
@@ -330,7 +436,18 @@ pub async fn run_account(
     connector: Arc<dyn Connector>,
     options: SyncOptions,
     poke: Arc<Notify>,
+    stop: watch::Receiver<bool>,
+) {
+    run_reporting(ws, connector, options, poke, stop, Board::default()).await;
+}
+
+async fn run_reporting(
+    ws: Arc<Workspace>,
+    connector: Arc<dyn Connector>,
+    options: SyncOptions,
+    poke: Arc<Notify>,
     mut stop: watch::Receiver<bool>,
+    to: Board,
 ) {
     let account_id = connector.account().id;
     let streaming = connector.can_stream();
@@ -345,12 +462,16 @@ pub async fn run_account(
     });
     let mut failures = 0u32;
     loop {
-        ws.emit(CoreEvent::SyncState {
+        report(
+            &ws,
+            &to,
             account_id,
-            state: SyncState::Syncing,
-            detail: None,
-            retry_at: None,
-        });
+            Reported {
+                state: SyncState::Syncing,
+                detail: None,
+                retry_at: None,
+            },
+        );
         let wait = match sync_account(&ws, connector.as_ref(), &options).await {
             Ok(_) => {
                 failures = 0;
@@ -359,12 +480,16 @@ pub async fn run_account(
                         message: format!("Queued replies could not be sent: {e}"),
                     });
                 }
-                ws.emit(CoreEvent::SyncState {
+                report(
+                    &ws,
+                    &to,
                     account_id,
-                    state: SyncState::Idle,
-                    detail: streaming.then(|| "streaming".to_owned()),
-                    retry_at: None,
-                });
+                    Reported {
+                        state: SyncState::Idle,
+                        detail: streaming.then(|| "streaming".to_owned()),
+                        retry_at: None,
+                    },
+                );
                 if streaming {
                     options.streaming_poll_interval
                 } else {
@@ -374,12 +499,16 @@ pub async fn run_account(
             Err(e) => {
                 let state = state_for(&e);
                 if state == SyncState::NeedsSignIn {
-                    ws.emit(CoreEvent::SyncState {
+                    report(
+                        &ws,
+                        &to,
                         account_id,
-                        state,
-                        detail: Some(e.to_string()),
-                        retry_at: None,
-                    });
+                        Reported {
+                            state,
+                            detail: Some(e.to_string()),
+                            retry_at: None,
+                        },
+                    );
                     break;
                 }
                 failures += 1;
@@ -387,12 +516,16 @@ pub async fn run_account(
                 if let Error::Connector(ConnectorError::RateLimited { retry_after, .. }) = &e {
                     wait = wait.max(*retry_after);
                 }
-                ws.emit(CoreEvent::SyncState {
+                report(
+                    &ws,
+                    &to,
                     account_id,
-                    state,
-                    detail: Some(e.to_string()),
-                    retry_at: Some(ws.now() + wait.as_millis() as i64),
-                });
+                    Reported {
+                        state,
+                        detail: Some(e.to_string()),
+                        retry_at: Some(ws.now() + wait.as_millis() as i64),
+                    },
+                );
                 wait
             }
         };
@@ -416,12 +549,14 @@ pub struct Supervisor {
     ws: Arc<Workspace>,
     options: SyncOptions,
     running: std::sync::Mutex<std::collections::HashMap<i64, Running>>,
+    board: Board,
 }
 
 struct Running {
     stop: watch::Sender<bool>,
     poke: Arc<Notify>,
     task: tokio::task::JoinHandle<()>,
+    connector: Arc<dyn Connector>,
 }
 
 impl Supervisor {
@@ -430,6 +565,7 @@ impl Supervisor {
             ws,
             options,
             running: Default::default(),
+            board: Board::default(),
         }
     }
 
@@ -444,14 +580,23 @@ impl Supervisor {
         self.stop(id);
         let (stop, stop_rx) = watch::channel(false);
         let poke = Arc::new(Notify::new());
-        let task = tokio::spawn(run_account(
+        let task = tokio::spawn(run_reporting(
             Arc::clone(&self.ws),
-            connector,
+            Arc::clone(&connector),
             self.options.clone(),
             Arc::clone(&poke),
             stop_rx,
+            Arc::clone(&self.board),
         ));
-        self.running().insert(id, Running { stop, poke, task });
+        self.running().insert(
+            id,
+            Running {
+                stop,
+                poke,
+                task,
+                connector,
+            },
+        );
     }
 
     /// Stops an account's sync (when it is removed or signs out).
@@ -460,6 +605,36 @@ impl Supervisor {
             let _ = r.stop.send(true);
             r.task.abort();
         }
+        board(&self.board).remove(&account_id);
+    }
+
+    /// Whether a sync loop runs for the account (one that stopped because the
+    /// network refused its credentials still counts until it is stopped).
+    pub fn is_running(&self, account_id: i64) -> bool {
+        self.running().contains_key(&account_id)
+    }
+
+    /// Every signed-in account's sync status: what the store kept of its last
+    /// syncs, with the state its loop last reported and its server's request
+    /// budget while one runs.
+    pub fn status(&self) -> Result<Vec<AccountSyncStatus>> {
+        let mut all = status(&self.ws)?;
+        let running = self.running();
+        let reported = board(&self.board);
+        for s in &mut all {
+            if let Some(r) = reported
+                .get(&s.account_id)
+                .filter(|_| s.state != Some(SyncState::NeedsSignIn))
+            {
+                s.state = Some(r.state);
+                s.detail = r.detail.clone();
+                s.retry_at = r.retry_at;
+            }
+            if let Some(r) = running.get(&s.account_id) {
+                s.rate_budget = r.connector.rate_budget();
+            }
+        }
+        Ok(all)
     }
 
     /// Syncs (and sends queued replies) now rather than at the next poll.
@@ -604,6 +779,17 @@ pub(crate) mod testing {
         (dir, Arc::new(ws), account.to_ref())
     }
 
+    /// Waits until `done` holds, polling on the runtime; panics after 5 s.
+    pub async fn until(mut done: impl FnMut() -> bool) {
+        for _ in 0..500 {
+            if done() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("timed out waiting");
+    }
+
     /// Answers each call with the next scripted result.
     pub struct Scripted {
         pub account: AccountRef,
@@ -704,7 +890,7 @@ pub(crate) mod testing {
 
 #[cfg(test)]
 mod tests {
-    use super::testing::{item, workspace, Scripted};
+    use super::testing::{item, until, workspace, Scripted};
     use super::*;
     use crate::connector::FeedPage;
 
@@ -839,6 +1025,68 @@ mod tests {
         assert!(ws.account(1).unwrap().needs_sign_in);
         let error: String = scalar(&ws, "SELECT last_error FROM sync_status");
         assert!(error.contains("Sign in again"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn status_says_when_each_account_last_synced_and_why_it_failed() {
+        let (_dir, ws, account) = workspace();
+        let fresh = status(&ws).unwrap();
+        assert_eq!(fresh.len(), 1);
+        assert_eq!(
+            (fresh[0].state, fresh[0].last_ok_at, fresh[0].failures),
+            (None, None, 0),
+            "never synced: nothing to say yet"
+        );
+
+        let c = Scripted::new(account);
+        sync_account(&ws, &c, &SyncOptions::default())
+            .await
+            .unwrap();
+        let ok = status(&ws).unwrap();
+        assert!(ok[0].last_ok_at.is_some());
+        assert_eq!(ok[0].detail, None);
+
+        c.page(Err(ConnectorError::Offline {
+            server: "example.test".into(),
+            message: "connection refused".into(),
+        }));
+        sync_account(&ws, &c, &SyncOptions::default())
+            .await
+            .unwrap_err();
+        let offline = status(&ws).unwrap();
+        assert_eq!(
+            offline[0].last_ok_at, ok[0].last_ok_at,
+            "a failure keeps the last success"
+        );
+        assert_eq!(offline[0].failures, 1);
+        assert!(
+            offline[0]
+                .detail
+                .as_deref()
+                .unwrap_or("")
+                .contains("cannot reach"),
+            "{:?}",
+            offline[0].detail
+        );
+
+        ws.set_needs_sign_in(1, true).unwrap();
+        assert_eq!(status(&ws).unwrap()[0].state, Some(SyncState::NeedsSignIn));
+    }
+
+    #[tokio::test]
+    async fn the_supervisor_reports_what_each_loop_last_said() {
+        let (_dir, ws, account) = workspace();
+        let supervisor = Supervisor::new(Arc::clone(&ws), SyncOptions::default());
+        supervisor.start(Arc::new(Scripted::new(account)));
+        assert!(supervisor.is_running(1));
+        until(|| supervisor.status().unwrap()[0].state == Some(SyncState::Idle)).await;
+        supervisor.stop(1);
+        assert!(!supervisor.is_running(1));
+        assert_eq!(
+            supervisor.status().unwrap()[0].state,
+            None,
+            "a stopped account's loop says nothing"
+        );
     }
 
     #[test]

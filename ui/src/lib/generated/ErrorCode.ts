@@ -4,4 +4,4 @@
  * The codes of errors the UI acts on, mirrored as a TypeScript union so the UI
  * never matches on message text.
  */
-export type ErrorCode = "keyring_locked" | "keyring_unavailable" | "cache_key_missing" | "cache_wrong_key" | "cache_too_new" | "not_found" | "needs_sign_in" | "offline";
+export type ErrorCode = "keyring_locked" | "keyring_unavailable" | "cache_key_missing" | "cache_wrong_key" | "cache_too_new" | "not_found" | "needs_sign_in" | "offline" | "cancelled";
