@@ -94,16 +94,31 @@ impl Http {
     /// Sends a request and returns the response if its status is a success,
     /// recording the rate budget either way.
     pub async fn send(&self, request: RequestBuilder, what: &str) -> Result<Response, Failure> {
+        let response = self.send_any(request).await?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        Err(self.failure(response, what).await.0)
+    }
+
+    /// Sends a request and returns the response whatever its status, recording
+    /// the rate budget; only transport failures are errors. For networks whose
+    /// error bodies name the error (AT Protocol's `{error, message}`): pass a
+    /// failed response to [`Http::failure`].
+    pub async fn send_any(&self, request: RequestBuilder) -> Result<Response, Failure> {
         let response = request.send().await.map_err(|e| self.transport_error(e))?;
         if let Some(budget) = rate_budget(response.headers(), now_ms()) {
             if let Ok(mut slot) = self.budget.lock() {
                 *slot = Some(budget);
             }
         }
+        Ok(response)
+    }
+
+    /// The failure a response with an unsuccessful status stands for, and its
+    /// body (at most 64 KiB) for callers that read the network's error names.
+    pub async fn failure(&self, response: Response, what: &str) -> (Failure, Vec<u8>) {
         let status = response.status();
-        if status.is_success() {
-            return Ok(response);
-        }
         let retry_after = retry_after(response.headers(), now_ms());
         let body = read_capped(response, 64 * 1024).await.unwrap_or_default();
         let message = error_message(&body).unwrap_or_else(|| {
@@ -112,12 +127,13 @@ impl Http {
                 .unwrap_or("unexpected status")
                 .to_owned()
         });
-        Err(Failure::Status {
+        let failure = Failure::Status {
             status,
             message: format!("{what}: HTTP {} {message}", status.as_u16()),
             retry_after,
             server: self.base.clone(),
-        })
+        };
+        (failure, body)
     }
 
     /// Sends a request and parses its JSON body.
@@ -127,22 +143,27 @@ impl Http {
         what: &str,
     ) -> Result<T, Failure> {
         let response = self.send(request, what).await?;
-        let body = read_capped(response, MAX_BODY_BYTES)
-            .await
-            .map_err(|message| {
-                Failure::Error(ConnectorError::Malformed {
-                    server: self.base.clone(),
-                    what: what.to_owned(),
-                    message,
-                })
-            })?;
-        parse_json(&body).map_err(|message| {
+        self.read_json(response, what).await
+    }
+
+    /// Reads and parses a response's JSON body (at most [`MAX_BODY_BYTES`]);
+    /// an oversized, truncated or unparsable body is [`ConnectorError::Malformed`].
+    pub async fn read_json<T: DeserializeOwned>(
+        &self,
+        response: Response,
+        what: &str,
+    ) -> Result<T, Failure> {
+        let malformed = |message| {
             Failure::Error(ConnectorError::Malformed {
                 server: self.base.clone(),
                 what: what.to_owned(),
                 message,
             })
-        })
+        };
+        let body = read_capped(response, MAX_BODY_BYTES)
+            .await
+            .map_err(malformed)?;
+        parse_json(&body).map_err(malformed)
     }
 
     pub fn transport_error(&self, e: reqwest::Error) -> Failure {
