@@ -5,4 +5,5 @@
 //! All HTTP lives in this crate (see [`http`]); the core stays free of network
 //! clients and the connectors never touch the store.
 
+pub mod bluesky;
 pub mod http;
