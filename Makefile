@@ -8,7 +8,7 @@ SHELL := bash
 CARGO ?= cargo
 NPM ?= npm
 
-.PHONY: run test deps deps-test rust ui ui-check lint rust-test types-check window-test tauri-driver e2e bench bench-window deb fmt clean
+.PHONY: run test deps deps-test rust ui ui-check lint rust-test types-check window-test tauri-driver e2e bench bench-window deb fmt clean servers-up servers-down
 
 rust:
 	@command -v $(CARGO) >/dev/null || { echo "Rust is missing: install it from https://rustup.rs (then run make again)"; exit 1; }
@@ -82,6 +82,14 @@ bench-window: deps-test ui
 # The Debian package (tauri build); lands in target/release/bundle/deb/.
 deb: deps ui
 	ui/node_modules/.bin/tauri build --bundles deb
+
+# Real local Bluesky and Mastodon API servers on 127.0.0.1 for the connector
+# tests (tests/servers/README.md); then source the env file start.sh names.
+servers-up:
+	tests/servers/start.sh all
+
+servers-down:
+	tests/servers/stop.sh all
 
 fmt:
 	$(CARGO) fmt --all
