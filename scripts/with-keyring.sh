@@ -23,4 +23,14 @@ chmod 700 "$XDG_RUNTIME_DIR"
 # --unlock reads the login keyring's password on stdin, creating that keyring on first use.
 eval "$(printf 'earshot-test-keyring' | gnome-keyring-daemon --unlock --components=secrets)"
 export GNOME_KEYRING_CONTROL GNOME_KEYRING_PID 2>/dev/null || true
+# The daemon answers before its login collection exists; a command that reaches
+# the keyring in that gap is told "no result found". Wait until a probe secret
+# can be stored (at most 10 s).
+for _ in $(seq 1 100); do
+  if printf probe | secret-tool store --label='earshot probe' earshot-probe ready >/dev/null 2>&1; then
+    secret-tool clear earshot-probe ready >/dev/null 2>&1 || true
+    break
+  fi
+  sleep 0.1
+done
 "$@"
