@@ -52,7 +52,9 @@ impl Http {
         let client = reqwest::Client::builder()
             .user_agent(concat!("Earshot/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(CONNECT_TIMEOUT)
-            .read_timeout(REQUEST_TIMEOUT)
+            // No client-wide read timeout: `get` and `post` time out whole
+            // requests, and a stream's idle limit is its connector's (a
+            // Mastodon stream may rightly be quiet for longer than a request).
             .https_only(!is_loopback(&base))
             .build()
             .map_err(|e| ConnectorError::Offline {
@@ -82,7 +84,8 @@ impl Http {
         self.client.post(self.url(path)).timeout(REQUEST_TIMEOUT)
     }
 
-    /// A request with no overall timeout, for long-lived streams.
+    /// A request with no timeout once connected, for long-lived streams: the
+    /// caller limits how long it waits for each chunk.
     pub fn stream_get(&self, path: &str) -> RequestBuilder {
         self.client.get(self.url(path))
     }
