@@ -6,6 +6,7 @@
 
 mod bench;
 mod bench_window;
+mod network;
 mod output;
 
 use std::io::BufReader;
@@ -107,6 +108,27 @@ enum Command {
         #[arg(long)]
         read: bool,
     },
+    /// Sign in to networks, list and remove accounts
+    Account {
+        #[command(subcommand)]
+        what: network::AccountCommand,
+    },
+    /// Bring in new mentions, replies and messages from every signed-in account
+    /// and send queued replies; keeps running (streaming where the network can)
+    /// until Ctrl-C unless --once
+    Sync {
+        /// Only this account
+        #[arg(long)]
+        account: Option<i64>,
+        /// Sync once and exit
+        #[arg(long)]
+        once: bool,
+        /// Seconds between polls of accounts that cannot stream
+        #[arg(long, default_value_t = 60)]
+        interval: u64,
+    },
+    /// Reply to a conversation as the account it arrived on; the text is read from stdin
+    Reply { conversation: i64 },
     /// Move an unreadable cache aside (nothing is deleted) and start an empty workspace
     Reset {
         /// Confirm
@@ -268,6 +290,13 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
             output::summary(&ws.conversation_summary(id)?, json)
         }
+        Command::Account { what } => network::account(&ws, what, json),
+        Command::Sync {
+            account,
+            once,
+            interval,
+        } => network::run_sync(ws, account, once, interval, json),
+        Command::Reply { conversation } => network::reply(ws, conversation, json),
         Command::Reset { .. } | Command::Bench { .. } => Ok(()),
     }
 }

@@ -252,3 +252,85 @@ pub fn search(hits: &[SearchHit], json: bool) -> Result<(), Error> {
     }
     Ok(())
 }
+
+pub fn accounts(list: &[earshot_core::accounts::Account], json: bool) -> Result<(), Error> {
+    if json {
+        return print_json(&list);
+    }
+    if list.is_empty() {
+        println!("No accounts yet. Add one with `earshot-cli account add mastodon|bluesky …`.");
+        return Ok(());
+    }
+    println!(
+        "{:>4}  {:<9} {:<32} {:<10} server",
+        "id", "network", "handle", "status"
+    );
+    for a in list {
+        let status = match a.origin {
+            earshot_core::accounts::AccountOrigin::SignedIn if a.needs_sign_in => "sign in again",
+            earshot_core::accounts::AccountOrigin::SignedIn => "signed in",
+            earshot_core::accounts::AccountOrigin::Import => "imported",
+            earshot_core::accounts::AccountOrigin::Demo => "demo",
+        };
+        println!(
+            "{:>4}  {:<9} {:<32} {:<10} {}",
+            a.id, a.network, a.handle, status, a.server
+        );
+    }
+    Ok(())
+}
+
+pub fn sync_reports(
+    reports: &[(i64, Result<earshot_core::sync::SyncReport, String>)],
+    json: bool,
+) -> Result<(), Error> {
+    if json {
+        let rows: Vec<_> = reports
+            .iter()
+            .map(|(id, r)| match r {
+                Ok(r) => serde_json::json!({ "accountId": id, "report": r }),
+                Err(e) => serde_json::json!({ "accountId": id, "error": e }),
+            })
+            .collect();
+        return print_json(&rows);
+    }
+    for (id, r) in reports {
+        match r {
+            Ok(r) => println!(
+                "account {id}: {} new, {} already stored, {} pages, {} threads fetched",
+                r.inserted, r.duplicates, r.pages, r.threads
+            ),
+            Err(e) => println!("account {id}: failed: {e}"),
+        }
+    }
+    Ok(())
+}
+
+pub fn outbox_entry(e: &earshot_core::outbox::OutboxEntry, json: bool) -> Result<(), Error> {
+    use earshot_core::outbox::OutboxState;
+    if json {
+        return print_json(e);
+    }
+    match e.state {
+        OutboxState::Sent => println!(
+            "Sent{}",
+            e.remote_url
+                .as_deref()
+                .map(|u| format!(": {u}"))
+                .unwrap_or_default()
+        ),
+        OutboxState::Refused => println!(
+            "Not sent: {}",
+            e.last_error.as_deref().unwrap_or("the network refused it")
+        ),
+        _ => println!(
+            "Queued (outbox entry {}); it will be sent by the next `earshot-cli sync`{}",
+            e.id,
+            e.last_error
+                .as_deref()
+                .map(|m| format!(". Last attempt: {m}"))
+                .unwrap_or_default()
+        ),
+    }
+    Ok(())
+}

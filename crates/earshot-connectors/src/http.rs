@@ -37,7 +37,7 @@ impl std::fmt::Debug for Http {
 }
 
 /// rustls needs one process-wide crypto provider; ring builds everywhere.
-fn install_crypto_provider() {
+pub fn install_crypto_provider() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // Err means another part of the process installed one first: fine.

@@ -27,6 +27,13 @@ pub enum CoreEvent {
         #[serde(rename = "retryAt")]
         retry_at: Option<i64>,
     },
+    /// An account's live stream connected or dropped (new items arrive at once
+    /// while it is up; the engine reconnects and catches up when it drops).
+    Stream {
+        #[serde(rename = "accountId")]
+        account_id: i64,
+        connected: bool,
+    },
     /// Something the manager should see now.
     Alert { message: String },
 }

@@ -667,6 +667,7 @@ async fn run_stream(
     poke: Arc<Notify>,
     mut stop: watch::Receiver<bool>,
 ) {
+    let account_id = connector.account().id;
     let mut failures = 0u32;
     loop {
         let (sink, mut events) = mpsc::channel(256);
@@ -681,6 +682,7 @@ async fn run_stream(
                     Some(StreamEvent::Connected) => {
                         connected = true;
                         failures = 0;
+                        ws.emit(CoreEvent::Stream { account_id, connected: true });
                         poke.notify_one();
                     }
                     Some(StreamEvent::Item(item)) => {
@@ -698,6 +700,12 @@ async fn run_stream(
             }
         }
         let ended = stream.await;
+        if connected {
+            ws.emit(CoreEvent::Stream {
+                account_id,
+                connected: false,
+            });
+        }
         if matches!(ended, Ok(Err(ConnectorError::Auth { .. })))
             || matches!(ended, Ok(Err(ConnectorError::Unsupported { .. })))
         {

@@ -4,6 +4,9 @@
 // Test helpers fail loudly by design.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod networks;
+mod resilience;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
