@@ -9,4 +9,4 @@ detail: string | null,
 /**
  * When the next attempt is due, Unix ms.
  */
-retryAt: number | null, } | { "kind": "alert", message: string, };
+retryAt: number | null, } | { "kind": "stream", accountId: number, connected: boolean, } | { "kind": "alert", message: string, };
