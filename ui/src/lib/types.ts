@@ -5,6 +5,7 @@
 // files by hand: change the Rust type and run `cargo test`.
 
 export type { Account } from './generated/Account';
+export type { AccountSyncStatus } from './generated/AccountSyncStatus';
 export type { AccountOrigin } from './generated/AccountOrigin';
 export type { AuthorRef } from './generated/AuthorRef';
 export type { ConversationDetail } from './generated/ConversationDetail';
@@ -16,10 +17,13 @@ export type { InboxPage } from './generated/InboxPage';
 export type { IngestReport } from './generated/IngestReport';
 export type { ItemKind } from './generated/ItemKind';
 export type { ItemView } from './generated/ItemView';
+export type { RateBudget } from './generated/RateBudget';
 export type { SearchHit } from './generated/SearchHit';
 export type { SearchOptions } from './generated/SearchOptions';
 export type { SearchOrder } from './generated/SearchOrder';
 export type { Snooze } from './generated/Snooze';
+export type { SyncState } from './generated/SyncState';
 export type { TriageState } from './generated/TriageState';
 export type { UiError } from './generated/UiError';
+export type { WorkspaceOpened } from './generated/WorkspaceOpened';
 export type { WorkspaceStatus } from './generated/WorkspaceStatus';

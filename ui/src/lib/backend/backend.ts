@@ -1,5 +1,6 @@
 import type {
   Account,
+  AccountSyncStatus,
   ConversationDetail,
   CoreEvent,
   InboxFilter,
@@ -7,6 +8,7 @@ import type {
   SearchHit,
   Snooze,
   TriageState,
+  WorkspaceOpened,
   WorkspaceStatus,
 } from '../types';
 
@@ -15,6 +17,17 @@ export type { CoreEvent };
 
 /** The Tauri event name {@link CoreEvent}s arrive on. */
 export const CORE_EVENT = 'earshot://event';
+
+/** The Tauri event name {@link WorkspaceOpened} arrives on. */
+export const WORKSPACE_EVENT = 'earshot://workspace';
+
+/** A Bluesky sign-in: the PDS (https://bsky.social for most people) and an app password. */
+export interface BlueskySignIn {
+  server: string;
+  /** Handle, DID or e-mail. */
+  handle: string;
+  appPassword: string;
+}
 
 /**
  * Everything the UI asks of the Rust core. Components talk to this interface only,
@@ -29,6 +42,27 @@ export interface Backend {
   conversationGet(id: number): Promise<ConversationDetail>;
   search(query: string, limit?: number): Promise<SearchHit[]>;
   accountsList(): Promise<Account[]>;
+  /**
+   * Signs in to Bluesky and adds the account (or signs an existing one in again, keeping
+   * its id). While the demo is shown, the account goes into the real workspace, which is
+   * then shown instead ({@link onWorkspaceOpened}). Secrets go to the OS keyring only.
+   */
+  addBlueskyAccount(signIn: BlueskySignIn): Promise<Account>;
+  /** Like {@link addBlueskyAccount}, with a Mastodon access token pasted by the manager. */
+  addMastodonAccountWithToken(server: string, token: string): Promise<Account>;
+  /**
+   * Like {@link addBlueskyAccount}: opens the server's sign-in page in the system browser
+   * and waits (up to five minutes) for the manager to approve Earshot there.
+   */
+  addMastodonAccountWithBrowser(server: string): Promise<Account>;
+  /** Stops a sign-in that is waiting; it then rejects with the code `cancelled`. */
+  cancelSignIn(): Promise<void>;
+  /** Stops the account's sync, removes it and deletes its credentials; conversations stay. */
+  removeAccount(id: number): Promise<void>;
+  /** Syncs one account (or all) now rather than at the next poll. */
+  syncNow(accountId?: number | null): Promise<void>;
+  /** Every signed-in account's sync status (none in the demo workspace). */
+  syncStatus(): Promise<AccountSyncStatus[]>;
   /** `snooze` is required for `snoozed` and ignored otherwise. */
   setState(conversationId: number, state: TriageState, snooze?: Snooze | null): Promise<void>;
   /** Adds and removes tags; tags are normalised (trimmed, lower case) by the core. */
@@ -40,6 +74,8 @@ export interface Backend {
   openExternal(url: string): Promise<void>;
   /** Subscribes to core events; resolves to the unsubscribe function. */
   onEvent(handler: (event: CoreEvent) => void): Promise<() => void>;
+  /** Subscribes to the app switching workspace (everything must reload). */
+  onWorkspaceOpened(handler: (opened: WorkspaceOpened) => void): Promise<() => void>;
   /**
    * Tells the shell the first inbox rows are on screen (start-up benchmark),
    * with the page's own marks (ms since navigation start) to show where time went.

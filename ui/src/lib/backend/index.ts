@@ -1,8 +1,10 @@
 export {
   BackendError,
   CORE_EVENT,
+  WORKSPACE_EVENT,
   type Backend,
   type BackendErrorPayload,
+  type BlueskySignIn,
   type CoreEvent,
 } from './backend';
 export { getBackend, setBackend } from './context';

@@ -196,8 +196,8 @@ describe('MemoryBackend triage, accounts and events', () => {
   it('lists accounts with their network and origin', async () => {
     const backend = new MemoryBackend(sampleData(4));
     expect(await backend.accountsList()).toEqual([
-      { id: 1, network: 'mastodon', server: 'example.social', handle: '@brand@example.social', displayName: null, origin: 'signed-in' },
-      { id: 2, network: 'bluesky', server: 'bsky.social', handle: 'brand.example.com', displayName: null, origin: 'signed-in' },
+      { id: 1, network: 'mastodon', server: 'example.social', handle: '@brand@example.social', displayName: null, origin: 'signed-in', remoteUserId: null, needsSignIn: false },
+      { id: 2, network: 'bluesky', server: 'bsky.social', handle: 'brand.example.com', displayName: null, origin: 'signed-in', remoteUserId: null, needsSignIn: false },
     ]);
     expect(await new MemoryBackend().accountsList()).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import type {
   Account,
-  AccountOrigin,
+  AccountSyncStatus,
   ConversationDetail,
   ConversationSummary,
   InboxFilter,
@@ -9,9 +9,20 @@ import type {
   SearchHit,
   Snooze,
   TriageState,
+  WorkspaceOpened,
   WorkspaceStatus,
 } from '../types';
-import { BackendError, type Backend, type CoreEvent } from './backend';
+import { BackendError, type Backend, type BlueskySignIn, type CoreEvent } from './backend';
+import {
+  acceptSignIn,
+  MemoryAccounts,
+  normaliseServer,
+  type MemoryAccount,
+  type MemorySignIn,
+  type MemorySignInHandler,
+} from './memory-accounts';
+
+export type { MemoryAccount, MemorySignIn, MemorySignInHandler } from './memory-accounts';
 
 export const DEFAULT_PAGE_LIMIT = 50;
 export const MAX_PAGE_LIMIT = 200;
@@ -23,16 +34,6 @@ export const MARK_END = '\u{E001}';
 
 const STATES: readonly TriageState[] = ['open', 'pending', 'snoozed', 'done'];
 const KINDS: readonly string[] = ['mention', 'reply', 'dm', 'comment', 'post'];
-
-/** An account as tests and the demo describe it; missing fields get defaults. */
-export interface MemoryAccount {
-  id: number;
-  handle: string;
-  network?: string;
-  server?: string;
-  displayName?: string | null;
-  origin?: AccountOrigin;
-}
 
 export interface MemoryData {
   conversations: ConversationDetail[];
@@ -46,6 +47,8 @@ export interface MemoryBackendOptions {
   latencyMs?: number;
   /** Clock for snooze checks; defaults to `Date.now`. */
   now?: () => number;
+  /** How sign-ins end; by default any non-empty secret is accepted. */
+  signIn?: MemorySignInHandler;
 }
 
 /** Inbox order: most recent activity first, ties broken by the higher id. */
@@ -267,24 +270,29 @@ export class MemoryBackend implements Backend {
   readonly openedUrls: string[] = [];
 
   readonly #conversations = new Map<number, ConversationDetail>();
-  readonly #accounts: MemoryAccount[];
+  readonly #accounts: MemoryAccounts;
   readonly #status: Pick<WorkspaceStatus, 'path' | 'encrypted' | 'demo'>;
   readonly #latencyMs: number;
   readonly #now: () => number;
   readonly #listeners = new Set<(event: CoreEvent) => void>();
+  readonly #workspaceListeners = new Set<(opened: WorkspaceOpened) => void>();
 
   constructor(data: MemoryData = { conversations: [] }, options: MemoryBackendOptions = {}) {
     for (const detail of data.conversations) {
       this.#conversations.set(detail.conversation.id, structuredClone(detail));
     }
-    this.#accounts = structuredClone(data.accounts ?? []);
+    this.#now = options.now ?? Date.now;
+    this.#accounts = new MemoryAccounts(
+      structuredClone(data.accounts ?? []),
+      options.signIn ?? acceptSignIn,
+      this.#now,
+    );
     this.#status = {
       path: data.status?.path ?? ':memory:',
       encrypted: data.status?.encrypted ?? false,
       demo: data.status?.demo ?? false,
     };
     this.#latencyMs = options.latencyMs ?? 0;
-    this.#now = options.now ?? Date.now;
   }
 
   async #delay(): Promise<void> {
@@ -304,13 +312,13 @@ export class MemoryBackend implements Backend {
       items,
       conversations: this.#conversations.size,
       authors: authors.size,
-      accounts: this.#accounts.length,
+      accounts: this.#accounts.accounts.length,
     };
   }
 
   async accountsList(): Promise<Account[]> {
     await this.#delay();
-    return this.#accounts.map((a) => {
+    return this.#accounts.accounts.map((a) => {
       const network =
         a.network ??
         [...this.#conversations.values()].find((d) => d.conversation.accountHandle === a.handle)
@@ -322,11 +330,109 @@ export class MemoryBackend implements Backend {
         server: a.server ?? '',
         handle: a.handle,
         displayName: a.displayName ?? null,
-        origin: a.origin ?? (this.#status.demo ? 'demo' : 'signed-in'),
-        remoteUserId: null,
-        needsSignIn: false,
+        origin: this.#origin(a),
+        remoteUserId: a.remoteUserId ?? null,
+        needsSignIn: a.needsSignIn ?? false,
       };
     });
+  }
+
+  #origin(a: MemoryAccount): Account['origin'] {
+    return a.origin ?? (this.#status.demo ? 'demo' : 'signed-in');
+  }
+
+  async addBlueskyAccount({ server, handle, appPassword }: BlueskySignIn): Promise<Account> {
+    const who = handle.trim().replace(/^@/, '');
+    if (!who) throw invalid('enter the handle (or e-mail) you sign in to Bluesky with');
+    return this.#addAccount({
+      network: 'bluesky',
+      server: normaliseServer(server),
+      method: 'app-password',
+      handle: who,
+      secret: appPassword,
+    });
+  }
+
+  async addMastodonAccountWithToken(server: string, token: string): Promise<Account> {
+    return this.#addAccount({
+      network: 'mastodon',
+      server: normaliseServer(server),
+      method: 'token',
+      handle: null,
+      secret: token,
+    });
+  }
+
+  async addMastodonAccountWithBrowser(server: string): Promise<Account> {
+    return this.#addAccount({
+      network: 'mastodon',
+      server: normaliseServer(server),
+      method: 'browser',
+      handle: null,
+      secret: null,
+    });
+  }
+
+  /**
+   * As the core's session: sign in, then upsert; the first account while the demo is
+   * shown moves the app to an empty real workspace and tells the listeners.
+   */
+  async #addAccount(request: MemorySignIn): Promise<Account> {
+    await this.#delay();
+    const signedIn = await this.#accounts.signIn(request);
+    if (this.#status.demo) {
+      this.#conversations.clear();
+      this.#accounts.accounts = [];
+      this.#status.demo = false;
+      this.#status.path = this.#status.path.replace(/[\\/]demo$/, '');
+      const opened: WorkspaceOpened = { path: this.#status.path, demo: false };
+      for (const listener of [...this.#workspaceListeners]) listener({ ...opened });
+    }
+    const account = this.#accounts.upsert(request.network, request.server, signedIn);
+    const listed = (await this.accountsList()).find((a) => a.id === account.id);
+    if (!listed) throw new BackendError('not_found', `account ${account.id} does not exist`);
+    return listed;
+  }
+
+  async cancelSignIn(): Promise<void> {
+    this.#accounts.cancel();
+  }
+
+  async removeAccount(id: number): Promise<void> {
+    await this.#delay();
+    this.#accounts.remove(id);
+  }
+
+  /** Pokes the sync: `syncing` now, `idle` a moment later, as events. */
+  async syncNow(accountId?: number | null): Promise<void> {
+    await this.#delay();
+    if (this.#status.demo) {
+      throw invalid('the demo workspace does not sync; add an account to sync your own');
+    }
+    const accounts =
+      accountId == null ? this.#accounts.accounts : [this.#accounts.find(accountId)];
+    for (const a of accounts) {
+      if (a.needsSignIn && accountId != null) {
+        throw new BackendError(
+          'needs_sign_in',
+          `${a.network} refused the sign-in for ${a.handle}: the network refused its credentials. Sign in again (Settings → Accounts, or \`earshot-cli account add\`).`,
+        );
+      }
+      if (a.needsSignIn || this.#origin(a) !== 'signed-in') continue;
+      const base = { kind: 'syncState', accountId: a.id, detail: null, retryAt: null } as const;
+      this.emit({ ...base, state: 'syncing' });
+      setTimeout(() => this.emit({ ...base, state: 'idle' }), this.#latencyMs * 3);
+    }
+  }
+
+  async syncStatus(): Promise<AccountSyncStatus[]> {
+    await this.#delay();
+    return this.#accounts.status((a) => this.#origin(a) === 'signed-in');
+  }
+
+  /** Sets an account's sync status outright (tests, demo). */
+  setSyncStatus(status: AccountSyncStatus): void {
+    this.#accounts.setStatus(status);
   }
 
   async inboxList(filter: InboxFilter): Promise<InboxPage> {
@@ -340,7 +446,7 @@ export class MemoryBackend implements Backend {
 
     let accountHandle: string | null | undefined;
     if (filter.accountId != null) {
-      const account = this.#accounts.find((a) => a.id === filter.accountId);
+      const account = this.#accounts.accounts.find((a) => a.id === filter.accountId);
       if (!account) return { conversations: [], nextCursor: null };
       accountHandle = account.handle;
     }
@@ -475,8 +581,17 @@ export class MemoryBackend implements Backend {
     };
   }
 
+  async onWorkspaceOpened(handler: (opened: WorkspaceOpened) => void): Promise<() => void> {
+    const listener = (opened: WorkspaceOpened) => handler(opened);
+    this.#workspaceListeners.add(listener);
+    return () => {
+      this.#workspaceListeners.delete(listener);
+    };
+  }
+
   /** Delivers `event` to every subscriber, as the core would (tests, demo). */
   emit(event: CoreEvent): void {
+    this.#accounts.observe(event);
     for (const listener of [...this.#listeners]) listener(structuredClone(event));
   }
 

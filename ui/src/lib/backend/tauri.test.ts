@@ -1,7 +1,7 @@
 import { emit } from '@tauri-apps/api/event';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BackendError, CORE_EVENT, type CoreEvent } from './backend';
+import { BackendError, CORE_EVENT, WORKSPACE_EVENT, type CoreEvent } from './backend';
 import { isTauri } from './index';
 import { TauriBackend } from './tauri';
 
@@ -52,6 +52,48 @@ describe('TauriBackend', () => {
       { cmd: 'conversation_mark_read', args: { id: 7 } },
       { cmd: 'open_external', args: { url: 'https://example.org/post/1' } },
     ]);
+  });
+
+  it('invokes the account and sync commands with their argument names', async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      return cmd === 'sync_status' ? [] : null;
+    });
+    const backend = new TauriBackend();
+    await backend.addBlueskyAccount({ server: 'https://bsky.social', handle: 'me.bsky.social', appPassword: 'abcd-efgh' });
+    await backend.addMastodonAccountWithToken('https://mastodon.social', 'tok');
+    await backend.addMastodonAccountWithBrowser('mastodon.social');
+    await backend.cancelSignIn();
+    await backend.removeAccount(3);
+    await backend.syncNow(3);
+    await backend.syncNow();
+    await backend.syncStatus();
+
+    expect(calls).toEqual([
+      {
+        cmd: 'account_add_bluesky',
+        args: { server: 'https://bsky.social', handle: 'me.bsky.social', appPassword: 'abcd-efgh' },
+      },
+      { cmd: 'account_add_mastodon_token', args: { server: 'https://mastodon.social', token: 'tok' } },
+      { cmd: 'account_add_mastodon_browser', args: { server: 'mastodon.social' } },
+      { cmd: 'account_sign_in_cancel', args: {} },
+      { cmd: 'account_remove', args: { id: 3 } },
+      { cmd: 'sync_now', args: { accountId: 3 } },
+      { cmd: 'sync_now', args: { accountId: null } },
+      { cmd: 'sync_status', args: {} },
+    ]);
+  });
+
+  it('hears the workspace switch on earshot://workspace', async () => {
+    mockIPC(() => null, { shouldMockEvents: true });
+    const seen: unknown[] = [];
+    const unlisten = await new TauriBackend().onWorkspaceOpened((o) => seen.push(o));
+    await emit(WORKSPACE_EVENT, { path: '/home/me/.local/share/earshot', demo: false });
+    unlisten();
+    await emit(WORKSPACE_EVENT, { path: '/late', demo: false });
+    expect(WORKSPACE_EVENT).toBe('earshot://workspace');
+    expect(seen).toEqual([{ path: '/home/me/.local/share/earshot', demo: false }]);
   });
 
   it('listens for core events on earshot://event and stops on unlisten', async () => {

@@ -2,21 +2,38 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type {
   Account,
+  AccountSyncStatus,
   ConversationDetail,
   InboxFilter,
   InboxPage,
   SearchHit,
   Snooze,
   TriageState,
+  WorkspaceOpened,
   WorkspaceStatus,
 } from '../types';
-import { BackendError, CORE_EVENT, type Backend, type CoreEvent } from './backend';
+import {
+  BackendError,
+  CORE_EVENT,
+  WORKSPACE_EVENT,
+  type Backend,
+  type BlueskySignIn,
+  type CoreEvent,
+} from './backend';
 
 type InvokeArgs = Record<string, unknown>;
 
 async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
   try {
     return await invoke<T>(command, args);
+  } catch (err) {
+    throw BackendError.from(err);
+  }
+}
+
+async function subscribe<T>(name: string, handler: (payload: T) => void): Promise<() => void> {
+  try {
+    return await listen<T>(name, (event) => handler(event.payload));
   } catch (err) {
     throw BackendError.from(err);
   }
@@ -44,6 +61,34 @@ export class TauriBackend implements Backend {
     return call('accounts_list');
   }
 
+  addBlueskyAccount({ server, handle, appPassword }: BlueskySignIn): Promise<Account> {
+    return call('account_add_bluesky', { server, handle, appPassword });
+  }
+
+  addMastodonAccountWithToken(server: string, token: string): Promise<Account> {
+    return call('account_add_mastodon_token', { server, token });
+  }
+
+  addMastodonAccountWithBrowser(server: string): Promise<Account> {
+    return call('account_add_mastodon_browser', { server });
+  }
+
+  cancelSignIn(): Promise<void> {
+    return call('account_sign_in_cancel');
+  }
+
+  removeAccount(id: number): Promise<void> {
+    return call('account_remove', { id });
+  }
+
+  syncNow(accountId?: number | null): Promise<void> {
+    return call('sync_now', { accountId: accountId ?? null });
+  }
+
+  syncStatus(): Promise<AccountSyncStatus[]> {
+    return call('sync_status');
+  }
+
   setState(conversationId: number, state: TriageState, snooze?: Snooze | null): Promise<void> {
     return call('triage_set_state', { id: conversationId, state, snooze: snooze ?? null });
   }
@@ -64,12 +109,12 @@ export class TauriBackend implements Backend {
     return call('open_external', { url });
   }
 
-  async onEvent(handler: (event: CoreEvent) => void): Promise<() => void> {
-    try {
-      return await listen<CoreEvent>(CORE_EVENT, (event) => handler(event.payload));
-    } catch (err) {
-      throw BackendError.from(err);
-    }
+  onEvent(handler: (event: CoreEvent) => void): Promise<() => void> {
+    return subscribe(CORE_EVENT, handler);
+  }
+
+  onWorkspaceOpened(handler: (opened: WorkspaceOpened) => void): Promise<() => void> {
+    return subscribe(WORKSPACE_EVENT, handler);
   }
 
   reportPainted(marks: Record<string, number>): Promise<void> {
