@@ -846,3 +846,88 @@ async fn mark_read_updates_the_seen_time_and_limits_are_graphemes() {
     assert_eq!(bsky.feeds(), vec!["notifications"]);
     assert!(!bsky.can_stream());
 }
+
+/// A payload recorded from the local dev-env network (tests/servers).
+fn fixture(name: &str) -> Value {
+    let path = format!(
+        "{}/tests/fixtures/bluesky/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap()
+}
+
+#[tokio::test]
+async fn recorded_notifications_become_items() {
+    let page = fixture("listNotifications.json");
+    let (pds, store) = notifications_pds(vec![(None, page)]).await;
+    let bsky = connector(&pds, store);
+    let result = bsky.fetch(&feed(None, None, 0)).await.unwrap();
+    let kinds: Vec<_> = result.items.iter().map(|i| i.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ItemKind::Mention,
+            ItemKind::Reply,
+            ItemKind::Mention,
+            ItemKind::Mention
+        ],
+        "quote, reply, mention in a reply, mention; the follow and the like are no items"
+    );
+    assert_eq!(bsky.skipped(), 0);
+    assert_eq!(result.cursor.as_deref(), Some("2026-11-22T20:32:41.648Z"));
+    assert_eq!(result.next_page, None, "the recorded page had no cursor");
+
+    let bob_post = &result.items[3];
+    assert_eq!(
+        texts(std::slice::from_ref(bob_post)),
+        vec!["Héllo @alice.test, can you look at the release notes? 🙏"]
+    );
+    assert_eq!(bob_post.root_remote_id, None);
+    assert_eq!(bob_post.author.display_name.as_deref(), Some("Bob"));
+    let carol = &result.items[2];
+    assert_eq!(
+        carol.root_remote_id.as_deref(),
+        Some(bob_post.remote_id.as_str()),
+        "same thread"
+    );
+    assert_eq!(
+        carol.parent_remote_id.as_deref(),
+        Some(bob_post.remote_id.as_str())
+    );
+    assert_eq!(
+        carol.url.as_deref(),
+        Some("https://bsky.app/profile/carol.test/post/3n2whkdrz3k2l")
+    );
+    assert_eq!(
+        carol.created_at,
+        super::model::parse_time("2026-11-22T20:32:34.940Z").unwrap()
+    );
+}
+
+#[test]
+fn a_recorded_thread_flattens_root_first() {
+    let thread = fixture("getPostThread.json");
+    let parsed = super::model::flatten_thread(&thread["thread"], 7);
+    assert_eq!(
+        texts(&parsed.items),
+        vec![
+            "Héllo @alice.test, can you look at the release notes? 🙏",
+            "+1 @alice.test the notes need a pass",
+            "On it, thanks both!",
+        ]
+    );
+    assert_eq!(parsed.skipped, 0);
+    let root = parsed.items[0].remote_id.clone();
+    assert!(parsed.items[1..]
+        .iter()
+        .all(|i| i.root_remote_id.as_deref() == Some(root.as_str())));
+}
+
+#[test]
+fn a_recorded_session_is_read() {
+    let session: super::session::Tokens =
+        serde_json::from_value(fixture("createSession.json")).unwrap();
+    assert_eq!(session.did, "did:plc:c52cdm6irxruqpg57jelmwnd");
+    assert_eq!(session.handle, "alice.test");
+}
