@@ -3,11 +3,15 @@
 //! `async` so Tauri runs them off the main thread: a query never blocks the
 //! window from painting.
 
+use earshot_connectors::{bluesky, mastodon};
 use earshot_core::accounts::Account;
 use earshot_core::inbox::{ConversationDetail, InboxFilter, InboxPage, Snooze, TriageState};
 use earshot_core::search::{SearchHit, SearchOptions};
+use earshot_core::sync::AccountSyncStatus;
+use earshot_core::vault::Secret;
 use earshot_core::WorkspaceStatus;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tauri::State;
 use tauri_plugin_opener::OpenerExt;
@@ -22,9 +26,84 @@ pub async fn workspace_status(app: State<'_, Arc<AppState>>) -> UiResult<Workspa
     Ok(app.workspace()?.status()?)
 }
 
+// Accounts. Secrets arrive as strings and are wrapped in `Secret` at once: never
+// logged, and kept nowhere but the OS keyring (by the core's `add_account`).
+// Adding an account that exists signs it in again (same id, sync restarted).
+
+/// How long a browser sign-in waits for the manager to approve it.
+const BROWSER_SIGN_IN_WAIT: Duration = Duration::from_secs(300);
+
 #[tauri::command]
 pub async fn accounts_list(app: State<'_, Arc<AppState>>) -> UiResult<Vec<Account>> {
     Ok(app.workspace()?.accounts()?)
+}
+
+#[tauri::command]
+pub async fn account_add_bluesky(
+    app: State<'_, Arc<AppState>>,
+    server: String,
+    handle: String,
+    app_password: String,
+) -> UiResult<Account> {
+    let password = Secret::new(app_password);
+    let sign_in = async move { bluesky::sign_in(&server, &handle, &password).await };
+    Ok(app.session()?.sign_in(sign_in).await?)
+}
+
+#[tauri::command]
+pub async fn account_add_mastodon_token(
+    app: State<'_, Arc<AppState>>,
+    server: String,
+    token: String,
+) -> UiResult<Account> {
+    let token = Secret::new(token);
+    let sign_in = async move { mastodon::sign_in_with_token(&server, &token).await };
+    Ok(app.session()?.sign_in(sign_in).await?)
+}
+
+/// Opens the server's sign-in page in the system browser and waits for the
+/// manager to approve Earshot there.
+#[tauri::command]
+pub async fn account_add_mastodon_browser(
+    app: State<'_, Arc<AppState>>,
+    handle: tauri::AppHandle,
+    server: String,
+) -> UiResult<Account> {
+    let open = move |url: &str| {
+        handle
+            .opener()
+            .open_url(url, None::<&str>)
+            .map_err(|e| e.to_string())
+    };
+    let sign_in =
+        async move { mastodon::sign_in_with_browser(&server, open, BROWSER_SIGN_IN_WAIT).await };
+    Ok(app.session()?.sign_in(sign_in).await?)
+}
+
+/// Stops a sign-in that is waiting (for the browser); it fails as `cancelled`.
+#[tauri::command]
+pub async fn account_sign_in_cancel(app: State<'_, Arc<AppState>>) -> UiResult<()> {
+    app.session()?.cancel_sign_in();
+    Ok(())
+}
+
+/// Stops the account's sync, removes it and deletes its keyring entry. Its
+/// conversations stay.
+#[tauri::command]
+pub async fn account_remove(app: State<'_, Arc<AppState>>, id: i64) -> UiResult<()> {
+    Ok(app.session()?.remove_account(id)?)
+}
+
+// Sync
+
+#[tauri::command]
+pub async fn sync_now(app: State<'_, Arc<AppState>>, account_id: Option<i64>) -> UiResult<()> {
+    Ok(app.session()?.sync_now(account_id)?)
+}
+
+#[tauri::command]
+pub async fn sync_status(app: State<'_, Arc<AppState>>) -> UiResult<Vec<AccountSyncStatus>> {
+    Ok(app.session()?.sync_status()?)
 }
 
 // Inbox

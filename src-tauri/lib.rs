@@ -9,10 +9,16 @@ use std::sync::Arc;
 
 use earshot_core::events::{CoreEvent, EventSink};
 use earshot_core::instance::{Instance, InstanceLock};
+use earshot_core::session::{SessionConfig, WorkspaceOpened};
+use earshot_core::sync::SyncOptions;
+use earshot_core::vault::KeyringVault;
 use tauri::{Emitter, Manager};
 
 /// The Tauri event every core event is forwarded on.
 const CORE_EVENT: &str = "earshot://event";
+/// The Tauri event telling the UI that another workspace is shown (the first
+/// account signed in while the demo was open), so it reloads everything.
+const WORKSPACE_EVENT: &str = "earshot://workspace";
 
 /// Forwards the core's events to the UI.
 struct TauriEvents(tauri::AppHandle);
@@ -54,10 +60,22 @@ pub fn run() {
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .setup(move |app| {
             let handle = app.handle().clone();
-            let events: Arc<dyn EventSink> = Arc::new(TauriEvents(handle.clone()));
-            let dir = data_dir.map_err(error::UiError::from);
+            let opened = handle.clone();
+            let config = data_dir
+                .map(|data_dir| SessionConfig {
+                    data_dir,
+                    vault: Arc::new(KeyringVault),
+                    connect: Arc::new(earshot_connectors::connect),
+                    options: SyncOptions::default(),
+                    events: Arc::new(TauriEvents(handle.clone())),
+                    on_opened: Arc::new(move |o: &WorkspaceOpened| {
+                        let _ = opened.emit(WORKSPACE_EVENT, o);
+                    }),
+                    runtime: tauri::async_runtime::handle().inner().clone(),
+                })
+                .map_err(error::UiError::from);
             let state = Arc::new(state::AppState::default());
-            state.open_in_background(dir, events)?;
+            state.open_in_background(config)?;
             app.manage(state);
             if let Some(lock) = lock {
                 let wake = handle.clone();
@@ -77,10 +95,26 @@ pub fn run() {
             commands::triage_tag,
             commands::triage_set_saved,
             commands::search,
+            commands::account_add_bluesky,
+            commands::account_add_mastodon_token,
+            commands::account_add_mastodon_browser,
+            commands::account_sign_in_cancel,
+            commands::account_remove,
+            commands::sync_now,
+            commands::sync_status,
             commands::open_external,
             commands::ui_painted,
         ])
-        .run(tauri::generate_context!());
+        .build(tauri::generate_context!())
+        .map(|app| {
+            app.run(|handle, event| {
+                if let tauri::RunEvent::Exit = event {
+                    if let Some(state) = handle.try_state::<Arc<state::AppState>>() {
+                        state.shutdown();
+                    }
+                }
+            })
+        });
     if let Err(e) = result {
         eprintln!("earshot: the app could not start: {e}");
         std::process::exit(1);

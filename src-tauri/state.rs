@@ -1,12 +1,12 @@
-//! What the shell holds: the workspace the app opened, or why it could not.
-//! Opening (keyring, cache, demo on first run) happens on a thread of its own
-//! while the window loads; commands that arrive first wait for it.
+//! What the shell holds: the app's session (the workspace it shows, with its
+//! accounts syncing), or why it could not open. Opening (keyring, cache, demo
+//! on first run, starting the syncs) happens on a thread of its own while the
+//! window loads; commands that arrive first wait for it.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
-use earshot_core::events::EventSink;
+use earshot_core::session::{Session, SessionConfig};
 use earshot_core::Workspace;
 
 use crate::error::UiError;
@@ -14,8 +14,10 @@ use crate::error::UiError;
 /// How long a command waits for the workspace to open (a locked keyring may
 /// be showing its unlock prompt).
 const OPEN_WAIT: Duration = Duration::from_secs(120);
+/// How long quitting waits for the syncs to finish what they are doing.
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(3);
 
-type Slot = Option<Result<Arc<Workspace>, UiError>>;
+type Slot = Option<Result<Arc<Session>, UiError>>;
 
 #[derive(Default)]
 pub struct AppState {
@@ -24,25 +26,17 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Starts opening the workspace in `data_dir` (or the demo workspace while
-    /// there is no account yet), sending its events to `events`.
+    /// Starts opening the session: `config` fails when there is no data directory.
     pub fn open_in_background(
         self: &Arc<Self>,
-        data_dir: Result<PathBuf, UiError>,
-        events: Arc<dyn EventSink>,
+        config: Result<SessionConfig, UiError>,
     ) -> std::io::Result<()> {
         let state = Arc::clone(self);
         std::thread::Builder::new()
             .name("open-workspace".into())
             .spawn(move || {
-                let result = data_dir.and_then(|dir| {
-                    earshot_core::demo::open_or_demo(&dir, &earshot_core::vault::KeyringVault)
-                        .map(|(mut ws, _demo)| {
-                            ws.set_event_sink(events);
-                            Arc::new(ws)
-                        })
-                        .map_err(UiError::from)
-                });
+                let result =
+                    config.and_then(|c| Session::open(c).map(Arc::new).map_err(UiError::from));
                 *state.lock() = Some(result);
                 state.opened.notify_all();
             })
@@ -54,9 +48,9 @@ impl AppState {
         self.slot.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The open workspace, or the error that kept it closed (keyring locked, …),
+    /// The open session, or the error that kept it closed (keyring locked, …),
     /// which every command then returns for the UI to explain.
-    pub fn workspace(&self) -> Result<Arc<Workspace>, UiError> {
+    pub fn session(&self) -> Result<Arc<Session>, UiError> {
         let guard = self.lock();
         let (guard, _) = self
             .opened
@@ -70,6 +64,19 @@ impl AppState {
                           unlocked, unlock it"
                     .into(),
             }),
+        }
+    }
+
+    /// The workspace the app shows (the demo until the first account signs in).
+    pub fn workspace(&self) -> Result<Arc<Workspace>, UiError> {
+        Ok(self.session()?.workspace())
+    }
+
+    /// Stops the syncs as the app quits. A session still opening has none.
+    pub fn shutdown(&self) {
+        let session = self.lock().clone().and_then(Result::ok);
+        if let Some(session) = session {
+            tauri::async_runtime::block_on(session.shutdown(SHUTDOWN_WAIT));
         }
     }
 }

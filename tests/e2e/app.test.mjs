@@ -140,6 +140,41 @@ describe('the Earshot window', () => {
     assert.equal(await s.execute('return location.href'), before, 'the webview stays on the app');
   });
 
+  test('Settings → Accounts: a sign-in goes through the shell to the network, and an unreachable server is named', async () => {
+    await s.keys('g', 's');
+    await s.until('the accounts section', () => s.visible('[data-testid="settings-accounts-section"]'));
+    const [note] = await s.texts('[data-testid="accounts-demo-note"]');
+    assert.match(note ?? '', /demo workspace/, 'the demo says the first account creates your own');
+    await (await s.waitFor('[data-testid="accounts-add"]'))[0].click();
+    await s.until('the Bluesky form', () => s.visible('[data-testid="add-bluesky"]'));
+    assert.equal(
+      await s.execute('return document.querySelector(\'[data-testid="bluesky-app-password"]\').type'),
+      'password',
+      'the app password is masked',
+    );
+    // Nothing listens on port 9: the connector must report the server unreachable.
+    const [server] = await s.findAll('[data-testid="bluesky-server"]');
+    await server.click();
+    await s.keys(['\uE009', 'a']);
+    await s.typeText('http://127.0.0.1:9');
+    await (await s.findAll('[data-testid="bluesky-handle"]'))[0].type('e2e.example');
+    await (await s.findAll('[data-testid="bluesky-app-password"]'))[0].type('xxxx-xxxx-xxxx-xxxx');
+    await new Promise((r) => setTimeout(r, 400));
+    await shot('accounts-add');
+    await (await s.findAll('[data-testid="bluesky-sign-in"]'))[0].click();
+    const [error] = await s.waitFor('[data-testid="sign-in-error"]');
+    assert.equal(await error.attribute('data-code'), 'offline', 'the error carries the offline code');
+    assert.match(await error.text(), /cannot reach/i);
+    const [badge] = await s.texts('[data-testid="workspace-badge"]');
+    assert.match(badge, /Demo/, 'a failed sign-in leaves the demo in place');
+    // Let the window paint the error before its picture is taken.
+    await new Promise((r) => setTimeout(r, 400));
+    await shot('accounts-error');
+    await s.keys('\uE00C');
+    await s.until('the form to close', async () => !(await s.visible('[data-testid="add-account"]')));
+    await s.keys('g', 'i');
+  });
+
   test('the dark theme applies everywhere and is remembered', async () => {
     await (await s.waitFor('[data-testid="nav-settings"]'))[0].click();
     await s.until('settings', () => s.visible('[data-testid="view-settings"]'));
