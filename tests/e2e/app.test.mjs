@@ -195,4 +195,41 @@ describe('the Earshot window', () => {
     await (await s.waitFor('label:has([data-testid="theme-system"])'))[0].click();
     await s.keys('g', 'i');
   });
+
+  // Needs the local Mastodon API server (tests/servers/start.sh mastodon, then its env
+  // file sourced); skipped without it. Last, because it moves the app off the demo.
+  const mastodon = process.env.EARSHOT_TEST_MASTODON_URL;
+  const token = process.env.EARSHOT_TEST_MASTODON_ALICE_TOKEN;
+  test('the first account moves the app from the demo to your workspace, syncs, and can be removed', { skip: !mastodon || !token }, async () => {
+    await s.keys('g', 's');
+    await (await s.waitFor('[data-testid="accounts-add"]'))[0].click();
+    await (await s.waitFor('[data-testid="add-network-mastodon"]'))[0].click();
+    await (await s.waitFor('[data-testid="mastodon-server"]'))[0].type(mastodon);
+    await (await s.findAll('[data-testid="mastodon-token-toggle"]'))[0].click();
+    await (await s.waitFor('[data-testid="mastodon-token"]'))[0].type(token);
+    await s.keys('\uE007');
+    await s.until('the sign-in to finish', async () =>
+      /Signed in as alice@/.test((await s.texts('[data-testid="accounts-notice"]'))[0] ?? ''),
+    );
+    await s.until('your own workspace to be shown', async () =>
+      !/Demo/.test((await s.texts('[data-testid="workspace-badge"]'))[0] ?? 'Demo'),
+    );
+    const rows = await s.waitFor('[data-testid="settings-account"]');
+    assert.equal(rows.length, 1, 'the new workspace holds only the new account');
+    await s.until('its first sync to finish', async () =>
+      /Up to date|Streaming/.test((await s.texts('[data-testid="account-state"]'))[0] ?? ''),
+    );
+    const [indicator] = await s.texts('[data-testid="sync-status"]');
+    assert.match(indicator, /Up to date|Syncing/, `the top bar follows the sync: ${indicator}`);
+    await new Promise((r) => setTimeout(r, 400));
+    await shot('accounts');
+
+    await (await s.findAll('[data-testid="account-sync-now"]'))[0].click();
+    await (await s.findAll('[data-testid="account-remove"]'))[0].click();
+    const [confirm] = await s.texts('[data-testid="account-remove-confirm"]');
+    assert.match(confirm, /Kept: its conversations stay/);
+    await (await s.findAll('[data-testid="account-remove-confirm-button"]'))[0].click();
+    await s.until('the account to go', async () => (await s.findAll('[data-testid="settings-account"]')).length === 0);
+    assert.match((await s.texts('[data-testid="accounts-notice"]'))[0], /deleted from the OS keyring/);
+  });
 });

@@ -326,6 +326,17 @@ describe('Sync indicator in the top bar', () => {
     expect(await screen.findByTestId('settings-accounts-section')).toBeInTheDocument();
   });
 
+  it('stops counting once a sync whose total was unknown ends', async () => {
+    const backend = new MemoryBackend(sampleData(6));
+    render(App, { backend });
+    await waitFor(() => expect(screen.getByTestId('sync-status')).toBeInTheDocument());
+    backend.emit({ kind: 'syncState', accountId: 1, state: 'syncing', detail: null, retryAt: null });
+    backend.emit({ kind: 'syncProgress', accountId: 1, done: 0, total: null });
+    await waitFor(() => expect(screen.getByTestId('sync-status')).toHaveTextContent('Syncing… 0 items'));
+    backend.emit({ kind: 'syncState', accountId: 1, state: 'idle', detail: 'streaming', retryAt: null });
+    await waitFor(() => expect(screen.getByTestId('sync-status')).toHaveTextContent(/^Up to date · /));
+  });
+
   it('is plain text in the demo', async () => {
     render(App, { backend: new MemoryBackend(demoData()) });
     await waitFor(() => expect(screen.getByTestId('sync-status')).toHaveTextContent('Demo workspace'));
