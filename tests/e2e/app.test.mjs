@@ -3,7 +3,7 @@
 // Started by tests/e2e/run.sh, which provides the display, keyring and driver.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Session } from './webdriver.mjs';
 
@@ -13,6 +13,19 @@ const shots = process.env.EARSHOT_SHOTS ?? 'target/screenshots';
 mkdirSync(shots, { recursive: true });
 
 let s;
+
+/** The local test servers' variables: the environment's, else the run directory's env file. */
+function serversEnv() {
+  const vars = { ...process.env };
+  const file = process.env.EARSHOT_SERVERS_DIR && join(process.env.EARSHOT_SERVERS_DIR, 'env');
+  if (!vars.EARSHOT_TEST_MASTODON_URL && file && existsSync(file)) {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const m = /^export (EARSHOT_TEST_[A-Z_]+)='(.*)'$/.exec(line);
+      if (m) vars[m[1]] = m[2];
+    }
+  }
+  return vars;
+}
 
 async function shot(name) {
   writeFileSync(join(shots, `${name}.png`), await s.screenshot());
@@ -196,10 +209,12 @@ describe('the Earshot window', () => {
     await s.keys('g', 'i');
   });
 
-  // Needs the local Mastodon API server (tests/servers/start.sh mastodon, then its env
-  // file sourced); skipped without it. Last, because it moves the app off the demo.
-  const mastodon = process.env.EARSHOT_TEST_MASTODON_URL;
-  const token = process.env.EARSHOT_TEST_MASTODON_ALICE_TOKEN;
+  // Needs the local Mastodon API server: its variables in the environment, or its env
+  // file in $EARSHOT_SERVERS_DIR (scripts/with-servers.sh, tests/servers/start.sh
+  // mastodon); skipped without it. Last, because it moves the app off the demo.
+  const servers = serversEnv();
+  const mastodon = servers.EARSHOT_TEST_MASTODON_URL;
+  const token = servers.EARSHOT_TEST_MASTODON_ALICE_TOKEN;
   test('the first account moves the app from the demo to your workspace, syncs, and can be removed', { skip: !mastodon || !token }, async () => {
     await s.keys('g', 's');
     await (await s.waitFor('[data-testid="accounts-add"]'))[0].click();
