@@ -19,18 +19,27 @@ export XDG_DATA_HOME="$keyring_home/data"
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$keyring_home/run}"
 mkdir -p "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR"
 chmod 700 "$XDG_RUNTIME_DIR"
+# A keyring daemon started by D-Bus activation (rather than by the line below)
+# must see the same private directories, or it would open the user's own
+# keyrings and, finding none unlocked, try to prompt.
+dbus-update-activation-environment XDG_DATA_HOME XDG_RUNTIME_DIR
 
 # --unlock reads the login keyring's password on stdin, creating that keyring on first use.
 eval "$(printf 'earshot-test-keyring' | gnome-keyring-daemon --unlock --components=secrets)"
 export GNOME_KEYRING_CONTROL GNOME_KEYRING_PID 2>/dev/null || true
-# The daemon answers before its login collection exists; a command that reaches
-# the keyring in that gap is told "no result found". Wait until a probe secret
-# can be stored (at most 10 s).
+# The daemon answers before its login collection exists, and a command reaching
+# it in that gap is told "no result found" (or, storing, makes the daemon try to
+# prompt for a new keyring). Wait, read-only, until the default collection is
+# there (at most 10 s).
+ready=""
 for _ in $(seq 1 100); do
-  if printf probe | secret-tool store --label='earshot probe' earshot-probe ready >/dev/null 2>&1; then
-    secret-tool clear earshot-probe ready >/dev/null 2>&1 || true
+  if dbus-send --session --print-reply --dest=org.freedesktop.secrets \
+      /org/freedesktop/secrets/aliases/default org.freedesktop.DBus.Properties.Get \
+      string:org.freedesktop.Secret.Collection string:Label >/dev/null 2>&1; then
+    ready=1
     break
   fi
   sleep 0.1
 done
+[ -n "$ready" ] || { echo "with-keyring.sh: the test keyring did not become ready within 10 s" >&2; exit 1; }
 "$@"

@@ -53,16 +53,45 @@ pub enum BenchCommand {
         #[arg(long, value_name = "FILE")]
         write: Option<PathBuf>,
     },
+    /// Mention-to-inbox latency through the real sync engine on the local test
+    /// servers (start them with tests/servers/start.sh). Needs the keyring
+    Mentions {
+        /// The env file tests/servers/start.sh wrote
+        /// [default: $EARSHOT_SERVERS_DIR/env or ~/.cache/earshot/servers/run/env]
+        #[arg(long, value_name = "FILE")]
+        servers_env: Option<PathBuf>,
+        /// Mentions per network
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
+        /// Bluesky poll interval, seconds
+        #[arg(long, default_value_t = 5)]
+        interval: u64,
+        /// Write the results into this Markdown file (its mentions section is replaced)
+        #[arg(long, value_name = "FILE")]
+        write: Option<PathBuf>,
+    },
+}
+
+fn default_servers_env() -> PathBuf {
+    if let Ok(dir) = std::env::var("EARSHOT_SERVERS_DIR") {
+        return PathBuf::from(dir).join("env");
+    }
+    let cache = std::env::var("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache")
+        });
+    cache.join("earshot/servers/run/env")
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Latency {
-    name: String,
-    runs: usize,
-    p50_ms: f64,
-    p95_ms: f64,
-    max_ms: f64,
+pub(crate) struct Latency {
+    pub name: String,
+    pub runs: usize,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub max_ms: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -108,6 +137,25 @@ pub fn run(cmd: &BenchCommand, json: bool) -> Result<(), Error> {
             let text = window(app, bare, *runs, *items, json)?;
             if let Some(path) = write {
                 write_section(path, "window", &text)?;
+                eprintln!("written to {}", path.display());
+            }
+            Ok(())
+        }
+        BenchCommand::Mentions {
+            servers_env,
+            runs,
+            interval,
+            write,
+        } => {
+            let env = servers_env.clone().unwrap_or_else(default_servers_env);
+            let text = crate::bench_mentions::run(
+                &env,
+                (*runs).max(1),
+                Duration::from_secs((*interval).max(1)),
+                json,
+            )?;
+            if let Some(path) = write {
+                write_section(path, "mentions", &text)?;
                 eprintln!("written to {}", path.display());
             }
             Ok(())
@@ -623,7 +671,7 @@ fn ingest(
     })
 }
 
-fn latency(name: &str, mut times: Vec<Duration>) -> Latency {
+pub(crate) fn latency(name: &str, mut times: Vec<Duration>) -> Latency {
     times.sort();
     let at =
         |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
@@ -636,7 +684,7 @@ fn latency(name: &str, mut times: Vec<Duration>) -> Latency {
     }
 }
 
-fn machine() -> String {
+pub(crate) fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|t| {
