@@ -66,7 +66,7 @@ tauri-driver:
 # End-to-end tests in the real window (WebKitGTK under Xvfb) through tauri-driver.
 e2e: ui tauri-driver
 	$(CARGO) build -p earshot
-	scripts/with-keyring.sh tests/e2e/run.sh
+	EARSHOT_TEST_NETWORKS=mastodon scripts/with-keyring.sh scripts/with-servers.sh tests/e2e/run.sh
 
 test: deps-test ui-check lint rust-test types-check window-test e2e
 	@echo "make test: all checks passed"

@@ -3,6 +3,7 @@
 # Bluesky's dev-env and the Mastodon API server, on 127.0.0.1 only), and stops
 # them afterwards, whether the command passed or not.
 #   scripts/with-servers.sh cargo test --workspace
+#   EARSHOT_TEST_NETWORKS=mastodon scripts/with-servers.sh …   (only those servers)
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -15,5 +16,5 @@ if [ -z "${EARSHOT_SERVERS_DIR:-}" ]; then
 else
   trap '"$here/tests/servers/stop.sh" || true' EXIT
 fi
-"$here/tests/servers/start.sh" all
+"$here/tests/servers/start.sh" "${EARSHOT_TEST_NETWORKS:-all}"
 "$@"

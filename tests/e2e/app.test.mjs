@@ -210,12 +210,16 @@ describe('the Earshot window', () => {
   });
 
   // Needs the local Mastodon API server: its variables in the environment, or its env
-  // file in $EARSHOT_SERVERS_DIR (scripts/with-servers.sh, tests/servers/start.sh
-  // mastodon); skipped without it. Last, because it moves the app off the demo.
-  const servers = serversEnv();
-  const mastodon = servers.EARSHOT_TEST_MASTODON_URL;
-  const token = servers.EARSHOT_TEST_MASTODON_ALICE_TOKEN;
-  test('the first account moves the app from the demo to your workspace, syncs, and can be removed', { skip: !mastodon || !token }, async () => {
+  // file in $EARSHOT_SERVERS_DIR (`make e2e` starts it through scripts/with-servers.sh).
+  // Last, because it moves the app off the demo.
+  test('the first account moves the app from the demo to your workspace, syncs, and can be removed', async () => {
+    const servers = serversEnv();
+    const mastodon = servers.EARSHOT_TEST_MASTODON_URL;
+    const token = servers.EARSHOT_TEST_MASTODON_ALICE_TOKEN;
+    assert.ok(
+      mastodon && token,
+      'the local Mastodon API server is not up: run through `make e2e`, or tests/servers/start.sh mastodon with EARSHOT_SERVERS_DIR set',
+    );
     await s.keys('g', 's');
     await (await s.waitFor('[data-testid="accounts-add"]'))[0].click();
     await (await s.waitFor('[data-testid="add-network-mastodon"]'))[0].click();
