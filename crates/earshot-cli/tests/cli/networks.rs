@@ -103,6 +103,21 @@ fn conversation_with(dir: &Path, network: &str, text: &str) -> Option<(i64, Valu
     None
 }
 
+/// No file in the data directory (cache, WAL, shm, workspace.json) holds `secret`.
+fn assert_no_file_holds(dir: &Path, secret: &str) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{} holds a secret",
+                path.display()
+            );
+        }
+    }
+}
+
 fn texts(thread: &Value) -> Vec<String> {
     thread["items"]
         .as_array()
@@ -217,6 +232,7 @@ fn mastodon_round_trip_sync_thread_reply() {
     // The answer is in the conversation at once, as ours.
     let thread = ok_json(d, &["thread", &conversation.to_string()]);
     assert_eq!(thread["items"].as_array().unwrap().len(), 3);
+    assert_no_file_holds(d, token);
 
     // Removing the account deletes its keyring entry and keeps the conversation.
     let account = accounts[0]["id"].as_i64().unwrap().to_string();
@@ -354,6 +370,7 @@ fn bluesky_round_trip_sync_thread_reply() {
         &format!("Thanks both, we are on it {marker}"),
     );
     assert_eq!(sent["state"], "sent", "{sent}");
+    assert_no_file_holds(d, var(&env, "EARSHOT_TEST_BSKY_ALICE_APP_PASSWORD"));
 
     // Read it back from the network: parent is carol's reply, root is bob's post.
     let found = eventually(Duration::from_secs(10), || {
