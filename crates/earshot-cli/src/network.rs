@@ -297,6 +297,12 @@ pub fn run_sync(
                     if let Err(e) = outbox::send_due(&ws, connector.as_ref()).await {
                         eprintln!("account {}: sending queued replies failed: {e}", account.id);
                     }
+                    if let Err(e) = sync::replay_pending(&ws, connector.as_ref()).await {
+                        eprintln!(
+                            "account {}: telling the network what was read failed: {e}",
+                            account.id
+                        );
+                    }
                 }
                 reports.push((account.id, result.map_err(|e| e.to_string())));
             }

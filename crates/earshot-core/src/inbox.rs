@@ -484,10 +484,34 @@ pub(crate) fn set_priority(tx: &Transaction<'_>, id: i64, priority: u8) -> Resul
     Ok(())
 }
 
-pub(crate) fn mark_read(tx: &Transaction<'_>, id: i64) -> Result<()> {
+/// Marks a conversation read here, and queues the read position for its
+/// network (replayed by the sync engine: Bluesky's `updateSeen`, Mastodon's
+/// notifications marker). Both networks keep one position per account, so only
+/// the newest queued one matters.
+pub(crate) fn mark_read(tx: &Transaction<'_>, id: i64, now: i64) -> Result<()> {
     ensure_exists(tx, id)?;
     tx.prepare_cached("UPDATE conversations SET unread_count = 0 WHERE id = ?1")?
         .execute([id])?;
+    let target: Option<(i64, String)> = tx
+        .prepare_cached(
+            "SELECT a.id, i.remote_id FROM conversations c
+             JOIN accounts a ON a.id = c.account_id AND a.origin = 'signed-in'
+             JOIN items i ON i.id = c.last_incoming_item_id
+             WHERE c.id = ?1",
+        )?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((account, remote_id)) = target {
+        tx.prepare_cached(
+            "DELETE FROM pending_actions WHERE account_id = ?1 AND json_extract(action, '$.kind') = 'markRead'",
+        )?
+        .execute([account])?;
+        let action = serde_json::json!({ "kind": "markRead", "remoteId": remote_id });
+        tx.prepare_cached(
+            "INSERT INTO pending_actions (account_id, action, created_at) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(rusqlite::params![account, action.to_string(), now])?;
+    }
     Ok(())
 }
 

@@ -344,6 +344,41 @@ async fn fill_thread(
     }
 }
 
+/// Replays what the manager did here that the network should know (today: the
+/// read position), oldest first. A transient failure leaves the rest for the
+/// next sync; an action the network refuses is dropped, since retrying cannot
+/// help. Returns how many were done.
+pub async fn replay_pending(ws: &Arc<Workspace>, connector: &dyn Connector) -> Result<usize> {
+    let account_id = connector.account().id;
+    let pending: Vec<(i64, String)> = ws.store().read(|c| -> Result<_> {
+        let mut stmt = c.prepare_cached(
+            "SELECT id, action FROM pending_actions WHERE account_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([account_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    })?;
+    let mut done = 0;
+    for (id, action) in pending {
+        let action: serde_json::Value = serde_json::from_str(&action).unwrap_or_default();
+        let result = match (action["kind"].as_str(), action["remoteId"].as_str()) {
+            (Some("markRead"), Some(remote_id)) => connector.mark_read(remote_id).await,
+            // Written by a newer Earshot, or damaged: nothing this build can do.
+            _ => Ok(()),
+        };
+        if let Err(e) = result {
+            if e.is_transient() || matches!(e, ConnectorError::Auth { .. }) {
+                return Err(e.into());
+            }
+        }
+        ws.store().write(|tx| -> Result<()> {
+            tx.execute("DELETE FROM pending_actions WHERE id = ?1", [id])?;
+            Ok(())
+        })?;
+        done += 1;
+    }
+    Ok(done)
+}
+
 /// Syncs every feed of one account once.
 pub async fn sync_account(
     ws: &Arc<Workspace>,
@@ -480,6 +515,8 @@ async fn run_reporting(
                         message: format!("Queued replies could not be sent: {e}"),
                     });
                 }
+                // A failure here is retried after the next sync; it is not the sync's.
+                let _ = replay_pending(&ws, connector.as_ref()).await;
                 report(
                     &ws,
                     &to,
@@ -806,6 +843,7 @@ pub(crate) mod testing {
         pub replies: Mutex<VecDeque<std::result::Result<SentReply, ConnectorError>>>,
         pub sent: Mutex<Vec<OutgoingReply>>,
         pub requests: Mutex<Vec<FeedRequest>>,
+        pub read: Mutex<Vec<String>>,
     }
 
     impl Scripted {
@@ -817,6 +855,7 @@ pub(crate) mod testing {
                 replies: Mutex::default(),
                 sent: Mutex::default(),
                 requests: Mutex::default(),
+                read: Mutex::default(),
             }
         }
 
@@ -883,7 +922,8 @@ pub(crate) mod testing {
                     })
                 })
         }
-        async fn mark_read(&self, _remote_id: &str) -> std::result::Result<(), ConnectorError> {
+        async fn mark_read(&self, remote_id: &str) -> std::result::Result<(), ConnectorError> {
+            self.read.lock().expect("lock").push(remote_id.to_owned());
             Ok(())
         }
         async fn limits(&self) -> std::result::Result<ComposeLimits, ConnectorError> {
@@ -1095,6 +1135,25 @@ mod tests {
             None,
             "a stopped account's loop says nothing"
         );
+    }
+
+    #[tokio::test]
+    async fn the_read_position_reaches_the_network_once_and_only_the_newest() {
+        let (_dir, ws, account) = workspace();
+        ws.ingest(vec![item("1", None, 1_000), item("2", None, 2_000)])
+            .unwrap();
+        let conversation = |remote: &str| -> i64 {
+            scalar(
+                &ws,
+                &format!("SELECT conversation_id FROM items WHERE remote_id = '{remote}'"),
+            )
+        };
+        ws.mark_read(conversation("1")).unwrap();
+        ws.mark_read(conversation("2")).unwrap();
+        let c = Scripted::new(account);
+        assert_eq!(replay_pending(&ws, &c).await.unwrap(), 1);
+        assert_eq!(*c.read.lock().unwrap(), vec!["2".to_owned()]);
+        assert_eq!(replay_pending(&ws, &c).await.unwrap(), 0, "done means gone");
     }
 
     #[test]

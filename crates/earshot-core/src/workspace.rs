@@ -489,8 +489,10 @@ impl Workspace {
         self.store.write(|tx| inbox::tag(tx, id, add, remove))
     }
 
+    /// Marks a conversation read, and queues the read position for its network.
     pub fn mark_read(&self, id: i64) -> Result<()> {
-        self.store.write(|tx| inbox::mark_read(tx, id))
+        let now = self.now();
+        self.store.write(|tx| inbox::mark_read(tx, id, now))
     }
 
     pub(crate) fn set_setting(&self, key: &str, value: &serde_json::Value) -> Result<()> {
