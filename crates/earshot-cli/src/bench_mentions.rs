@@ -85,6 +85,42 @@ async fn wait_stored(ws: &Workspace, marker: &str, limit: Duration) -> Result<Du
     Ok(start.elapsed())
 }
 
+/// From the moment the server accepted a post to the moment it is stored.
+async fn time_until_stored(
+    posted: reqwest::Response,
+    ws: &Workspace,
+    marker: &str,
+    limit: Duration,
+) -> Result<Duration, Error> {
+    let accepted = Instant::now();
+    if !posted.status().is_success() {
+        return Err(Error::Invalid(format!(
+            "posting a mention: {}",
+            posted.status()
+        )));
+    }
+    wait_stored(ws, marker, limit).await?;
+    Ok(accepted.elapsed())
+}
+
+/// Stores a signed-in account and starts syncing it.
+fn supervise(
+    ws: &Arc<Workspace>,
+    signed_in: &earshot_core::accounts::SignedInAccount,
+    credentials: &Secret,
+    options: SyncOptions,
+) -> Result<(earshot_core::accounts::Account, Supervisor), Error> {
+    let account = ws.add_account(&KeyringVault, signed_in, credentials)?;
+    let vault: Arc<dyn Vault> = Arc::new(KeyringVault);
+    let connector = earshot_connectors::connect(
+        &account.to_ref(),
+        Arc::new(ws.credentials(vault, account.id)),
+    )?;
+    let supervisor = Supervisor::new(Arc::clone(ws), options);
+    supervisor.start(connector);
+    Ok((account, supervisor))
+}
+
 fn workspace(sink: Arc<dyn EventSink>) -> Result<(tempfile::TempDir, Arc<Workspace>), Error> {
     let dir = tempfile::tempdir().map_err(|e| Error::io("cannot make a temporary workspace", e))?;
     let mut ws = Workspace::open(dir.path(), &KeyringVault)?;
@@ -99,14 +135,7 @@ async fn mastodon(env: &HashMap<String, String>, runs: usize) -> Result<Latency,
     let token = Secret::new(var(env, "EARSHOT_TEST_MASTODON_ALICE_TOKEN")?);
     let (account, credentials) =
         earshot_connectors::mastodon::sign_in_with_token(server, &token).await?;
-    let account = ws.add_account(&KeyringVault, &account, &credentials)?;
-    let vault: Arc<dyn Vault> = Arc::new(KeyringVault);
-    let connector = earshot_connectors::connect(
-        &account.to_ref(),
-        Arc::new(ws.credentials(vault, account.id)),
-    )?;
-    let supervisor = Supervisor::new(Arc::clone(&ws), SyncOptions::default());
-    supervisor.start(connector);
+    let (account, supervisor) = supervise(&ws, &account, &credentials, SyncOptions::default())?;
     let start = Instant::now();
     while !up.0.load(Ordering::SeqCst) {
         if start.elapsed() > Duration::from_secs(30) {
@@ -126,15 +155,7 @@ async fn mastodon(env: &HashMap<String, String>, runs: usize) -> Result<Latency,
             .send()
             .await
             .map_err(failed("posting a mention"))?;
-        let accepted = Instant::now();
-        if !posted.status().is_success() {
-            return Err(Error::Invalid(format!(
-                "posting a mention: {}",
-                posted.status()
-            )));
-        }
-        let _ = wait_stored(&ws, &marker, Duration::from_secs(10)).await?;
-        times.push(accepted.elapsed());
+        times.push(time_until_stored(posted, &ws, &marker, Duration::from_secs(10)).await?);
     }
     supervisor.shutdown().await;
     ws.remove_account(&KeyringVault, account.id)?;
@@ -153,20 +174,11 @@ async fn bluesky(
     let (account, credentials) =
         earshot_connectors::bluesky::sign_in(pds, alice, &password).await?;
     let alice_did = account.remote_user_id.clone().unwrap_or_default();
-    let account = ws.add_account(&KeyringVault, &account, &credentials)?;
-    let vault: Arc<dyn Vault> = Arc::new(KeyringVault);
-    let connector = earshot_connectors::connect(
-        &account.to_ref(),
-        Arc::new(ws.credentials(vault, account.id)),
-    )?;
-    let supervisor = Supervisor::new(
-        Arc::clone(&ws),
-        SyncOptions {
-            poll_interval: interval,
-            ..SyncOptions::default()
-        },
-    );
-    supervisor.start(connector);
+    let options = SyncOptions {
+        poll_interval: interval,
+        ..SyncOptions::default()
+    };
+    let (account, supervisor) = supervise(&ws, &account, &credentials, options)?;
 
     let client = reqwest::Client::new();
     let session: serde_json::Value = client
@@ -216,15 +228,8 @@ async fn bluesky(
             .send()
             .await
             .map_err(failed("posting a mention"))?;
-        let accepted = Instant::now();
-        if !posted.status().is_success() {
-            return Err(Error::Invalid(format!(
-                "posting a mention: {}",
-                posted.status()
-            )));
-        }
-        let _ = wait_stored(&ws, &marker, interval * 3 + Duration::from_secs(5)).await?;
-        times.push(accepted.elapsed());
+        let limit = interval * 3 + Duration::from_secs(5);
+        times.push(time_until_stored(posted, &ws, &marker, limit).await?);
     }
     supervisor.shutdown().await;
     ws.remove_account(&KeyringVault, account.id)?;
