@@ -34,7 +34,7 @@ use async_trait::async_trait;
 use earshot_core::accounts::SignedInAccount;
 use earshot_core::connector::{
     AccountRef, ComposeLimits, Connector, ConnectorError, CredentialStore, FeedPage, FeedRequest,
-    LengthUnit, OutgoingReply, RateBudget, SentReply,
+    FetchedMedia, LengthUnit, OutgoingReply, RateBudget, SentReply,
 };
 use earshot_core::item::{Content, ItemKind, NewAuthor, NewItem};
 use earshot_core::vault::Secret;
@@ -554,6 +554,14 @@ impl Connector for Bluesky {
             unit: LengthUnit::Graphemes,
             link_length: None,
         })
+    }
+
+    async fn fetch_media(
+        &self,
+        url: &str,
+        max_bytes: usize,
+    ) -> Result<FetchedMedia, ConnectorError> {
+        self.xrpc.http().media(url, max_bytes).await
     }
 
     fn rate_budget(&self) -> Option<RateBudget> {

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
-use earshot_core::connector::{ConnectorError, RateBudget};
+use earshot_core::connector::{ConnectorError, FetchedMedia, RateBudget};
 use futures_util::StreamExt;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{RequestBuilder, Response, StatusCode};
@@ -167,6 +167,51 @@ impl Http {
             .await
             .map_err(malformed)?;
         parse_json(&body).map_err(malformed)
+    }
+
+    /// Fetches an image by its full URL (a CDN may serve it from another host)
+    /// without credentials, refusing a body over `cap` bytes. Plain `http://`
+    /// only when this client's own server is on loopback (the local test
+    /// servers). Refusals (404, 403, a non-web URL) are `Refused`, never
+    /// "sign in again": an image's host has nothing to do with the account.
+    pub async fn media(&self, url: &str, cap: usize) -> Result<FetchedMedia, ConnectorError> {
+        let refused = |message: String| ConnectorError::Refused {
+            server: self.base.clone(),
+            message,
+        };
+        let parsed = url::Url::parse(url).map_err(|e| refused(format!("not a URL: {e}")))?;
+        let allowed = match parsed.scheme() {
+            "https" => true,
+            "http" => is_loopback(&self.base),
+            _ => false,
+        };
+        if !allowed {
+            return Err(refused(format!(
+                "{} images are not fetched",
+                parsed.scheme()
+            )));
+        }
+        let request = self.client.get(parsed).timeout(REQUEST_TIMEOUT);
+        let response = match self.send(request, "image").await {
+            Ok(r) => r,
+            Err(Failure::Status {
+                status, message, ..
+            }) if matches!(status.as_u16(), 400..=499) && status.as_u16() != 429 => {
+                return Err(refused(message));
+            }
+            Err(f) => return Err(f.classify("", "")),
+        };
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let bytes = read_capped(response, cap).await.map_err(refused)?;
+        Ok(FetchedMedia {
+            content_type,
+            bytes,
+        })
     }
 
     pub fn transport_error(&self, e: reqwest::Error) -> Failure {

@@ -31,7 +31,7 @@ use std::time::Duration;
 use earshot_core::accounts::SignedInAccount;
 use earshot_core::connector::{
     AccountRef, ComposeLimits, Connector, ConnectorError, CredentialStore, FeedPage, FeedRequest,
-    LengthUnit, OutgoingReply, RateBudget, SentReply, StreamEvent, StreamSink,
+    FetchedMedia, LengthUnit, OutgoingReply, RateBudget, SentReply, StreamEvent, StreamSink,
 };
 use earshot_core::item::NewItem;
 use earshot_core::vault::Secret;
@@ -857,6 +857,14 @@ impl Connector for Mastodon {
             },
         )
         .await
+    }
+
+    async fn fetch_media(
+        &self,
+        url: &str,
+        max_bytes: usize,
+    ) -> Result<FetchedMedia, ConnectorError> {
+        self.http.media(url, max_bytes).await
     }
 
     fn rate_budget(&self) -> Option<RateBudget> {

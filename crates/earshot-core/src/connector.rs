@@ -170,6 +170,15 @@ pub enum StreamEvent {
     Poke,
 }
 
+/// An image as a server sent it, before the core checks its type and size
+/// ([`crate::media`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchedMedia {
+    /// The `Content-Type` the server named (parameters and all).
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
 /// Where a stream's events go; sending fails once nobody listens.
 pub type StreamSink = tokio::sync::mpsc::Sender<StreamEvent>;
 
@@ -218,6 +227,21 @@ pub trait Connector: Send + Sync {
         Err(ConnectorError::Unsupported {
             network: self.account().network.clone(),
             what: "streaming",
+        })
+    }
+
+    /// Fetches an image an item or author refers to (an avatar, an attachment),
+    /// refusing a body over `max_bytes`. Images are public: no credentials go
+    /// with the request.
+    async fn fetch_media(
+        &self,
+        url: &str,
+        max_bytes: usize,
+    ) -> Result<FetchedMedia, ConnectorError> {
+        let _ = (url, max_bytes);
+        Err(ConnectorError::Unsupported {
+            network: self.account().network.clone(),
+            what: "fetching media",
         })
     }
 

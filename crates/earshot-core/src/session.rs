@@ -267,6 +267,31 @@ impl Session {
         Ok(())
     }
 
+    /// Saves (or unsaves) a conversation; saving fetches it whole now, through
+    /// the sync of the account it came through ([`crate::saved`]).
+    pub fn set_saved(&self, id: i64, saved: bool) -> Result<()> {
+        let shown = self.shown();
+        shown.ws.set_saved(id, saved)?;
+        if saved {
+            if let Some(account) = crate::saved::account_of(&shown.ws, id)? {
+                shown.supervisor.poke(Some(account));
+            }
+        }
+        Ok(())
+    }
+
+    /// Called when a conversation is opened: a saved one last fetched a while
+    /// ago is fetched again (for new replies) by its account's next sync, now.
+    pub fn refresh_saved(&self, id: i64) -> Result<()> {
+        let shown = self.shown();
+        if crate::saved::refresh(&shown.ws, id)? {
+            if let Some(account) = crate::saved::account_of(&shown.ws, id)? {
+                shown.supervisor.poke(Some(account));
+            }
+        }
+        Ok(())
+    }
+
     /// Every signed-in account's sync status (none in the demo).
     pub fn sync_status(&self) -> Result<Vec<AccountSyncStatus>> {
         self.shown().supervisor.status()

@@ -517,6 +517,8 @@ async fn run_reporting(
                 }
                 // A failure here is retried after the next sync; it is not the sync's.
                 let _ = replay_pending(&ws, connector.as_ref()).await;
+                // Saved conversations still due are fetched whole at the next sync.
+                let _ = crate::saved::fetch_due(&ws, connector.as_ref()).await;
                 report(
                     &ws,
                     &to,

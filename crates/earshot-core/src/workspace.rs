@@ -477,8 +477,17 @@ impl Workspace {
         self.store.write(|tx| inbox::wake_snoozed(tx, now))
     }
 
+    /// Saves (or unsaves) a conversation. Saving asks for it to be fetched
+    /// whole at the next sync of its account ([`crate::saved`]).
     pub fn set_saved(&self, id: i64, saved: bool) -> Result<()> {
-        self.store.write(|tx| inbox::set_saved(tx, id, saved))
+        let now = self.now();
+        self.store.write(|tx| {
+            inbox::set_saved(tx, id, saved)?;
+            if saved {
+                crate::saved::request(tx, id, now)?;
+            }
+            Ok(())
+        })
     }
 
     pub fn set_priority(&self, id: i64, priority: u8) -> Result<()> {

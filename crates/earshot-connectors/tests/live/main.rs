@@ -6,6 +6,7 @@
 
 mod bluesky;
 mod mastodon;
+mod saved;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

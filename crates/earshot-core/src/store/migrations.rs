@@ -24,6 +24,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "accounts' remote ids and sign-in state, per-feed sync status",
         V4_ACCOUNT_SYNC,
     ),
+    (
+        "saved conversations fetched whole, media cached in the database",
+        V5_SAVED_MEDIA,
+    ),
 ];
 
 /// The schema version this build writes.
@@ -318,6 +322,25 @@ CREATE TABLE sync_status (
 ) WITHOUT ROWID;
 "#;
 
+const V5_SAVED_MEDIA: &str = r#"
+-- Saved conversations to fetch whole: asked for when saved, done when fetched.
+CREATE TABLE saved_fetches (
+    conversation_id INTEGER PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+    requested_at    INTEGER NOT NULL,
+    fetched_at      INTEGER,          -- NULL (or older than requested_at): due
+    last_error      TEXT
+);
+
+-- Images (avatars, attachments) as BLOBs inside the encrypted cache, never as files.
+CREATE TABLE media (
+    id           INTEGER PRIMARY KEY,
+    url          TEXT NOT NULL UNIQUE,
+    content_type TEXT NOT NULL,
+    bytes        BLOB NOT NULL,
+    fetched_at   INTEGER NOT NULL
+);
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,6 +444,18 @@ mod tests {
             ("ok", None),
             "v4 defaults old rows"
         );
+
+        migrate_to(&mut conn, &path, 5).unwrap();
+        for table in ["saved_fetches", "media"] {
+            assert!(
+                objects(&conn).contains(&table.to_string()),
+                "v5 must create {table}"
+            );
+        }
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM accounts", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1, "v5 keeps existing rows");
 
         // Running again is a no-op.
         migrate(&mut conn, &path).unwrap();

@@ -111,6 +111,36 @@ fn raw_files_hold_no_plaintext_and_no_secret() {
     assert_no_plaintext(dir.path(), &needles, "after close");
 }
 
+#[test]
+fn cached_images_are_encrypted_too() {
+    let (dir, ws) = crate::workspace();
+    // A PNG whose body carries a byte pattern no encrypted page could hold by chance.
+    let marker = b"EARSHOT-AVATAR-PIXELS-0123456789abcdef";
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    for _ in 0..64 {
+        bytes.extend_from_slice(marker);
+    }
+    let fetched = earshot_core::connector::FetchedMedia {
+        content_type: "image/png".into(),
+        bytes,
+    };
+    let url = "https://cdn.example.test/avatars/maria.png";
+    let id = earshot_core::media::store(&ws, url, &fetched).unwrap();
+    assert_eq!(
+        earshot_core::media::get(&ws, id).unwrap().unwrap().bytes,
+        fetched.bytes,
+        "the image reads back whole"
+    );
+    let needles = vec![
+        String::from_utf8(marker.to_vec()).unwrap(),
+        "cdn.example.test/avatars".to_string(),
+    ];
+    assert!(dir.path().join(format!("{DB_FILE}-wal")).exists());
+    assert_no_plaintext(dir.path(), &needles, "image cached, workspace open");
+    drop(ws);
+    assert_no_plaintext(dir.path(), &needles, "image cached, after close");
+}
+
 /// A demo workspace, checkpointed and closed: its directory, id, database
 /// path and the database's bytes.
 fn closed_demo() -> (tempfile::TempDir, String, PathBuf, Vec<u8>) {
