@@ -1,9 +1,8 @@
-import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import App from '../../App.svelte';
 import { conversation, item, sampleData } from '../../test/fixtures';
-import InboxHarness from '../../test/InboxHarness.svelte';
 import { MemoryBackend } from '../backend/memory';
 
 function rows(): HTMLElement[] {
@@ -103,28 +102,6 @@ describe('Inbox', () => {
     await user.click(screen.getByTestId('state-tab-done'));
     await waitFor(() => expect(rows().map((r) => r.dataset.conversationId)).toContain('17'));
     expect(screen.getByTestId('state-tab-done')).toHaveAttribute('aria-selected', 'true');
-  });
-
-  it('pages in more conversations with nextCursor as the selection nears the end', async () => {
-    const data = sampleData(0);
-    for (let id = 1; id <= 25; id++) data.conversations.push(conversation(id));
-    const user = userEvent.setup();
-    render(InboxHarness, { backend: new MemoryBackend(data), pageSize: 10 });
-    await waitFor(() => expect(rows()).toHaveLength(10));
-    expect(screen.getByRole('button', { name: 'Load more' })).toBeInTheDocument();
-
-    await user.keyboard('jjjj');
-    expect(rows()).toHaveLength(10);
-    await user.keyboard('j'); // row 6 of 10: within the prefetch distance
-    await waitFor(() => expect(rows()).toHaveLength(20));
-    expect(selectedRow()?.dataset.conversationId).toBe('20');
-
-    // Scrolling near the end of the list loads the last page.
-    fireEvent.scroll(screen.getByTestId('conversation-list').parentElement!);
-    await waitFor(() => expect(rows()).toHaveLength(25));
-    expect(screen.queryByRole('button', { name: 'Load more' })).toBeNull();
-    const ids = rows().map((r) => Number(r.dataset.conversationId));
-    expect(ids).toEqual([...Array(25).keys()].map((i) => 25 - i));
   });
 
   it('explains what to do when the inbox is empty', async () => {

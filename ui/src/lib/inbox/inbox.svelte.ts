@@ -4,8 +4,21 @@ import { authorDisplayName } from '../format';
 import type { ConversationSummary, InboxFilter, Snooze, TriageState } from '../types';
 
 export const PAGE_SIZE = 50;
-/** Start fetching the next page when the selection is this close to the end. */
+/**
+ * Pages kept in JavaScript at most. The list is a window of consecutive pages over
+ * the inbox, which stays in Rust: past this many, the page farthest from where the
+ * user is going is dropped, and fetched again by its cursor when they come back.
+ * So at a million items the page holds at most this many pages of rows.
+ */
+export const WINDOW_PAGES = 20;
+/** Start fetching the next (or previous) page when the selection is this close to the edge. */
 const PREFETCH_ROWS = 5;
+
+/** One page of the window: the cursor that fetched it, and how many of its rows are held. */
+interface PageSpan {
+  cursor: string | null;
+  count: number;
+}
 
 /** Past-tense phrases with `{}` for what was acted on. */
 const STATE_VERBS: Record<TriageState, string> = {
@@ -60,8 +73,12 @@ export class InboxController {
   tab = $state<TriageState>('open');
   /** Only this account's conversations; null for all. */
   accountId = $state<number | null>(null);
+  /** The rows held in JavaScript: a window of pages over the whole list, which stays in Rust. */
   conversations = $state<ConversationSummary[]>([]);
+  /** Rows of the list above the window (dropped from memory; fetched again by cursor). */
+  offset = $state(0);
   nextCursor = $state<string | null>(null);
+  loadingPrevious = $state(false);
   /** Loading the first page of the current tab. */
   loading = $state(false);
   loadingMore = $state(false);
@@ -81,13 +98,19 @@ export class InboxController {
 
   readonly #backend: Backend;
   readonly #pageSize: number;
+  readonly #windowPages: number;
+  /** The pages held, in list order; their counts add up to `conversations.length`. */
+  #pages: PageSpan[] = [];
+  /** Pages dropped above the window, the nearest last. */
+  #above: PageSpan[] = [];
   /** Bumped on every reload so late responses for an old tab are dropped. */
   #generation = 0;
   #undo = $state.raw<UndoRecord | null>(null);
 
-  constructor(backend: Backend, pageSize: number = PAGE_SIZE) {
+  constructor(backend: Backend, pageSize: number = PAGE_SIZE, windowPages: number = WINDOW_PAGES) {
     this.#backend = backend;
     this.#pageSize = pageSize;
+    this.#windowPages = Math.max(windowPages, 2);
   }
 
   get #listKey(): string {
@@ -114,17 +137,19 @@ export class InboxController {
     const gen = ++this.#generation;
     this.loading = true;
     this.loadingMore = false;
+    this.loadingPrevious = false;
     this.error = null;
     this.conversations = [];
+    this.#pages = [];
+    this.#above = [];
+    this.offset = 0;
     this.nextCursor = null;
     this.selectedIndex = -1;
     this.checked.clear();
     try {
       const page = await this.#backend.inboxList(this.#filter());
       if (gen !== this.#generation) return;
-      this.conversations = page.conversations;
-      this.nextCursor = page.nextCursor;
-      this.selectedIndex = page.conversations.length > 0 ? 0 : -1;
+      this.#show(page.conversations, page.nextCursor);
     } catch (err) {
       if (gen === this.#generation) this.error = BackendError.from(err);
     } finally {
@@ -136,9 +161,19 @@ export class InboxController {
     return this.nextCursor !== null;
   }
 
+  /** Rows above the window were dropped from memory and can be fetched again. */
+  get hasPrevious(): boolean {
+    return this.#above.length > 0;
+  }
+
+  /** The whole list's length once its end is loaded; null while more may follow. */
+  get total(): number | null {
+    return this.hasMore ? null : this.offset + this.conversations.length;
+  }
+
   async loadMore(): Promise<void> {
     const cursor = this.nextCursor;
-    if (cursor === null || this.loading || this.loadingMore) return;
+    if (cursor === null || this.loading || this.loadingMore || this.loadingPrevious) return;
     const gen = this.#generation;
     this.loadingMore = true;
     try {
@@ -146,8 +181,11 @@ export class InboxController {
       if (gen !== this.#generation) return;
       // eslint-disable-next-line svelte/prefer-svelte-reactivity -- local, never observed
       const seen = new Set(this.conversations.map((c) => c.id));
-      this.conversations.push(...page.conversations.filter((c) => !seen.has(c.id)));
+      const rows = page.conversations.filter((c) => !seen.has(c.id));
+      this.conversations.push(...rows);
+      this.#pages.push({ cursor, count: rows.length });
       this.nextCursor = page.nextCursor;
+      this.#dropTop();
       if (this.selectedIndex < 0 && this.conversations.length > 0) this.selectedIndex = 0;
     } catch (err) {
       if (gen === this.#generation) this.notice = `Could not load more: ${BackendError.from(err).message}`;
@@ -156,13 +194,110 @@ export class InboxController {
     }
   }
 
-  /** Moves the selection by `delta` rows (clamped); prefetches near the end. */
-  move(delta: number): void {
+  /** Fetches again the nearest page dropped above the window, dropping one below if it is full. */
+  async loadPrevious(): Promise<void> {
+    const span = this.#above[this.#above.length - 1];
+    if (!span || this.loading || this.loadingMore || this.loadingPrevious) return;
+    const gen = this.#generation;
+    this.loadingPrevious = true;
+    try {
+      const page = await this.#backend.inboxList(this.#filter(span.cursor));
+      if (gen !== this.#generation) return;
+      this.#above.pop();
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity -- local, never observed
+      const seen = new Set(this.conversations.map((c) => c.id));
+      const rows = page.conversations.filter((c) => !seen.has(c.id));
+      this.conversations.unshift(...rows);
+      this.#pages.unshift({ cursor: span.cursor, count: rows.length });
+      // The page may hold other rows now than when it was dropped; the top is exact.
+      this.offset = this.#above.length === 0 ? 0 : Math.max(this.offset - rows.length, 0);
+      if (this.selectedIndex >= 0) this.selectedIndex += rows.length;
+      this.#dropBottom();
+    } catch (err) {
+      if (gen === this.#generation) this.notice = `Could not load more: ${BackendError.from(err).message}`;
+    } finally {
+      if (gen === this.#generation) this.loadingPrevious = false;
+    }
+  }
+
+  /** Keeps the window bounded after a page was added below: drops the top page. */
+  #dropTop(): void {
+    while (this.#pages.length > this.#windowPages) {
+      const span = this.#pages.shift();
+      if (!span) break;
+      this.conversations.splice(0, span.count);
+      this.#above.push(span);
+      this.offset += span.count;
+      // A selection scrolled far out of the window goes with its page; j starts again at the top.
+      this.selectedIndex = this.selectedIndex >= span.count ? this.selectedIndex - span.count : -1;
+    }
+  }
+
+  /** Keeps the window bounded after a page was added above: drops the bottom page. */
+  #dropBottom(): void {
+    while (this.#pages.length > this.#windowPages) {
+      const span = this.#pages.pop();
+      if (!span) break;
+      this.conversations.splice(this.conversations.length - span.count, span.count);
+      this.nextCursor = span.cursor;
+      if (this.selectedIndex >= this.conversations.length) this.selectedIndex = -1;
+    }
+  }
+
+  /** The page holding row `index` of the window (the last page for the end). */
+  #pageAt(index: number): PageSpan | undefined {
+    let end = 0;
+    for (const span of this.#pages) {
+      end += span.count;
+      if (index < end) return span;
+    }
+    return this.#pages[this.#pages.length - 1];
+  }
+
+  /**
+   * Moves the selection by `delta` rows (clamped); prefetches near either edge of the
+   * window, and past its top waits for the page above.
+   */
+  async move(delta: number): Promise<void> {
     const n = this.conversations.length;
     if (n === 0) return;
     const from = this.selectedIndex < 0 ? (delta > 0 ? -1 : n) : this.selectedIndex;
+    if (from + delta < 0 && this.hasPrevious) {
+      await this.loadPrevious();
+      const next = this.selectedIndex + delta;
+      if (next >= 0) this.selectedIndex = next;
+      return;
+    }
     this.selectedIndex = Math.min(Math.max(from + delta, 0), n - 1);
     if (this.selectedIndex >= n - PREFETCH_ROWS) void this.loadMore();
+    if (this.selectedIndex < PREFETCH_ROWS && this.hasPrevious) void this.loadPrevious();
+  }
+
+  /** Selects the first conversation of the whole list (Home), fetching it again if dropped. */
+  async first(): Promise<void> {
+    if (!this.hasPrevious) {
+      this.select(0);
+      return;
+    }
+    // Jump: the window starts again at the top, not every page in between.
+    const gen = this.#generation;
+    try {
+      const page = await this.#backend.inboxList(this.#filter());
+      if (gen !== this.#generation) return;
+      this.#show(page.conversations, page.nextCursor);
+    } catch (err) {
+      if (gen === this.#generation) this.notice = `Could not load more: ${BackendError.from(err).message}`;
+    }
+  }
+
+  /** Makes `rows` (the first page) the whole window, with the first row selected. */
+  #show(rows: ConversationSummary[], nextCursor: string | null): void {
+    this.conversations = rows;
+    this.#pages = [{ cursor: null, count: rows.length }];
+    this.#above = [];
+    this.offset = 0;
+    this.nextCursor = nextCursor;
+    this.selectedIndex = rows.length > 0 ? 0 : -1;
   }
 
   select(index: number): void {
@@ -334,6 +469,10 @@ export class InboxController {
     const selectedId = this.selected?.id;
     const before = this.selectedIndex;
     const removedAbove = this.conversations.slice(0, Math.max(before, 0)).filter((c) => gone.has(c.id)).length;
+    this.conversations.forEach((c, i) => {
+      const span = gone.has(c.id) ? this.#pageAt(i) : undefined;
+      if (span) span.count--;
+    });
     this.conversations = this.conversations.filter((c) => !gone.has(c.id));
     const n = this.conversations.length;
     const kept = this.conversations.findIndex((c) => c.id === selectedId);
@@ -349,7 +488,13 @@ export class InboxController {
   #insert(row: ConversationSummary): void {
     if (this.conversations.some((c) => c.id === row.id)) return;
     const at = this.conversations.findIndex((c) => sortsBefore(row, c));
+    // Above the window's first row with pages dropped above: that page will bring it.
+    if (at === 0 && this.hasPrevious) return;
+    const span = this.#pageAt(at >= 0 ? at : this.conversations.length);
     if (at >= 0) this.conversations.splice(at, 0, row);
     else if (!this.hasMore) this.conversations.push(row);
+    else return;
+    if (span) span.count++;
+    else this.#pages.push({ cursor: null, count: 1 });
   }
 }
