@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clap::Subcommand;
-use earshot_core::inbox::{InboxFilter, TriageState};
+use earshot_core::inbox::{InboxFilter, Sentiment, TriageState};
 use earshot_core::item::{Content, ItemKind, NewAuthor, NewItem};
 use earshot_core::search::{SearchOptions, SearchOrder};
 use earshot_core::store::{CacheKey, Encryption, Store, DB_FILE};
@@ -50,6 +50,29 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         items: usize,
         /// Write the results into this Markdown file (its window section is replaced)
+        #[arg(long, value_name = "FILE")]
+        write: Option<PathBuf>,
+    },
+    /// The inbox in the real app through WebDriver: j/k to next row painted, opening a
+    /// 200-item thread, search results, triage. Needs a display, the keyring and
+    /// tauri-driver (see tests/bench/inbox.sh)
+    Inbox {
+        /// The built Earshot app
+        #[arg(long, default_value = "target/release/earshot")]
+        app: PathBuf,
+        /// tauri-driver (cargo install tauri-driver)
+        #[arg(long, default_value = "tauri-driver")]
+        driver: PathBuf,
+        /// Generated items in the workspace (plus one 200-item thread)
+        #[arg(long, default_value_t = 1_000_000)]
+        items: usize,
+        /// j presses (then half as many k)
+        #[arg(long, default_value_t = 200)]
+        keys: usize,
+        /// Runs of each other measure (thread, search, triage)
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// Write the results into this Markdown file (its inbox section is replaced)
         #[arg(long, value_name = "FILE")]
         write: Option<PathBuf>,
     },
@@ -137,6 +160,21 @@ pub fn run(cmd: &BenchCommand, json: bool) -> Result<(), Error> {
             let text = window(app, bare, *runs, *items, json)?;
             if let Some(path) = write {
                 write_section(path, "window", &text)?;
+                eprintln!("written to {}", path.display());
+            }
+            Ok(())
+        }
+        BenchCommand::Inbox {
+            app,
+            driver,
+            items,
+            keys,
+            runs,
+            write,
+        } => {
+            let text = crate::bench_inbox::run(app, driver, *items, *keys, (*runs).max(1), json)?;
+            if let Some(path) = write {
+                write_section(path, "inbox", &text)?;
                 eprintln!("written to {}", path.display());
             }
             Ok(())
@@ -441,7 +479,7 @@ fn sentence(rng: &mut Rng, words: usize) -> String {
 
 /// Items in time order over the last 90 days: 30% start a thread, the rest
 /// reply to one of the 5,000 most recent items.
-fn generate(n: usize, seed: u64) -> impl Iterator<Item = NewItem> + Send {
+pub(crate) fn generate(n: usize, seed: u64) -> impl Iterator<Item = NewItem> + Send {
     let mut rng = Rng(seed | 1);
     let start = 1_763_000_000_000i64; // mid-November 2025
     let step = (90 * 86_400_000i64) / n.max(1) as i64;
@@ -642,12 +680,39 @@ fn ingest(
         }
         latencies.push(latency(name, times));
     }
+    let week_ago = newest_activity(&ws)? - 7 * 86_400_000;
     for (name, filter) in [
         ("first inbox page (all)", InboxFilter::default()),
         (
             "first inbox page (state open)",
             InboxFilter {
                 state: Some(TriageState::Open),
+                ..Default::default()
+            },
+        ),
+        (
+            "first inbox page (open, network, negative, lang en)",
+            InboxFilter {
+                state: Some(TriageState::Open),
+                network: Some("mastodon".into()),
+                sentiment: Some(Sentiment::Negative),
+                lang: Some("en".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "first inbox page (last 7 days, high priority)",
+            InboxFilter {
+                after: Some(week_ago),
+                priority: Some(2),
+                ..Default::default()
+            },
+        ),
+        (
+            "first inbox page (a week, ending a week ago)",
+            InboxFilter {
+                after: Some(week_ago - 7 * 86_400_000),
+                before: Some(week_ago),
                 ..Default::default()
             },
         ),
@@ -669,6 +734,19 @@ fn ingest(
         db_bytes,
         latencies,
     })
+}
+
+/// The newest conversation's last activity (the generated data ends near "now").
+fn newest_activity(ws: &earshot_core::Workspace) -> Result<i64, Error> {
+    Ok(ws
+        .inbox(&InboxFilter {
+            limit: Some(1),
+            ..Default::default()
+        })?
+        .conversations
+        .first()
+        .map(|c| c.last_activity_at)
+        .unwrap_or_default())
 }
 
 pub(crate) fn latency(name: &str, mut times: Vec<Duration>) -> Latency {

@@ -128,9 +128,126 @@ pub struct InboxFilter {
     pub tag: Option<String>,
     pub saved: Option<bool>,
     pub unread: Option<bool>,
+    /// This priority or higher (0 low, 1 normal, 2 high, 3 urgent).
+    pub priority: Option<u8>,
+    /// The sentiment of the newest item not written by us (the row's sentiment).
+    pub sentiment: Option<Sentiment>,
+    /// The language of the newest item not written by us (ISO 639-1, like `en`).
+    pub lang: Option<String>,
+    /// Last activity at or after this time (Unix ms).
+    pub after: Option<i64>,
+    /// Last activity before this time (Unix ms).
+    pub before: Option<i64>,
     /// From a previous page's `next_cursor`.
     pub cursor: Option<String>,
     pub limit: Option<u32>,
+}
+
+/// A sentiment band, as search's `sentiment:` has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum Sentiment {
+    Negative,
+    Neutral,
+    Positive,
+}
+
+impl Sentiment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Negative => "negative",
+            Self::Neutral => "neutral",
+            Self::Positive => "positive",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "negative" => Self::Negative,
+            "neutral" => Self::Neutral,
+            "positive" => Self::Positive,
+            _ => return None,
+        })
+    }
+
+    /// The SQL condition on a sentiment column (VADER's compound score bands).
+    pub(crate) fn sql(self, column: &str) -> String {
+        match self {
+            Self::Negative => format!("{column} <= -0.05"),
+            Self::Positive => format!("{column} >= 0.05"),
+            Self::Neutral => format!("{column} > -0.05 AND {column} < 0.05"),
+        }
+    }
+}
+
+impl InboxFilter {
+    /// The same narrowing as search field filters (`network:mastodon tag:billing …`),
+    /// so a search can run within the filters the inbox shows. Paging fields are left out.
+    pub fn search_terms(&self) -> String {
+        let mut terms: Vec<String> = Vec::new();
+        if let Some(state) = self.state {
+            terms.push(format!("state:{}", state.as_str()));
+        }
+        if let Some(account) = self.account_id {
+            terms.push(format!("account:{account}"));
+        }
+        if let Some(network) = &self.network {
+            terms.push(format!("network:{network}"));
+        }
+        if let Some(tag) = &self.tag {
+            terms.push(format!(
+                "tag:{}",
+                normalise_tag(tag).unwrap_or_else(|_| tag.clone())
+            ));
+        }
+        match self.saved {
+            Some(true) => terms.push("is:saved".into()),
+            Some(false) => terms.push("is:unsaved".into()),
+            None => {}
+        }
+        match self.unread {
+            Some(true) => terms.push("is:unread".into()),
+            Some(false) => terms.push("is:read".into()),
+            None => {}
+        }
+        if let Some(priority) = self.priority {
+            terms.push(format!("priority:{priority}"));
+        }
+        if let Some(sentiment) = self.sentiment {
+            terms.push(format!("sentiment:{}", sentiment.as_str()));
+        }
+        if let Some(lang) = &self.lang {
+            terms.push(format!("lang:{lang}"));
+        }
+        if let Some(after) = self.after {
+            terms.push(format!("after:{}", day_of(after)));
+        }
+        if let Some(before) = self.before {
+            // `before:` is exclusive at midnight: round a time within a day up to the next.
+            let day = 86_400_000;
+            terms.push(format!("before:{}", day_of(before + day - 1)));
+        }
+        terms.join(" ")
+    }
+
+    /// The fields that narrow the list, without the paging ones (what a saved view keeps).
+    pub fn without_paging(&self) -> Self {
+        Self {
+            cursor: None,
+            limit: None,
+            ..self.clone()
+        }
+    }
+}
+
+/// `YYYY-MM-DD` (UTC) of a Unix ms time.
+fn day_of(ms: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
@@ -212,50 +329,7 @@ fn parse_cursor(cursor: &str) -> Result<(i64, i64)> {
 /// Lists one page of conversations, newest activity first.
 pub fn list(conn: &Connection, filter: &InboxFilter) -> Result<InboxPage> {
     let limit = filter.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
-    let mut clauses: Vec<&str> = Vec::new();
-    let mut values: Vec<Value> = Vec::new();
-    if let Some(state) = filter.state {
-        clauses.push("c.state = ?");
-        values.push(Value::Text(state.as_str().to_owned()));
-    }
-    if let Some(account) = filter.account_id {
-        clauses.push("c.account_id = ?");
-        values.push(Value::Integer(account));
-    }
-    if let Some(network) = &filter.network {
-        clauses.push("c.network = ?");
-        values.push(Value::Text(network.clone()));
-    }
-    if let Some(tag) = &filter.tag {
-        clauses.push("c.id IN (SELECT conversation_id FROM conversation_tags WHERE tag = ?)");
-        values.push(Value::Text(normalise_tag(tag)?));
-    }
-    match filter.saved {
-        Some(true) => clauses.push("c.saved = 1"),
-        Some(false) => clauses.push("c.saved = 0"),
-        None => {}
-    }
-    match filter.unread {
-        Some(true) => clauses.push("c.unread_count > 0"),
-        Some(false) => clauses.push("c.unread_count = 0"),
-        None => {}
-    }
-    if let Some(cursor) = &filter.cursor {
-        let (t, id) = parse_cursor(cursor)?;
-        clauses.push("(c.last_activity_at, c.id) < (?, ?)");
-        values.push(Value::Integer(t));
-        values.push(Value::Integer(id));
-    }
-    let where_sql = if clauses.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", clauses.join(" AND "))
-    };
-    values.push(Value::Integer(i64::from(limit) + 1));
-    let sql = format!(
-        "SELECT {SUMMARY_COLUMNS} FROM conversations c {SUMMARY_JOINS} {where_sql}
-         ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?"
-    );
+    let (sql, values) = list_query(filter, limit)?;
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows: Vec<ConversationSummary> = stmt
         .query_map(params_from_iter(values), summary_from_row)?
@@ -272,6 +346,83 @@ pub fn list(conn: &Connection, filter: &InboxFilter) -> Result<InboxPage> {
         conversations: rows,
         next_cursor,
     })
+}
+
+/// The SQL and its values for one page (one row more than `limit`, to know if
+/// there is a next page). Every filter is a check on rows walked in
+/// `last_activity_at` order, so no filter makes SQLite sort.
+fn list_query(filter: &InboxFilter, limit: u32) -> Result<(String, Vec<Value>)> {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut values: Vec<Value> = Vec::new();
+    if let Some(state) = filter.state {
+        clauses.push("c.state = ?".into());
+        values.push(Value::Text(state.as_str().to_owned()));
+    }
+    if let Some(account) = filter.account_id {
+        clauses.push("c.account_id = ?".into());
+        values.push(Value::Integer(account));
+    }
+    if let Some(network) = &filter.network {
+        // `+` keeps SQLite off the (network, root_key) index, which would make it
+        // sort every conversation of the network instead of walking by activity.
+        clauses.push("+c.network = ?".into());
+        values.push(Value::Text(network.clone()));
+    }
+    if let Some(tag) = &filter.tag {
+        clauses
+            .push("c.id IN (SELECT conversation_id FROM conversation_tags WHERE tag = ?)".into());
+        values.push(Value::Text(normalise_tag(tag)?));
+    }
+    match filter.saved {
+        Some(true) => clauses.push("c.saved = 1".into()),
+        Some(false) => clauses.push("c.saved = 0".into()),
+        None => {}
+    }
+    match filter.unread {
+        Some(true) => clauses.push("c.unread_count > 0".into()),
+        Some(false) => clauses.push("c.unread_count = 0".into()),
+        None => {}
+    }
+    if let Some(priority) = filter.priority {
+        if priority > 3 {
+            return Err(Error::Invalid("priority is 0 (low) to 3 (urgent)".into()));
+        }
+        clauses.push("c.priority >= ?".into());
+        values.push(Value::Integer(i64::from(priority)));
+    }
+    // Sentiment and language are the row's: its person's newest item (`p`).
+    if let Some(sentiment) = filter.sentiment {
+        clauses.push(sentiment.sql("p.sentiment"));
+    }
+    if let Some(lang) = &filter.lang {
+        clauses.push("p.lang = ?".into());
+        values.push(Value::Text(lang.trim().to_lowercase()));
+    }
+    if let Some(after) = filter.after {
+        clauses.push("c.last_activity_at >= ?".into());
+        values.push(Value::Integer(after));
+    }
+    if let Some(before) = filter.before {
+        clauses.push("c.last_activity_at < ?".into());
+        values.push(Value::Integer(before));
+    }
+    if let Some(cursor) = &filter.cursor {
+        let (t, id) = parse_cursor(cursor)?;
+        clauses.push("(c.last_activity_at, c.id) < (?, ?)".into());
+        values.push(Value::Integer(t));
+        values.push(Value::Integer(id));
+    }
+    let where_sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    values.push(Value::Integer(i64::from(limit) + 1));
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM conversations c {SUMMARY_JOINS} {where_sql}
+         ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?"
+    );
+    Ok((sql, values))
 }
 
 fn attach_tags(conn: &Connection, rows: &mut [ConversationSummary]) -> Result<()> {
@@ -545,6 +696,194 @@ pub(crate) fn tag(tx: &Transaction<'_>, id: i64, add: &[String], remove: &[Strin
     Ok(())
 }
 
+/// Every tag in use, the most used first (what the tag editor suggests).
+pub fn tags(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT tag FROM conversation_tags GROUP BY tag ORDER BY count(*) DESC, tag LIMIT 500",
+    )?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A named set of filters, kept in the workspace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SavedView {
+    pub name: String,
+    pub filter: InboxFilter,
+}
+
+/// Saved views live in `settings`, one row each, under this prefix.
+const VIEW_KEY: &str = "view:";
+
+fn view_name(name: &str) -> Result<String> {
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(Error::Invalid(
+            "a view needs a name of 1–80 characters".into(),
+        ));
+    }
+    Ok(name)
+}
+
+/// Every saved view, by name.
+pub fn views(conn: &Connection) -> Result<Vec<SavedView>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT substr(key, length(?1) + 1), value FROM settings WHERE key GLOB ?1 || '*'
+         ORDER BY lower(key)",
+    )?;
+    let rows = stmt.query_map([VIEW_KEY], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (name, value) = row?;
+        // A view this build cannot read is skipped, not fatal to the inbox.
+        if let Ok(filter) = serde_json::from_str::<InboxFilter>(&value) {
+            out.push(SavedView { name, filter });
+        }
+    }
+    Ok(out)
+}
+
+/// Saves a view under `name`, replacing one of the same name; returns it as stored.
+pub(crate) fn save_view(
+    tx: &Transaction<'_>,
+    name: &str,
+    filter: &InboxFilter,
+) -> Result<SavedView> {
+    let view = SavedView {
+        name: view_name(name)?,
+        filter: filter.without_paging(),
+    };
+    let value = serde_json::to_string(&view.filter).map_err(|e| Error::Invalid(e.to_string()))?;
+    tx.prepare_cached(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute(params![format!("{VIEW_KEY}{}", view.name), value])?;
+    Ok(view)
+}
+
+/// Renames a view; fails if the new name is taken by another view.
+pub(crate) fn rename_view(tx: &Transaction<'_>, from: &str, to: &str) -> Result<()> {
+    let to = view_name(to)?;
+    let from_key = format!("{VIEW_KEY}{from}");
+    let to_key = format!("{VIEW_KEY}{to}");
+    if from_key == to_key {
+        return Ok(());
+    }
+    let taken = tx
+        .prepare_cached("SELECT 1 FROM settings WHERE key = ?1")?
+        .exists([&to_key])?;
+    if taken {
+        return Err(Error::Invalid(format!(
+            "there is already a view named '{to}'"
+        )));
+    }
+    let changed = tx
+        .prepare_cached("UPDATE settings SET key = ?2 WHERE key = ?1")?
+        .execute(params![from_key, to_key])?;
+    if changed == 0 {
+        return Err(Error::NotFound {
+            what: "view",
+            id: from.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+pub(crate) fn delete_view(tx: &Transaction<'_>, name: &str) -> Result<()> {
+    let changed = tx
+        .prepare_cached("DELETE FROM settings WHERE key = ?1")?
+        .execute([format!("{VIEW_KEY}{name}")])?;
+    if changed == 0 {
+        return Err(Error::NotFound {
+            what: "view",
+            id: name.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// The person a conversation is with, and their other conversations with us.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AuthorPanel {
+    pub network: String,
+    pub author: AuthorRef,
+    /// Their other conversations with us, newest activity first (this one left out).
+    pub conversations: Vec<ConversationSummary>,
+    /// More conversations exist than are listed.
+    pub more: bool,
+}
+
+/// Longest list of earlier conversations the author panel shows.
+pub const AUTHOR_CONVERSATIONS: usize = 20;
+
+/// The author of a conversation (the row's person: its newest item not written by
+/// us) and the other conversations they took part in. One handle for now; linking
+/// a person's handles across networks is the contacts' job.
+pub fn author_panel(conn: &Connection, conversation_id: i64) -> Result<AuthorPanel> {
+    let found: Option<(i64, String, AuthorRef)> = conn
+        .prepare_cached(
+            "SELECT a.id, a.network, a.handle, a.display_name, a.followers, a.url
+             FROM conversations c
+             JOIN items p ON p.id = coalesce(c.last_incoming_item_id, c.last_item_id)
+             JOIN authors a ON a.id = p.author_id
+             WHERE c.id = ?1",
+        )?
+        .query_row([conversation_id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                AuthorRef {
+                    handle: r.get(2)?,
+                    name: r.get(3)?,
+                    followers: r.get(4)?,
+                    url: r.get(5)?,
+                },
+            ))
+        })
+        .optional()?;
+    let (author_id, network, author) = found.ok_or_else(|| Error::NotFound {
+        what: "conversation",
+        id: conversation_id.to_string(),
+    })?;
+    // Walks the author's items newest first (items_by_author) and stops once enough
+    // distinct conversations are found.
+    let mut stmt = conn.prepare_cached(
+        "SELECT conversation_id FROM items WHERE author_id = ?1 ORDER BY id DESC",
+    )?;
+    let mut rows = stmt.query([author_id])?;
+    let mut ids: Vec<i64> = Vec::new();
+    let mut more = false;
+    while let Some(row) = rows.next()? {
+        let id: i64 = row.get(0)?;
+        if id == conversation_id || ids.contains(&id) {
+            continue;
+        }
+        if ids.len() == AUTHOR_CONVERSATIONS {
+            more = true;
+            break;
+        }
+        ids.push(id);
+    }
+    let mut conversations = Vec::with_capacity(ids.len());
+    for id in ids {
+        conversations.push(summary(conn, id)?);
+    }
+    conversations.sort_by_key(|c| std::cmp::Reverse((c.last_activity_at, c.id)));
+    Ok(AuthorPanel {
+        network,
+        author,
+        conversations,
+        more,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -598,6 +937,96 @@ mod tests {
                 ("y".into(), 0)
             ],
             "replies follow their parent; a cycle is shown flat, not lost"
+        );
+    }
+
+    #[test]
+    fn no_filter_makes_the_inbox_sort_or_scan_a_table() {
+        let (_dir, store) = crate::store::testing::temp_store();
+        let every = InboxFilter {
+            account_id: Some(1),
+            network: Some("mastodon".into()),
+            saved: Some(false),
+            unread: Some(true),
+            priority: Some(2),
+            sentiment: Some(Sentiment::Negative),
+            lang: Some("en".into()),
+            after: Some(1),
+            before: Some(2),
+            cursor: Some("2:1".into()),
+            ..Default::default()
+        };
+        // A tag is the one filter that drives the query from its own rows (a tag's
+        // conversations are few next to the inbox, so sorting them beats walking all).
+        let plan_of = |filter: &InboxFilter| -> String {
+            let (sql, values) = list_query(filter, 50).unwrap();
+            store
+                .read(|c| -> Result<Vec<String>> {
+                    let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                    let rows =
+                        stmt.query_map(params_from_iter(values), |r| r.get::<_, String>(3))?;
+                    Ok(rows.collect::<Result<_, _>>()?)
+                })
+                .unwrap()
+                .join("\n")
+        };
+        let plan = plan_of(&InboxFilter {
+            tag: Some("vip".into()),
+            ..every.clone()
+        });
+        assert!(
+            plan.contains("SEARCH conversation_tags USING PRIMARY KEY (tag=?)"),
+            "{plan}"
+        );
+        for (what, filter) in [
+            ("no filter", InboxFilter::default()),
+            ("every filter", every.clone()),
+            (
+                "every filter and a state",
+                InboxFilter {
+                    state: Some(TriageState::Open),
+                    ..every
+                },
+            ),
+        ] {
+            let plan = plan_of(&filter);
+            assert!(
+                !plan.contains("TEMP B-TREE"),
+                "{what}: the page must not be sorted:\n{plan}"
+            );
+            assert!(
+                plan.contains("SCAN c USING INDEX conversations_by_")
+                    || plan.contains("SEARCH c USING INDEX conversations_by_"),
+                "{what}: conversations walk an activity index:\n{plan}"
+            );
+            assert!(
+                !plan
+                    .lines()
+                    .any(|l| l.starts_with("SCAN") && !l.contains("INDEX")),
+                "{what}: no table is scanned whole:\n{plan}"
+            );
+        }
+    }
+
+    #[test]
+    fn filters_become_search_terms() {
+        let filter = InboxFilter {
+            state: Some(TriageState::Open),
+            tag: Some("#VIP".into()),
+            priority: Some(2),
+            sentiment: Some(Sentiment::Negative),
+            after: Some(1_793_491_200_000),  // 2026-11-01T00:00Z
+            before: Some(1_793_577_600_000), // 2026-11-02T00:00Z
+            limit: Some(5),
+            ..Default::default()
+        };
+        assert_eq!(
+            filter.search_terms(),
+            "state:open tag:vip priority:2 sentiment:negative after:2026-11-01 before:2026-11-02"
+        );
+        assert!(
+            crate::search::parse(&filter.search_terms()).is_ok(),
+            "search reads them back"
         );
     }
 

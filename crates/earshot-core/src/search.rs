@@ -5,8 +5,8 @@
 //! Free words and "phrases" must all appear (`OR` between two terms allows
 //! either, `-word` excludes, `word*` matches a prefix). Fields narrow the
 //! results: `from:` `network:` `account:` `tag:` `lang:` `state:` `kind:`
-//! `is:saved` `is:unread` `is:reply` `is:ours` `has:link` `sentiment:negative|neutral|positive`
-//! `before:` `after:` (dates as YYYY-MM-DD, UTC).
+//! `is:saved|unsaved|unread|read|reply|ours` `has:link` `sentiment:negative|neutral|positive`
+//! `priority:N` (N or higher) `before:` `after:` (dates as YYYY-MM-DD, UTC).
 //!
 //! Newest-first search walks the FTS5 index in rowid order, which is time order
 //! (see [`crate::ingest::item_id`]), and stops at the page size. Relevance
@@ -17,7 +17,7 @@ use rusqlite::{params_from_iter, types::Value, Connection};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::inbox::{item_from_row, ItemView, TriageState, ITEM_COLUMNS};
+use crate::inbox::{item_from_row, ItemView, Sentiment, TriageState, ITEM_COLUMNS};
 use crate::ingest::first_item_id_at;
 use crate::item::ItemKind;
 
@@ -113,7 +113,8 @@ fn fts_term(word: &str) -> Option<String> {
     Some(if prefix { format!("{quoted}*") } else { quoted })
 }
 
-fn day_ms(text: &str, field: &str) -> Result<i64> {
+/// Midnight UTC of a `YYYY-MM-DD` date, in Unix ms; `field` names it in the error.
+pub fn day_ms(text: &str, field: &str) -> Result<i64> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     let date = time::Date::parse(text, &format).map_err(|_| {
         Error::Invalid(format!(
@@ -206,10 +207,31 @@ fn field_filter(
             clauses.push("i.network = ?".into());
             values.push(text(&value.to_lowercase()));
         }
-        "account" => {
-            clauses
-                .push("i.account_id IN (SELECT id FROM accounts WHERE lower(handle) = ?)".into());
-            values.push(text(&value.trim_start_matches('@').to_lowercase()));
+        "account" => match value.parse::<i64>() {
+            // An account id, as the inbox's filters name accounts.
+            Ok(id) => {
+                clauses.push("i.account_id = ?".into());
+                values.push(Value::Integer(id));
+            }
+            Err(_) => {
+                clauses.push(
+                    "i.account_id IN (SELECT id FROM accounts WHERE lower(handle) = ?)".into(),
+                );
+                values.push(text(&value.trim_start_matches('@').to_lowercase()));
+            }
+        },
+        "priority" => {
+            let priority = value
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= 3)
+                .ok_or_else(|| {
+                    Error::Invalid(format!("priority: is 0 (low) to 3 (urgent), not '{value}'"))
+                })?;
+            clauses.push(
+                "i.conversation_id IN (SELECT id FROM conversations WHERE priority >= ?)".into(),
+            );
+            values.push(Value::Integer(priority.into()));
         }
         "tag" => {
             clauses.push(
@@ -247,11 +269,15 @@ fn field_filter(
                 "unread" => {
                     "i.conversation_id IN (SELECT id FROM conversations WHERE unread_count > 0)"
                 }
+                "read" => {
+                    "i.conversation_id IN (SELECT id FROM conversations WHERE unread_count = 0)"
+                }
+                "unsaved" => "i.conversation_id IN (SELECT id FROM conversations WHERE saved = 0)",
                 "reply" => "i.parent_remote_id IS NOT NULL",
                 "ours" => "i.from_us = 1",
                 other => {
                     return Err(Error::Invalid(format!(
-                        "is: is saved, unread, reply or ours, not '{other}'"
+                        "is: is saved, unsaved, unread, read, reply or ours, not '{other}'"
                     )))
                 }
             }
@@ -265,19 +291,14 @@ fn field_filter(
                 )))
             }
         },
-        "sentiment" => clauses.push(
-            match value {
-                "negative" => "i.sentiment <= -0.05",
-                "positive" => "i.sentiment >= 0.05",
-                "neutral" => "i.sentiment > -0.05 AND i.sentiment < 0.05",
-                other => {
-                    return Err(Error::Invalid(format!(
-                        "sentiment: is negative, neutral or positive, not '{other}'"
-                    )))
-                }
-            }
-            .into(),
-        ),
+        "sentiment" => {
+            let sentiment = Sentiment::parse(value).ok_or_else(|| {
+                Error::Invalid(format!(
+                    "sentiment: is negative, neutral or positive, not '{value}'"
+                ))
+            })?;
+            clauses.push(sentiment.sql("i.sentiment"));
+        }
         "before" => {
             clauses.push("i.id < ?".into());
             values.push(Value::Integer(first_item_id_at(day_ms(value, "before")?)));

@@ -498,6 +498,34 @@ impl Workspace {
         self.store.write(|tx| inbox::tag(tx, id, add, remove))
     }
 
+    /// The conversation's person and their other conversations with us.
+    pub fn author_panel(&self, conversation_id: i64) -> Result<inbox::AuthorPanel> {
+        self.store.read(|c| inbox::author_panel(c, conversation_id))
+    }
+
+    /// Every tag in use, the most used first.
+    pub fn tags(&self) -> Result<Vec<String>> {
+        self.store.read(inbox::tags)
+    }
+
+    /// Every saved view (named filter set), by name.
+    pub fn views(&self) -> Result<Vec<inbox::SavedView>> {
+        self.store.read(inbox::views)
+    }
+
+    /// Saves the filters as a view named `name`, replacing one of that name.
+    pub fn save_view(&self, name: &str, filter: &InboxFilter) -> Result<inbox::SavedView> {
+        self.store.write(|tx| inbox::save_view(tx, name, filter))
+    }
+
+    pub fn rename_view(&self, from: &str, to: &str) -> Result<()> {
+        self.store.write(|tx| inbox::rename_view(tx, from, to))
+    }
+
+    pub fn delete_view(&self, name: &str) -> Result<()> {
+        self.store.write(|tx| inbox::delete_view(tx, name))
+    }
+
     /// Marks a conversation read, and queues the read position for its network.
     pub fn mark_read(&self, id: i64) -> Result<()> {
         let now = self.now();

@@ -8,6 +8,7 @@
 
 mod demo;
 mod encryption;
+mod filters;
 mod ingest;
 
 use std::path::Path;
