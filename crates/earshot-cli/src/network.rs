@@ -14,7 +14,7 @@ use earshot_core::connector::Connector;
 use earshot_core::events::{CoreEvent, EventSink};
 use earshot_core::sync::{SyncOptions, SyncReport, SyncState};
 use earshot_core::vault::{KeyringVault, Secret, Vault};
-use earshot_core::{outbox, sync, Error, Workspace};
+use earshot_core::{compose, outbox, sync, Error, Workspace};
 
 use crate::output;
 
@@ -329,15 +329,58 @@ pub fn run_sync(
     Ok(())
 }
 
-pub fn reply(ws: Workspace, conversation: i64, json: bool) -> Result<(), Error> {
+pub struct ReplyOptions {
+    pub conversation: i64,
+    pub account: Option<i64>,
+    pub template: Option<String>,
+    pub answers: Vec<String>,
+    pub queue_only: bool,
+}
+
+fn read_stdin(what: &str) -> Result<String, Error> {
     let mut text = String::new();
     if std::io::stdin().is_terminal() {
-        eprintln!("Type the reply, then Ctrl-D:");
+        eprintln!("Type the {what}, then Ctrl-D:");
     }
     std::io::stdin()
         .read_to_string(&mut text)
-        .map_err(|e| Error::io("cannot read the reply from standard input", e))?;
-    let entry = outbox::queue_reply(&ws, conversation, &text)?;
+        .map_err(|e| Error::io(format!("cannot read the {what} from standard input"), e))?;
+    Ok(text)
+}
+
+pub fn reply(ws: Workspace, options: ReplyOptions, json: bool) -> Result<(), Error> {
+    let text = match &options.template {
+        Some(name) => {
+            let template = compose::saved_replies(&ws)?
+                .into_iter()
+                .find(|t| t.name == *name)
+                .ok_or_else(|| Error::NotFound {
+                    what: "saved reply",
+                    id: name.clone(),
+                })?;
+            let mut context = compose::context(&ws, options.conversation, options.account)?;
+            for a in &options.answers {
+                let (q, v) = a.split_once('=').ok_or_else(|| {
+                    Error::Invalid(format!("--answer takes QUESTION=ANSWER, not '{a}'"))
+                })?;
+                context
+                    .answers
+                    .insert(q.trim().to_owned(), v.trim().to_owned());
+            }
+            compose::fill(&template.body, &context)?
+        }
+        None => read_stdin("reply")?,
+    };
+    let entry = outbox::queue_reply_as(
+        &ws,
+        options.conversation,
+        &text,
+        options.account,
+        Duration::ZERO,
+    )?;
+    if options.queue_only {
+        return output::outbox_entry(&entry, json);
+    }
     let ws = Arc::new(ws);
     let accounts = connectors(&ws, Some(entry.account_id))?;
     let rt = runtime()?;
@@ -350,4 +393,64 @@ pub fn reply(ws: Workspace, conversation: i64, json: bool) -> Result<(), Error> 
         .find(|e| e.id == entry.id)
         .map_or_else(|| outbox::get(&ws, entry.id), Ok)?;
     output::outbox_entry(&entry, json)
+}
+
+#[derive(Subcommand)]
+pub enum SavedReplyCommand {
+    /// Add (or replace) a saved reply; its text is read from stdin
+    Add {
+        name: String,
+    },
+    List,
+    Remove {
+        name: String,
+    },
+}
+
+pub fn saved_reply(ws: &Workspace, command: SavedReplyCommand, json: bool) -> Result<(), Error> {
+    match command {
+        SavedReplyCommand::Add { name } => {
+            let body = read_stdin("saved reply")?;
+            let saved = compose::save_reply_template(ws, &name, &body)?;
+            output::saved_replies(&[saved], json)
+        }
+        SavedReplyCommand::List => output::saved_replies(&compose::saved_replies(ws)?, json),
+        SavedReplyCommand::Remove { name } => {
+            compose::delete_saved_reply(ws, &name)?;
+            output::message(&format!("Removed the saved reply \"{name}\"."), json, None)
+        }
+    }
+}
+
+pub fn draft(ws: &Workspace, conversation: i64, set: bool, json: bool) -> Result<(), Error> {
+    let draft = if set {
+        let body = read_stdin("draft")?;
+        compose::save_draft(ws, conversation, None, &body)?
+    } else {
+        compose::draft(ws, conversation)?
+    };
+    output::draft(draft.as_ref(), json)
+}
+
+pub fn outbox_command(
+    ws: &Workspace,
+    conversation: Option<i64>,
+    cancel: Option<i64>,
+    json: bool,
+) -> Result<(), Error> {
+    if let Some(id) = cancel {
+        let entry = outbox::cancel(ws, id)?;
+        return output::outbox_entry(&entry, json);
+    }
+    let conversation = conversation.ok_or_else(|| {
+        Error::Invalid("name a conversation (earshot-cli outbox 42), or --cancel ID".into())
+    })?;
+    let entries = outbox::for_conversation(ws, conversation)?;
+    if json {
+        return output::json(&entries);
+    }
+    for e in &entries {
+        output::outbox_entry(e, false)?;
+    }
+    Ok(())
 }

@@ -10,6 +10,10 @@ use earshot_core::workspace::ImportReport;
 use earshot_core::{Error, WorkspaceStatus};
 use serde::Serialize;
 
+pub fn json(value: &impl Serialize) -> Result<(), Error> {
+    print_json(value)
+}
+
 fn print_json(value: &impl Serialize) -> Result<(), Error> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Error::Invalid(e.to_string()))?;
     println!("{text}");
@@ -331,6 +335,32 @@ pub fn outbox_entry(e: &earshot_core::outbox::OutboxEntry, json: bool) -> Result
                 .map(|m| format!(". Last attempt: {m}"))
                 .unwrap_or_default()
         ),
+    }
+    Ok(())
+}
+
+pub fn saved_replies(list: &[earshot_core::compose::SavedReply], json: bool) -> Result<(), Error> {
+    if json {
+        return print_json(&list);
+    }
+    for r in list {
+        let asks = if r.prompts.is_empty() {
+            String::new()
+        } else {
+            format!("  (asks: {})", r.prompts.join(", "))
+        };
+        println!("{}{asks}\n  {}", r.name, r.body.replace('\n', "\n  "));
+    }
+    Ok(())
+}
+
+pub fn draft(d: Option<&earshot_core::compose::Draft>, json: bool) -> Result<(), Error> {
+    if json {
+        return print_json(&d);
+    }
+    match d {
+        Some(d) => println!("{}", d.body),
+        None => println!("No draft."),
     }
     Ok(())
 }

@@ -19,7 +19,7 @@
 //!   from the outbox entry ([`tid::for_reply`]): a retry finds the post it
 //!   already made instead of making another.
 
-mod facets;
+pub(crate) mod facets;
 #[cfg(test)]
 mod fake_pds;
 mod model;

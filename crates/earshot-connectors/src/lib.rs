@@ -33,3 +33,41 @@ pub fn connect(
         }
     })
 }
+
+/// How long a reply is, counted the way its network counts (Mastodon: characters,
+/// every link as `limits.link_length`, a mention `@user@domain` as `@user`;
+/// Bluesky: grapheme clusters), for the composer's counter.
+pub fn reply_length(text: &str, limits: &earshot_core::connector::ComposeLimits) -> usize {
+    match limits.unit {
+        earshot_core::connector::LengthUnit::Graphemes => bluesky::facets::grapheme_count(text),
+        earshot_core::connector::LengthUnit::Characters => {
+            mastodon::compose::status_length(text, limits.link_length.unwrap_or(23) as usize)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use earshot_core::connector::{ComposeLimits, LengthUnit};
+
+    #[test]
+    fn reply_length_counts_the_way_each_network_does() {
+        let mastodon = ComposeLimits {
+            max_length: 500,
+            unit: LengthUnit::Characters,
+            link_length: Some(23),
+        };
+        let bluesky = ComposeLimits {
+            max_length: 300,
+            unit: LengthUnit::Graphemes,
+            link_length: None,
+        };
+        let text = "@maria@fosstodon.example see https://example.com/a/very/long/path 👨‍👩‍👧";
+        assert_eq!(super::reply_length(text, &mastodon), 6 + 5 + 23 + 1 + 5);
+        assert_eq!(
+            super::reply_length("👨‍👩‍👧 ok", &bluesky),
+            4,
+            "a family emoji is one grapheme"
+        );
+    }
+}

@@ -18,7 +18,7 @@
 //!   id is the cursor, paged the same way. A conversation that gets a new
 //!   message moves past the cursor and is read again, which ingest ignores.
 
-mod compose;
+pub(crate) mod compose;
 mod model;
 mod oauth;
 mod stream;

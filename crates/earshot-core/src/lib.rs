@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod clock;
+pub mod compose;
 pub mod connector;
 pub mod demo;
 pub mod error;
@@ -17,10 +18,10 @@ pub mod ingest;
 pub mod instance;
 pub mod item;
 pub mod links;
-pub mod outbox;
 pub mod media;
-pub mod search;
+pub mod outbox;
 pub mod saved;
+pub mod search;
 pub mod session;
 pub mod store;
 pub mod sync;

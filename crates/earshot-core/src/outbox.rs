@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::{params, OptionalExtension};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::connector::{Connector, ConnectorError, OutgoingReply};
 use crate::error::{Error, Result};
@@ -83,9 +83,48 @@ pub fn get(ws: &Workspace, id: i64) -> Result<OutboxEntry> {
     })
 }
 
+/// What the conversation becomes once our first reply to it is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum AfterFirstReply {
+    /// Waiting on them (the default).
+    Pending,
+    Done,
+    /// Left as it is.
+    Unchanged,
+}
+
+const AFTER_FIRST_REPLY: &str = "reply.afterFirstReply";
+
+pub fn after_first_reply(ws: &Workspace) -> Result<AfterFirstReply> {
+    Ok(ws
+        .setting(AFTER_FIRST_REPLY)?
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or(AfterFirstReply::Pending))
+}
+
+pub fn set_after_first_reply(ws: &Workspace, value: AfterFirstReply) -> Result<()> {
+    ws.set_setting(AFTER_FIRST_REPLY, &serde_json::json!(value))
+}
+
 /// Queues a reply to a conversation's newest incoming item, through the account
-/// the conversation arrived on.
+/// the conversation arrived on, to be sent now.
 pub fn queue_reply(ws: &Workspace, conversation_id: i64, body: &str) -> Result<OutboxEntry> {
+    queue_reply_as(ws, conversation_id, body, None, Duration::ZERO)
+}
+
+/// Queues a reply as `account` (any signed-in account on the conversation's
+/// network; `None` for the conversation's own), held for `undo` before it may
+/// be sent so that [`cancel`] can take it back. The conversation's draft is
+/// cleared: the text is in the outbox now.
+pub fn queue_reply_as(
+    ws: &Workspace,
+    conversation_id: i64,
+    body: &str,
+    account: Option<i64>,
+    undo: Duration,
+) -> Result<OutboxEntry> {
     let body = body.trim();
     if body.is_empty() {
         return Err(Error::Invalid("a reply needs some text".into()));
@@ -95,6 +134,8 @@ pub fn queue_reply(ws: &Workspace, conversation_id: i64, body: &str) -> Result<O
         .map_err(|e| Error::Invalid(format!("no randomness for the reply's key: {e}")))?;
     let key = hex::encode(key);
     let now = ws.now();
+    let requested = account;
+    let not_before = now + undo.as_millis() as i64;
     let id = ws.store().write(|tx| -> Result<i64> {
         let row: Option<(Option<i64>, Option<i64>, Option<i64>)> = tx
             .prepare_cached(
@@ -109,12 +150,23 @@ pub fn queue_reply(ws: &Workspace, conversation_id: i64, body: &str) -> Result<O
                 id: conversation_id.to_string(),
             });
         };
-        let account = account.ok_or_else(|| {
+        let account = requested.or(account).ok_or_else(|| {
             Error::Invalid(format!(
                 "conversation {conversation_id} did not arrive through a signed-in account, \
                  so there is no account to reply as"
             ))
         })?;
+        let same_network: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM accounts a JOIN conversations c ON c.network = a.network
+                            WHERE a.id = ?1 AND c.id = ?2)",
+            [account, conversation_id],
+            |r| r.get(0),
+        )?;
+        if !same_network {
+            return Err(Error::Invalid(format!(
+                "account {account} is not on conversation {conversation_id}'s network"
+            )));
+        }
         let origin: String = tx.query_row(
             "SELECT origin FROM accounts WHERE id = ?1",
             [account],
@@ -130,18 +182,88 @@ pub fn queue_reply(ws: &Workspace, conversation_id: i64, body: &str) -> Result<O
                 "conversation {conversation_id} has no item to reply to"
             ))
         })?;
+        tx.execute(
+            "DELETE FROM drafts WHERE conversation_id = ?1",
+            [conversation_id],
+        )?;
         Ok(tx
             .prepare_cached(
                 "INSERT INTO outbox (conversation_id, account_id, in_reply_to_item_id, body,
                                      idempotency_key, state, not_before, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?6, ?6) RETURNING id",
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7, ?7) RETURNING id",
             )?
             .query_row(
-                params![conversation_id, account, parent, body, key, now],
+                params![conversation_id, account, parent, body, key, not_before, now],
                 |r| r.get(0),
             )?)
     })?;
     get(ws, id)
+}
+
+/// Takes back a reply that has not started sending: it is cancelled and its
+/// text becomes the conversation's draft again (unless a newer draft exists).
+pub fn cancel(ws: &Workspace, id: i64) -> Result<OutboxEntry> {
+    let now = ws.now();
+    ws.store().write(|tx| -> Result<()> {
+        let n = tx.execute(
+            "UPDATE outbox SET state = 'cancelled', updated_at = ?2 WHERE id = ?1 AND state = 'queued'",
+            params![id, now],
+        )?;
+        if n == 0 {
+            return Err(Error::Invalid(format!(
+                "outbox entry {id} is already being sent, sent, or not there; it cannot be taken back"
+            )));
+        }
+        restore_draft(tx, id, now)
+    })?;
+    get(ws, id)
+}
+
+/// Puts an outbox entry's text back as its conversation's draft, unless the
+/// manager has started a newer one.
+fn restore_draft(tx: &rusqlite::Transaction<'_>, id: i64, now: i64) -> Result<()> {
+    tx.execute(
+        "INSERT INTO drafts (conversation_id, account_id, body, updated_at)
+         SELECT conversation_id, account_id, body, ?2 FROM outbox WHERE id = ?1
+         ON CONFLICT (conversation_id) DO NOTHING",
+        params![id, now],
+    )?;
+    Ok(())
+}
+
+/// A conversation's replies in the outbox that are not cancelled, oldest first:
+/// waiting, sending, sent, or refused (with the network's reason).
+pub fn for_conversation(ws: &Workspace, conversation_id: i64) -> Result<Vec<OutboxEntry>> {
+    ws.store().read(|c| {
+        let mut stmt = c.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM outbox WHERE conversation_id = ?1 AND state <> 'cancelled' ORDER BY id"
+        ))?;
+        let rows = stmt.query_map([conversation_id], from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    })
+}
+
+/// Moves a conversation on after our first reply, as the setting says.
+fn after_sent(ws: &Workspace, conversation_id: i64) -> Result<()> {
+    let first = ws.store().read(|c| -> Result<bool> {
+        Ok(c.query_row(
+            "SELECT count(*) = 1 FROM outbox WHERE conversation_id = ?1 AND state = 'sent'",
+            [conversation_id],
+            |r| r.get(0),
+        )?)
+    })?;
+    if !first {
+        return Ok(());
+    }
+    match after_first_reply(ws)? {
+        AfterFirstReply::Pending => {
+            ws.set_state(conversation_id, crate::inbox::TriageState::Pending, None)
+        }
+        AfterFirstReply::Done => {
+            ws.set_state(conversation_id, crate::inbox::TriageState::Done, None)
+        }
+        AfterFirstReply::Unchanged => Ok(()),
+    }
 }
 
 /// Replies of this account that are due: queued ones whose time has come, and
@@ -218,6 +340,8 @@ pub async fn send_due(ws: &Arc<Workspace>, connector: &dyn Connector) -> Result<
                         .await
                         .map_err(|e| Error::Invalid(format!("the ingest task failed: {e}")))??;
                 }
+                let conversation = get(ws, id)?.conversation_id;
+                after_sent(ws, conversation)?;
             }
             Err(e) if e.is_transient() => {
                 let wait = match &e {
@@ -232,7 +356,11 @@ pub async fn send_due(ws: &Arc<Workspace>, connector: &dyn Connector) -> Result<
                 set_state(ws, id, "queued", Some(&e.to_string()), None)?;
                 ws.set_needs_sign_in(account_id, true)?;
             }
-            Err(e) => set_state(ws, id, "refused", Some(&e.to_string()), None)?,
+            Err(e) => {
+                set_state(ws, id, "refused", Some(&e.to_string()), None)?;
+                let now = ws.now();
+                ws.store().write(|tx| restore_draft(tx, id, now))?;
+            }
         }
         touched.push(get(ws, id)?);
     }
@@ -361,6 +489,95 @@ mod tests {
         let touched = send_due(&ws, &c).await.unwrap();
         assert_eq!(touched[0].state, OutboxState::Refused);
         assert!(send_due(&ws, &c).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_held_reply_can_be_taken_back_into_the_draft() {
+        let (_dir, ws, account) = workspace();
+        ws.ingest(vec![item("1", None, 1_000)]).unwrap();
+        let conversation = conversation_of(&ws, "1");
+        crate::compose::save_draft(&ws, conversation, None, "thanks!").unwrap();
+        let entry =
+            queue_reply_as(&ws, conversation, "thanks!", None, Duration::from_secs(5)).unwrap();
+        assert_eq!(
+            crate::compose::draft(&ws, conversation).unwrap(),
+            None,
+            "now in the outbox"
+        );
+        let c = Scripted::new(account);
+        assert!(
+            send_due(&ws, &c).await.unwrap().is_empty(),
+            "held for the undo window"
+        );
+
+        let cancelled = cancel(&ws, entry.id).unwrap();
+        assert_eq!(cancelled.state, OutboxState::Cancelled);
+        let draft = crate::compose::draft(&ws, conversation).unwrap().unwrap();
+        assert_eq!(draft.body, "thanks!", "the text is back in the composer");
+        assert!(cancel(&ws, entry.id).is_err(), "only once");
+        assert!(for_conversation(&ws, conversation).unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_refused_reply_comes_back_as_the_draft_with_the_reason() {
+        let (_dir, ws, account) = workspace();
+        ws.ingest(vec![item("1", None, 1_000)]).unwrap();
+        let conversation = conversation_of(&ws, "1");
+        queue_reply(&ws, conversation, "far too long").unwrap();
+        send_due(&ws, &Scripted::new(account)).await.unwrap();
+        let draft = crate::compose::draft(&ws, conversation).unwrap().unwrap();
+        assert_eq!(draft.body, "far too long");
+        let entries = for_conversation(&ws, conversation).unwrap();
+        assert!(entries[0]
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("nothing scripted"));
+    }
+
+    #[tokio::test]
+    async fn the_first_reply_moves_the_conversation_on_as_set() {
+        let (_dir, ws, account) = workspace();
+        ws.ingest(vec![item("1", None, 1_000)]).unwrap();
+        let conversation = conversation_of(&ws, "1");
+        assert_eq!(after_first_reply(&ws).unwrap(), AfterFirstReply::Pending);
+        set_after_first_reply(&ws, AfterFirstReply::Done).unwrap();
+        queue_reply(&ws, conversation, "thanks!").unwrap();
+        let c = Scripted::new(account);
+        c.replies.lock().unwrap().push_back(Ok(sent("2")));
+        send_due(&ws, &c).await.unwrap();
+        let state = ws.conversation_summary(conversation).unwrap().state;
+        assert_eq!(state, crate::inbox::TriageState::Done);
+    }
+
+    #[test]
+    fn a_reply_can_be_sent_as_another_account_on_the_same_network_only() {
+        let (_dir, ws, _account) = workspace();
+        ws.ingest(vec![item("1", None, 1_000)]).unwrap();
+        let conversation = conversation_of(&ws, "1");
+        let vault = crate::vault::MemoryVault::default();
+        let add = |network: &str, handle: &str| {
+            ws.add_account(
+                &vault,
+                &crate::accounts::SignedInAccount {
+                    network: network.into(),
+                    server: "https://other.example".into(),
+                    handle: handle.into(),
+                    display_name: None,
+                    remote_user_id: None,
+                },
+                &crate::vault::Secret::new("{}"),
+            )
+            .unwrap()
+            .id
+        };
+        let other = add("mastodon", "team@other.example");
+        let bluesky = add("bluesky", "team.bsky.social");
+        let entry = queue_reply_as(&ws, conversation, "hi", Some(other), Duration::ZERO).unwrap();
+        assert_eq!(entry.account_id, other);
+        let err =
+            queue_reply_as(&ws, conversation, "hi", Some(bluesky), Duration::ZERO).unwrap_err();
+        assert!(err.to_string().contains("network"), "{err}");
     }
 
     #[test]

@@ -532,6 +532,19 @@ impl Workspace {
         self.store.write(|tx| inbox::mark_read(tx, id, now))
     }
 
+    pub(crate) fn setting(&self, key: &str) -> Result<Option<serde_json::Value>> {
+        use rusqlite::OptionalExtension;
+        let text: Option<String> = self.store.read(|c| -> Result<_> {
+            Ok(
+                c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                    r.get(0)
+                })
+                .optional()?,
+            )
+        })?;
+        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+    }
+
     pub(crate) fn set_setting(&self, key: &str, value: &serde_json::Value) -> Result<()> {
         let text = value.to_string();
         self.store.write(|tx| {

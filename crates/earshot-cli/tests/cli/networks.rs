@@ -40,7 +40,7 @@ fn var<'a>(env: &'a HashMap<String, String>, name: &str) -> &'a str {
 }
 
 /// Runs the CLI with `stdin` piped in.
-fn cli_stdin(dir: &Path, args: &[&str], stdin: &str) -> Value {
+pub fn cli_stdin(dir: &Path, args: &[&str], stdin: &str) -> Value {
     let mut child = Command::new(env!("CARGO_BIN_EXE_earshot-cli"))
         .arg("--data-dir")
         .arg(dir)

@@ -8,15 +8,16 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use earshot_core::events::{CoreEvent, EventSink};
-use earshot_core::sync::{Supervisor, SyncOptions, SyncState};
+use earshot_core::sync::{self, Supervisor, SyncOptions, SyncState};
 use earshot_core::vault::{KeyringVault, Secret, Vault};
 use earshot_core::Workspace;
 use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast;
 
@@ -32,51 +33,107 @@ fn free_port() -> u16 {
 }
 
 /// A TCP proxy to 127.0.0.1:`target` that can be cut (closing every open
-/// connection and refusing new ones) and restored.
+/// connection and refusing new ones), restored, or set to lose the answers to
+/// posted statuses (the request reaches the server; its response never comes back).
 struct Proxy {
     port: u16,
-    up: Arc<AtomicBool>,
+    mode: Arc<AtomicU8>,
     cut: broadcast::Sender<()>,
+}
+
+const UP: u8 = 0;
+const DOWN: u8 = 1;
+const LOSE_POST_ANSWERS: u8 = 2;
+
+async fn relay(mut client: TcpStream, target: u16, lose_post_answers: bool) {
+    let Ok(mut server) = TcpStream::connect(("127.0.0.1", target)).await else {
+        return;
+    };
+    if !lose_post_answers {
+        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+        return;
+    }
+    let (mut client_read, mut client_write) = client.split();
+    let (mut server_read, mut server_write) = server.split();
+    let posted = AtomicBool::new(false);
+    let upstream = async {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = client_read.read(&mut buf).await.unwrap_or(0);
+            if n == 0 {
+                return;
+            }
+            if buf[..n].windows(21).any(|w| w == b"POST /api/v1/statuses") {
+                posted.store(true, Ordering::SeqCst);
+            }
+            if server_write.write_all(&buf[..n]).await.is_err() {
+                return;
+            }
+        }
+    };
+    let downstream = async {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = server_read.read(&mut buf).await.unwrap_or(0);
+            // The answer to a post is lost: the connection just ends.
+            if n == 0 || posted.load(Ordering::SeqCst) {
+                return;
+            }
+            if client_write.write_all(&buf[..n]).await.is_err() {
+                return;
+            }
+        }
+    };
+    tokio::select! {
+        _ = upstream => {}
+        _ = downstream => {}
+    }
 }
 
 impl Proxy {
     async fn start(target: u16) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let up = Arc::new(AtomicBool::new(true));
+        let mode = Arc::new(AtomicU8::new(UP));
         let (cut, _) = broadcast::channel(4);
-        let (state, cuts) = (Arc::clone(&up), cut.clone());
+        let (state, cuts) = (Arc::clone(&mode), cut.clone());
         tokio::spawn(async move {
             loop {
-                let Ok((mut client, _)) = listener.accept().await else {
+                let Ok((client, _)) = listener.accept().await else {
                     return;
                 };
-                if !state.load(Ordering::SeqCst) {
+                let now = state.load(Ordering::SeqCst);
+                if now == DOWN {
                     drop(client);
                     continue;
                 }
                 let mut cut = cuts.subscribe();
                 tokio::spawn(async move {
-                    let Ok(mut server) = TcpStream::connect(("127.0.0.1", target)).await else {
-                        return;
-                    };
                     tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = relay(client, target, now == LOSE_POST_ANSWERS) => {}
                         _ = cut.recv() => {}
                     }
                 });
             }
         });
-        Self { port, up, cut }
+        Self { port, mode, cut }
+    }
+
+    /// Switches mode. Open connections are closed so that the next requests see
+    /// the new mode; the short wait lets clients notice before reusing one.
+    async fn set(&self, mode: u8) {
+        self.mode.store(mode, Ordering::SeqCst);
+        let _ = self.cut.send(());
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
     fn down(&self) {
-        self.up.store(false, Ordering::SeqCst);
+        self.mode.store(DOWN, Ordering::SeqCst);
         let _ = self.cut.send(());
     }
 
     fn up(&self) {
-        self.up.store(true, Ordering::SeqCst);
+        self.mode.store(UP, Ordering::SeqCst);
     }
 }
 
@@ -208,38 +265,72 @@ async fn bob_mentions_alice(mock_port: u16, text: &str) {
     assert!(response.status().is_success(), "{}", response.status());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn nothing_is_missed_across_an_offline_start_a_dropped_stream_or_a_restart() {
-    let mock_port = free_port();
-    let proxy = Proxy::start(mock_port).await;
-    let _mock = tokio::task::spawn_blocking({
-        let domain = proxy.port;
-        move || Mock::start(mock_port, domain)
-    })
-    .await
-    .unwrap();
-    let server = format!("http://127.0.0.1:{}", proxy.port);
+/// A private mastodon-mock behind a proxy, and a workspace signed in to it.
+struct Rig {
+    proxy: Proxy,
+    mock_port: u16,
+    _mock: Mock,
+    _dir: tempfile::TempDir,
+    ws: Arc<Workspace>,
+    events: Arc<Recorder>,
+    account: earshot_core::accounts::Account,
+}
 
-    let dir = tempfile::tempdir().unwrap();
-    let events = Arc::new(Recorder::default());
-    let mut ws = Workspace::open(dir.path(), &KeyringVault).unwrap();
-    ws.set_event_sink(events.clone());
-    let ws = Arc::new(ws);
-    let (account, credentials) =
-        earshot_connectors::mastodon::sign_in_with_token(&server, &Secret::new(ALICE))
-            .await
-            .unwrap();
-    let account = ws
-        .add_account(&KeyringVault, &account, &credentials)
+impl Rig {
+    async fn new() -> Self {
+        let mock_port = free_port();
+        let proxy = Proxy::start(mock_port).await;
+        let mock = tokio::task::spawn_blocking({
+            let domain = proxy.port;
+            move || Mock::start(mock_port, domain)
+        })
+        .await
         .unwrap();
-    let vault: Arc<dyn Vault> = Arc::new(KeyringVault);
-    let connect = || {
+        let server = format!("http://127.0.0.1:{}", proxy.port);
+        let dir = tempfile::tempdir().unwrap();
+        let events = Arc::new(Recorder::default());
+        let mut ws = Workspace::open(dir.path(), &KeyringVault).unwrap();
+        ws.set_event_sink(events.clone());
+        let ws = Arc::new(ws);
+        let (account, credentials) =
+            earshot_connectors::mastodon::sign_in_with_token(&server, &Secret::new(ALICE))
+                .await
+                .unwrap();
+        let account = ws
+            .add_account(&KeyringVault, &account, &credentials)
+            .unwrap();
+        Self {
+            proxy,
+            mock_port,
+            _mock: mock,
+            _dir: dir,
+            ws,
+            events,
+            account,
+        }
+    }
+
+    fn connector(&self) -> Arc<dyn earshot_core::connector::Connector> {
+        let vault: Arc<dyn Vault> = Arc::new(KeyringVault);
         earshot_connectors::connect(
-            &account.to_ref(),
-            Arc::new(ws.credentials(Arc::clone(&vault), account.id)),
+            &self.account.to_ref(),
+            Arc::new(self.ws.credentials(vault, self.account.id)),
         )
         .unwrap()
-    };
+    }
+}
+
+impl Drop for Rig {
+    fn drop(&mut self) {
+        let _ = self.ws.remove_account(&KeyringVault, self.account.id);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_is_missed_across_an_offline_start_a_dropped_stream_or_a_restart() {
+    let rig = Rig::new().await;
+    let (proxy, mock_port, ws, events) = (&rig.proxy, rig.mock_port, &rig.ws, &rig.events);
+    let connect = || rig.connector();
     let options = SyncOptions {
         min_backoff: Duration::from_millis(200),
         max_backoff: Duration::from_secs(1),
@@ -252,7 +343,7 @@ async fn nothing_is_missed_across_an_offline_start_a_dropped_stream_or_a_restart
     //    arrives meanwhile. Once it is reachable the mention comes in.
     proxy.down();
     bob_mentions_alice(mock_port, &format!("offline start {marker}")).await;
-    let supervisor = Supervisor::new(Arc::clone(&ws), options.clone());
+    let supervisor = Supervisor::new(Arc::clone(ws), options.clone());
     supervisor.start(connect());
     until("an offline state", Duration::from_secs(10), || {
         events.count(|e| {
@@ -270,7 +361,7 @@ async fn nothing_is_missed_across_an_offline_start_a_dropped_stream_or_a_restart
     until(
         "the mention sent while offline",
         Duration::from_secs(10),
-        || stored(&ws, &format!("offline start {marker}")) == 1,
+        || stored(ws, &format!("offline start {marker}")) == 1,
     )
     .await;
 
@@ -282,7 +373,7 @@ async fn nothing_is_missed_across_an_offline_start_a_dropped_stream_or_a_restart
     let posted = Instant::now();
     bob_mentions_alice(mock_port, &format!("live {marker}")).await;
     until("the live mention", Duration::from_secs(5), || {
-        stored(&ws, &format!("live {marker}")) == 1
+        stored(ws, &format!("live {marker}")) == 1
     })
     .await;
     eprintln!(
@@ -304,8 +395,8 @@ async fn nothing_is_missed_across_an_offline_start_a_dropped_stream_or_a_restart
         "the mentions sent while the stream was down",
         Duration::from_secs(15),
         || {
-            stored(&ws, &format!("while down one {marker}")) == 1
-                && stored(&ws, &format!("while down two {marker}")) == 1
+            stored(ws, &format!("while down one {marker}")) == 1
+                && stored(ws, &format!("while down two {marker}")) == 1
         },
     )
     .await;
@@ -313,20 +404,154 @@ async fn nothing_is_missed_across_an_offline_start_a_dropped_stream_or_a_restart
     // 4. Restart: the app stops, a mention arrives, the app starts again.
     supervisor.shutdown().await;
     bob_mentions_alice(mock_port, &format!("while stopped {marker}")).await;
-    let supervisor = Supervisor::new(Arc::clone(&ws), options);
+    let supervisor = Supervisor::new(Arc::clone(ws), options);
     supervisor.start(connect());
     until(
         "the mention sent while stopped",
         Duration::from_secs(10),
-        || stored(&ws, &format!("while stopped {marker}")) == 1,
+        || stored(ws, &format!("while stopped {marker}")) == 1,
     )
     .await;
     supervisor.shutdown().await;
 
     assert_eq!(
-        stored(&ws, &marker),
+        stored(ws, &marker),
         5,
         "every mention once: no gap, no duplicate"
     );
-    ws.remove_account(&KeyringVault, account.id).unwrap();
+}
+
+/// Replies bob's status got on the server, as (id, text).
+async fn replies_to(mock_port: u16, status: &str) -> Vec<(String, String)> {
+    let context: serde_json::Value = reqwest::Client::new()
+        .get(format!(
+            "http://127.0.0.1:{mock_port}/api/v1/statuses/{status}/context"
+        ))
+        .bearer_auth(BOB)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    context["descendants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["in_reply_to_id"] == status)
+        .map(|d| {
+            (
+                d["id"].as_str().unwrap().to_owned(),
+                d["content"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn make_due(ws: &Workspace) {
+    ws.store()
+        .write(|tx| -> Result<(), earshot_core::Error> {
+            tx.execute("UPDATE outbox SET not_before = 0", [])?;
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// The composer's path on a real server: a saved reply with a variable and a
+/// question, one reply taken back in its undo window, one sent; then a reply
+/// whose answer is lost on the way back (the server got it), retried: the
+/// server holds it once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_from_saved_replies_are_undone_or_sent_exactly_once_even_when_the_answer_is_lost() {
+    use earshot_core::{compose, outbox};
+    let rig = Rig::new().await;
+    let ws = &rig.ws;
+    let marker = format!("outbox-{}", std::process::id());
+    bob_mentions_alice(rig.mock_port, &format!("where is my order? {marker}")).await;
+    let connector = rig.connector();
+    sync::sync_account(ws, connector.as_ref(), &SyncOptions::default())
+        .await
+        .unwrap();
+    let conversation = ws.inbox(&Default::default()).unwrap().conversations[0].id;
+    let bob_status = ws.conversation(conversation).unwrap().items[0]
+        .remote_id
+        .split('@')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    compose::save_reply_template(
+        ws,
+        "order",
+        "Hi {author.handle}, order {?Order number} ships today. {my.handle}",
+    )
+    .unwrap();
+    let template = &compose::saved_replies(ws).unwrap()[0];
+    let mut context = compose::context(ws, conversation, None).unwrap();
+    context
+        .answers
+        .insert("Order number".into(), "A-1042".into());
+    let text = compose::fill(&template.body, &context).unwrap();
+    assert!(text.starts_with("Hi @bob@127.0.0.1:"), "{text}");
+
+    // Sent, then undone within its window: it never leaves.
+    let undone =
+        outbox::queue_reply_as(ws, conversation, &text, None, Duration::from_secs(5)).unwrap();
+    outbox::cancel(ws, undone.id).unwrap();
+    assert_eq!(
+        compose::draft(ws, conversation).unwrap().unwrap().body,
+        text
+    );
+    make_due(ws);
+    assert!(outbox::send_due(ws, connector.as_ref())
+        .await
+        .unwrap()
+        .is_empty());
+
+    // Sent for real.
+    let first = outbox::queue_reply(ws, conversation, &text).unwrap();
+    let done = outbox::send_due(ws, connector.as_ref()).await.unwrap();
+    assert_eq!(done[0].state, outbox::OutboxState::Sent, "{:?}", done[0]);
+    let replies = replies_to(rig.mock_port, &bob_status).await;
+    assert_eq!(replies.len(), 1, "the undone one never reached the server");
+    assert!(replies[0].1.contains("A-1042"));
+
+    // The server gets the next one, but its answer is lost on the way back.
+    rig.proxy.set(LOSE_POST_ANSWERS).await;
+    let second =
+        outbox::queue_reply(ws, conversation, &format!("One more thing {marker}")).unwrap();
+    let attempt = outbox::send_due(ws, connector.as_ref()).await.unwrap();
+    assert_eq!(
+        attempt[0].state,
+        outbox::OutboxState::Queued,
+        "{:?}",
+        attempt[0]
+    );
+    assert_eq!(
+        replies_to(rig.mock_port, &bob_status).await.len(),
+        2,
+        "the server has it: {:?}",
+        attempt[0]
+    );
+
+    // Restored and retried with the same key: still one copy.
+    rig.proxy.set(UP).await;
+    make_due(ws);
+    let retried = outbox::send_due(ws, connector.as_ref()).await.unwrap();
+    assert_eq!(retried[0].id, second.id);
+    assert_eq!(
+        retried[0].state,
+        outbox::OutboxState::Sent,
+        "{:?}",
+        retried[0]
+    );
+    let replies = replies_to(rig.mock_port, &bob_status).await;
+    assert_eq!(replies.len(), 2, "exactly once: {replies:?}");
+    assert_ne!(first.id, second.id);
+    let thread = ws.conversation(conversation).unwrap();
+    assert_eq!(
+        thread.items.len(),
+        3,
+        "both replies are in the thread, once each"
+    );
 }

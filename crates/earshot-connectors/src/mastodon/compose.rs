@@ -8,7 +8,7 @@
 /// Characters are Unicode scalar values. Recent Mastodon servers count
 /// grapheme clusters, which are never more, so a text this accepts is never
 /// refused by the server.
-pub(super) fn status_length(text: &str, url_length: usize) -> usize {
+pub(crate) fn status_length(text: &str, url_length: usize) -> usize {
     let chars: Vec<char> = text.chars().collect();
     let mut length = 0;
     let mut i = 0;
