@@ -104,6 +104,14 @@ impl EventSink for Progress {
                     "dropped; reconnecting"
                 }
             ),
+            CoreEvent::Urgent { items } => {
+                for i in items {
+                    eprintln!(
+                        "URGENT {} on {}: {} ({})",
+                        i.author, i.network, i.text, i.reason
+                    );
+                }
+            }
             CoreEvent::Alert { message } => eprintln!("{message}"),
         }
     }

@@ -34,6 +34,8 @@ pub enum CoreEvent {
         account_id: i64,
         connected: bool,
     },
+    /// Rules marked new items urgent (one event per ingest, in order).
+    Urgent { items: Vec<UrgentItem> },
     /// Something the manager should see now.
     Alert { message: String },
 }
@@ -49,4 +51,23 @@ pub struct NoEvents;
 
 impl EventSink for NoEvents {
     fn emit(&self, _event: CoreEvent) {}
+}
+
+/// An item a rule marked urgent: what a notification shows, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct UrgentItem {
+    pub conversation_id: i64,
+    /// The item's id (a string: it does not fit a JavaScript number).
+    pub item_id: String,
+    pub network: String,
+    /// Display name, or handle.
+    pub author: String,
+    /// The start of its text.
+    pub text: String,
+    /// Why, as the rules said it ("urgent: a mention and 'refund'").
+    pub reason: String,
+    /// When it was written, Unix ms (the notifier skips a new account's backfill).
+    pub created_at: i64,
 }

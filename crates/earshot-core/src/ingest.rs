@@ -69,6 +69,7 @@ pub fn item_id_time(id: i64) -> i64 {
 /// is called once per batch, in order; `progress` after each.
 pub(crate) fn pipeline<I>(
     items: I,
+    rules: &crate::rules::RuleSet,
     mut write: impl FnMut(&[Analysed]) -> Result<IngestReport>,
     mut progress: impl FnMut(&IngestReport),
 ) -> Result<IngestReport>
@@ -83,8 +84,15 @@ where
         scope.spawn(move || {
             let mut items = items;
             loop {
-                let batch: Vec<Analysed> =
-                    items.by_ref().take(BATCH).map(analyse::analyse).collect();
+                let batch: Vec<Analysed> = items
+                    .by_ref()
+                    .take(BATCH)
+                    .map(|item| {
+                        let mut a = analyse::analyse(item);
+                        a.firings = rules.evaluate(&a);
+                        a
+                    })
+                    .collect();
                 if batch.is_empty() || tx.send(batch).is_err() {
                     break;
                 }
@@ -115,6 +123,8 @@ pub(crate) struct WriterState {
     item_conversations: HashMap<(String, String), i64>,
     /// (network, root key) → conversation, for conversations seen in this call.
     conversations: HashMap<(String, String), i64>,
+    /// Items rules marked urgent in this call, for the notifier.
+    pub(crate) urgent: Vec<crate::events::UrgentItem>,
 }
 
 impl WriterState {
@@ -260,6 +270,7 @@ pub(crate) fn write_batch(
     let mut st = Statements::prepare(tx)?;
     let mut deltas: HashMap<i64, ConversationDelta> = HashMap::new();
     let mut to_index: Vec<(i64, &str)> = Vec::with_capacity(batch.len());
+    let mut fired: Vec<(i64, i64, &Analysed)> = Vec::new();
     for a in batch {
         let item = &a.item;
         let author_id = upsert_author(&mut st, state, item, now)?;
@@ -295,6 +306,9 @@ pub(crate) fn write_batch(
         };
         report.inserted += 1;
         to_index.push((id, &a.text));
+        if !from_us && !a.firings.is_empty() {
+            fired.push((id, conversation_id, a));
+        }
         if created {
             report.conversations_created += 1;
         }
@@ -324,6 +338,34 @@ pub(crate) fn write_batch(
         }
     }
     flush_deltas(tx, &mut st, &mut deltas)?;
+    // Rules act after the thread's own changes (a reply reopening it), so what
+    // they set is what stays.
+    for (id, conversation_id, a) in fired {
+        crate::rules::apply(tx, id, conversation_id, &a.firings, now)?;
+        let urgent: Vec<&str> = a
+            .firings
+            .iter()
+            .filter(|f| f.actions.urgent && !f.actions.mute)
+            .map(|f| f.reason.as_str())
+            .collect();
+        let muted = a.firings.iter().any(|f| f.actions.mute);
+        if !urgent.is_empty() && !muted {
+            state.urgent.push(crate::events::UrgentItem {
+                conversation_id,
+                item_id: id.to_string(),
+                network: a.item.network.clone(),
+                author: a
+                    .item
+                    .author
+                    .display_name
+                    .clone()
+                    .unwrap_or_else(|| a.item.author.handle.clone()),
+                text: a.text.chars().take(280).collect(),
+                reason: urgent.join("; "),
+                created_at: a.item.created_at,
+            });
+        }
+    }
     // Index last: once FTS5 holds pending terms, every later statement that opens a
     // savepoint (an upsert, a RETURNING) makes it flush them to disk as a tiny
     // segment. Written after everything else, the batch becomes one segment.

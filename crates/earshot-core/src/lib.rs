@@ -20,6 +20,8 @@ pub mod item;
 pub mod links;
 pub mod media;
 pub mod outbox;
+pub mod query;
+pub mod rules;
 pub mod saved;
 pub mod search;
 pub mod session;

@@ -196,6 +196,8 @@ impl Workspace {
             }
         };
         let store = Store::open(&db, Encryption::Key(key))?;
+        let now = clock.now_ms();
+        store.write(|tx| crate::rules::seed_defaults(tx, now))?;
         Ok(Self {
             dir: dir.to_owned(),
             id,
@@ -258,6 +260,22 @@ impl Workspace {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The enabled rules, compiled. A stored rule that no longer compiles is left
+    /// out and reported, rather than stopping ingest.
+    fn rule_set(&self) -> crate::rules::RuleSet {
+        let rules = self.store.read(crate::rules::list).unwrap_or_default();
+        let mut good = Vec::new();
+        for rule in rules.into_iter().filter(|r| r.enabled) {
+            match crate::rules::RuleSet::compile(vec![rule.clone()]) {
+                Ok(_) => good.push(rule),
+                Err(e) => self.events.emit(CoreEvent::Alert {
+                    message: format!("{e}; the rule is skipped until it is fixed"),
+                }),
+            }
+        }
+        crate::rules::RuleSet::compile(good).unwrap_or_default()
     }
 
     /// Reports an event to whoever listens (the desktop shell, the CLI).
@@ -375,8 +393,10 @@ impl Workspace {
         I::IntoIter: Send,
     {
         let mut state = WriterState::default();
+        let rules = self.rule_set();
         let report = ingest::pipeline(
             items,
+            &rules,
             |batch| {
                 let now = self.now();
                 self.store
@@ -387,6 +407,11 @@ impl Workspace {
         if report.inserted > 0 {
             self.events.emit(CoreEvent::ItemsIngested {
                 inserted: report.inserted,
+            });
+        }
+        if !state.urgent.is_empty() {
+            self.events.emit(CoreEvent::Urgent {
+                items: std::mem::take(&mut state.urgent),
             });
         }
         Ok(report)

@@ -26,6 +26,8 @@ pub struct Analysed {
     pub lang: Option<String>,
     pub sentiment: Option<f64>,
     pub has_link: bool,
+    /// The rules that fire on it (evaluated here, on the analysis thread).
+    pub firings: Vec<crate::rules::Firing>,
 }
 
 /// Analyses one item.
@@ -52,6 +54,7 @@ pub fn analyse(item: NewItem) -> Analysed {
         lang,
         sentiment,
         has_link,
+        firings: Vec::new(),
     }
 }
 

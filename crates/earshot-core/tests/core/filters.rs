@@ -32,6 +32,11 @@ fn post(network: &str, id: &str, who: &str, at: i64, text: &str, lang: &str) -> 
 /// Four conversations, one per day: two negative, one positive, one neutral.
 fn fixture() -> (tempfile::TempDir, Workspace, Vec<i64>) {
     let (dir, ws) = crate::workspace();
+    // These tests set tags and priorities by hand; the default rules (which tag
+    // and prioritise risky mentions) would add their own.
+    for rule in ws.store().read(earshot_core::rules::list).unwrap() {
+        earshot_core::rules::delete(&ws, rule.id).unwrap();
+    }
     ws.ingest(vec![
         post(
             "mastodon",

@@ -1,0 +1,955 @@
+//! Rules: conditions → actions, evaluated on every new item in ingest, each
+//! able to say why it fired.
+//!
+//! A rule's conditions all have to hold (words and phrases in the listening
+//! query syntax, network, account, kind, sentiment, author reach, language, a
+//! question, risk words); its actions tag the conversation, raise its priority,
+//! set its state, mark it urgent (a desktop notification) or mute it. Every
+//! firing is recorded with its reason ("urgent: negative sentiment −0.70 and
+//! 'refund'"), which the inbox shows.
+//!
+//! Rules are evaluated on the analysis thread, beside sanitising and sentiment,
+//! so the writer only applies what fired.
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::inbox::TriageState;
+use crate::ingest::analyse::Analysed;
+use crate::item::ItemKind;
+use crate::query::{words, Doc, Query};
+use crate::Workspace;
+
+/// Words that usually mean trouble for a brand.
+pub const RISK_WORDS: &[&str] = &[
+    "refund",
+    "refunds",
+    "cancel",
+    "cancelled",
+    "canceled",
+    "cancelling",
+    "broken",
+    "lawsuit",
+    "lawyer",
+    "sue",
+    "outage",
+    "down",
+    "scam",
+    "fraud",
+    "chargeback",
+    "hacked",
+    "breach",
+    "leak",
+    "leaked",
+    "unsubscribe",
+    "worst",
+    "boycott",
+];
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export, optional_fields = nullable)]
+pub struct Conditions {
+    /// Words and phrases, in the listening query syntax.
+    pub query: Option<String>,
+    pub networks: Vec<String>,
+    pub account_ids: Vec<i64>,
+    pub kinds: Vec<ItemKind>,
+    /// Sentiment at or below this (−1 … 1).
+    pub sentiment_below: Option<f64>,
+    /// Sentiment at or above this.
+    pub sentiment_above: Option<f64>,
+    /// The author has at least this many followers.
+    pub min_followers: Option<i64>,
+    pub languages: Vec<String>,
+    /// The item asks a question.
+    pub question: Option<bool>,
+    /// The item uses a word of [`RISK_WORDS`].
+    pub risk_words: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export, optional_fields = nullable)]
+pub struct Actions {
+    pub tags: Vec<String>,
+    /// Raise the conversation's priority to at least this (0–3).
+    pub priority: Option<u8>,
+    pub state: Option<TriageState>,
+    /// Mark urgent: a desktop notification.
+    pub urgent: bool,
+    /// Mark read and never notify.
+    pub mute: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Rule {
+    pub id: i64,
+    pub name: String,
+    pub enabled: bool,
+    /// Evaluation order, lowest first.
+    pub position: i64,
+    pub conditions: Conditions,
+    pub actions: Actions,
+    /// Shipped with Earshot (it can be edited or disabled, like any other).
+    pub builtin: bool,
+}
+
+/// A rule with its query parsed, ready for every item of an ingest.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    rule: Rule,
+    query: Option<Query>,
+}
+
+/// The enabled rules, compiled, in order.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    rules: Vec<Compiled>,
+}
+
+/// One rule that fired on one item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Firing {
+    pub rule_id: i64,
+    pub actions: Actions,
+    pub reason: String,
+}
+
+fn doc<'a>(a: &'a Analysed, words: Vec<String>) -> Doc<'a> {
+    Doc {
+        words,
+        network: &a.item.network,
+        author: &a.item.author.handle,
+        lang: a.lang.as_deref(),
+        kind: Some(a.item.kind),
+        has_link: a.has_link,
+        sentiment: a.sentiment,
+    }
+}
+
+fn is_question(text: &str) -> bool {
+    text.contains('?')
+}
+
+impl RuleSet {
+    pub fn compile(rules: Vec<Rule>) -> Result<Self> {
+        let mut out = Vec::new();
+        for rule in rules.into_iter().filter(|r| r.enabled) {
+            let query = match rule.conditions.query.as_deref().map(str::trim) {
+                Some(q) if !q.is_empty() => Some(
+                    Query::parse(q)
+                        .map_err(|e| Error::Invalid(format!("rule \"{}\": {e}", rule.name)))?,
+                ),
+                _ => None,
+            };
+            out.push(Compiled { rule, query });
+        }
+        Ok(Self { rules: out })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// The rules that fire on an analysed item, in order, each with its reason.
+    pub fn evaluate(&self, a: &Analysed) -> Vec<Firing> {
+        if self.rules.is_empty() {
+            return Vec::new();
+        }
+        let tokens = words(&a.text);
+        let d = doc(a, tokens);
+        let mut out = Vec::new();
+        for c in &self.rules {
+            if let Some(reason) = c.fires(a, &d) {
+                let muted = c.rule.actions.mute;
+                out.push(Firing {
+                    rule_id: c.rule.id,
+                    actions: c.rule.actions.clone(),
+                    reason,
+                });
+                if muted {
+                    break;
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Compiled {
+    /// Why the rule fires on this item, or `None`.
+    fn fires(&self, a: &Analysed, d: &Doc<'_>) -> Option<String> {
+        let c = &self.rule.conditions;
+        let item = &a.item;
+        let mut why: Vec<String> = Vec::new();
+        if !c.networks.is_empty()
+            && !c
+                .networks
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(&item.network))
+        {
+            return None;
+        }
+        if !c.account_ids.is_empty()
+            && !item
+                .account_id
+                .is_some_and(|id| c.account_ids.contains(&id))
+        {
+            return None;
+        }
+        if !c.kinds.is_empty() {
+            if !c.kinds.contains(&item.kind) {
+                return None;
+            }
+            why.push(format!("a {}", kind_word(item.kind)));
+        }
+        if !c.languages.is_empty()
+            && !a
+                .lang
+                .as_deref()
+                .is_some_and(|l| c.languages.iter().any(|x| x.eq_ignore_ascii_case(l)))
+        {
+            return None;
+        }
+        if let Some(below) = c.sentiment_below {
+            let s = a.sentiment?;
+            if s > below {
+                return None;
+            }
+            why.push(format!("negative sentiment {}", signed(s)));
+        }
+        if let Some(above) = c.sentiment_above {
+            let s = a.sentiment?;
+            if s < above {
+                return None;
+            }
+            why.push(format!("positive sentiment {}", signed(s)));
+        }
+        if let Some(min) = c.min_followers {
+            let f = item.author.followers?;
+            if f < min {
+                return None;
+            }
+            why.push(format!("{} followers", thousands(f)));
+        }
+        if let Some(q) = c.question {
+            if is_question(&a.text) != q {
+                return None;
+            }
+            if q {
+                why.push("a question".into());
+            }
+        }
+        if c.risk_words {
+            let found: Vec<&str> = RISK_WORDS
+                .iter()
+                .copied()
+                .filter(|w| d.words.iter().any(|x| x == w))
+                .collect();
+            if found.is_empty() {
+                return None;
+            }
+            why.push(quoted(&found));
+        }
+        if let Some(q) = &self.query {
+            if !q.matches(d) {
+                return None;
+            }
+            let terms = q.matched_terms(d);
+            let terms: Vec<&str> = terms.iter().map(String::as_str).collect();
+            why.push(if terms.is_empty() {
+                format!("matches {}", q.source())
+            } else {
+                quoted(&terms)
+            });
+        }
+        let what = action_word(&self.rule.actions);
+        Some(if why.is_empty() {
+            format!("{what}: rule \"{}\"", self.rule.name)
+        } else {
+            format!("{what}: {}", why.join(" and "))
+        })
+    }
+}
+
+fn kind_word(kind: ItemKind) -> &'static str {
+    match kind {
+        ItemKind::Dm => "direct message",
+        ItemKind::Mention => "mention",
+        ItemKind::Reply => "reply",
+        ItemKind::Comment => "comment",
+        ItemKind::Post => "post",
+    }
+}
+
+fn action_word(a: &Actions) -> String {
+    if a.mute {
+        "muted".into()
+    } else if a.urgent {
+        "urgent".into()
+    } else if let Some(p) = a.priority {
+        format!(
+            "priority {}",
+            ["low", "normal", "high", "urgent"][p.min(3) as usize]
+        )
+    } else if let Some(s) = a.state {
+        format!("moved to {}", s.as_str())
+    } else if !a.tags.is_empty() {
+        format!("tagged {}", a.tags.join(", "))
+    } else {
+        "matched".into()
+    }
+}
+
+fn signed(s: f64) -> String {
+    if s < 0.0 {
+        format!("−{:.2}", -s)
+    } else {
+        format!("+{s:.2}")
+    }
+}
+
+fn thousands(n: i64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn quoted(words: &[&str]) -> String {
+    words
+        .iter()
+        .map(|w| format!("'{}'", w.trim_matches('"')))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The rules Earshot ships enabled.
+pub fn defaults() -> Vec<Rule> {
+    let rule = |name: &str, conditions: Conditions, actions: Actions| Rule {
+        id: 0,
+        name: name.into(),
+        enabled: true,
+        position: 0,
+        conditions,
+        actions,
+        builtin: true,
+    };
+    vec![
+        rule(
+            "Negative direct messages",
+            Conditions {
+                kinds: vec![ItemKind::Dm],
+                sentiment_below: Some(-0.3),
+                ..Default::default()
+            },
+            Actions {
+                urgent: true,
+                tags: vec!["upset".into()],
+                ..Default::default()
+            },
+        ),
+        rule(
+            "Mentions with risk words",
+            Conditions {
+                kinds: vec![ItemKind::Mention, ItemKind::Reply, ItemKind::Dm],
+                risk_words: true,
+                ..Default::default()
+            },
+            Actions {
+                urgent: true,
+                tags: vec!["risk".into()],
+                ..Default::default()
+            },
+        ),
+        rule(
+            "High-reach authors",
+            Conditions {
+                kinds: vec![ItemKind::Mention, ItemKind::Reply],
+                min_followers: Some(10_000),
+                ..Default::default()
+            },
+            Actions {
+                priority: Some(2),
+                tags: vec!["high-reach".into()],
+                ..Default::default()
+            },
+        ),
+    ]
+}
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Rule, String, String)> {
+    Ok((
+        Rule {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            enabled: r.get(2)?,
+            position: r.get(3)?,
+            conditions: Conditions::default(),
+            actions: Actions::default(),
+            builtin: r.get(6)?,
+        },
+        r.get(4)?,
+        r.get(5)?,
+    ))
+}
+
+/// Every rule, in order.
+pub fn list(conn: &rusqlite::Connection) -> Result<Vec<Rule>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name, enabled, position, conditions, actions, builtin FROM rules
+         ORDER BY position, id",
+    )?;
+    let rows = stmt.query_map([], from_row)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (mut rule, conditions, actions) = row?;
+        // A rule written by a newer Earshot may have fields this one ignores.
+        rule.conditions = serde_json::from_str(&conditions).unwrap_or_default();
+        rule.actions = serde_json::from_str(&actions).unwrap_or_default();
+        out.push(rule);
+    }
+    Ok(out)
+}
+
+/// Adds the default rules once, the first time a workspace is used for real
+/// (a manager who deletes them does not get them back).
+pub(crate) fn seed_defaults(tx: &Transaction<'_>, now: i64) -> Result<()> {
+    let seeded: Option<String> = tx
+        .query_row(
+            "SELECT value FROM settings WHERE key = 'rules.seeded'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if seeded.is_some() {
+        return Ok(());
+    }
+    for (i, rule) in defaults().into_iter().enumerate() {
+        insert(tx, &rule, i as i64, now)?;
+    }
+    tx.execute(
+        "INSERT INTO settings (key, value) VALUES ('rules.seeded', 'true')",
+        [],
+    )?;
+    Ok(())
+}
+
+/// Conditions and actions as stored: plain structs of strings and numbers,
+/// which always serialise.
+fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "{}".into())
+}
+
+fn insert(tx: &Transaction<'_>, rule: &Rule, position: i64, now: i64) -> Result<i64> {
+    Ok(tx
+        .prepare_cached(
+            "INSERT INTO rules (name, position, enabled, conditions, actions, builtin, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id",
+        )?
+        .query_row(
+            params![
+                rule.name,
+                position,
+                rule.enabled,
+                to_json(&rule.conditions),
+                to_json(&rule.actions),
+                rule.builtin,
+                now
+            ],
+            |r| r.get(0),
+        )?)
+}
+
+/// Adds a rule at the end, or replaces the one with its id.
+pub fn save(ws: &Workspace, rule: &Rule) -> Result<Rule> {
+    if rule.name.trim().is_empty() {
+        return Err(Error::Invalid("a rule needs a name".into()));
+    }
+    // Refuse a rule whose query does not parse, before it is stored.
+    RuleSet::compile(vec![Rule {
+        enabled: true,
+        ..rule.clone()
+    }])?;
+    let now = ws.now();
+    let id = ws.store().write(|tx| -> Result<i64> {
+        if rule.id > 0 {
+            let n = tx.execute(
+                "UPDATE rules SET name = ?2, enabled = ?3, conditions = ?4, actions = ?5, updated_at = ?6
+                 WHERE id = ?1",
+                params![
+                    rule.id,
+                    rule.name.trim(),
+                    rule.enabled,
+                    to_json(&rule.conditions),
+                    to_json(&rule.actions),
+                    now
+                ],
+            )?;
+            if n == 0 {
+                return Err(Error::NotFound {
+                    what: "rule",
+                    id: rule.id.to_string(),
+                });
+            }
+            return Ok(rule.id);
+        }
+        let last: i64 = tx.query_row("SELECT coalesce(max(position), -1) FROM rules", [], |r| {
+            r.get(0)
+        })?;
+        insert(tx, rule, last + 1, now)
+    })?;
+    ws.store()
+        .read(list)?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(Error::NotFound {
+            what: "rule",
+            id: id.to_string(),
+        })
+}
+
+pub fn delete(ws: &Workspace, id: i64) -> Result<()> {
+    let n = ws.store().write(|tx| -> Result<usize> {
+        Ok(tx.execute("DELETE FROM rules WHERE id = ?1", [id])?)
+    })?;
+    if n == 0 {
+        return Err(Error::NotFound {
+            what: "rule",
+            id: id.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Puts the rules in this order (ids not named keep their place after them).
+pub fn reorder(ws: &Workspace, ids: &[i64]) -> Result<()> {
+    ws.store().write(|tx| -> Result<()> {
+        let rest: Vec<i64> = {
+            let mut stmt = tx.prepare("SELECT id FROM rules ORDER BY position, id")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<Vec<i64>>>()?
+                .into_iter()
+                .filter(|id| !ids.contains(id))
+                .collect()
+        };
+        for (position, id) in ids.iter().chain(rest.iter()).enumerate() {
+            tx.execute(
+                "UPDATE rules SET position = ?2 WHERE id = ?1",
+                params![id, position as i64],
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// Where a rule fired: one past item, as "test against past items" shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TrialHit {
+    pub conversation_id: i64,
+    pub item_id: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Trial {
+    /// Items looked at (the newest since `since`).
+    pub items: usize,
+    pub conversations: usize,
+    /// The first hits, newest first.
+    pub hits: Vec<TrialHit>,
+}
+
+/// Runs a rule over stored items created since `since` (Unix ms), newest first,
+/// looking at no more than `limit`: "this rule would have fired on 14
+/// conversations last week".
+pub fn trial(ws: &Workspace, rule: &Rule, since: i64, limit: usize) -> Result<Trial> {
+    let set = RuleSet::compile(vec![Rule {
+        enabled: true,
+        ..rule.clone()
+    }])?;
+    let from_id = crate::ingest::first_item_id_at(since);
+    ws.store().read(|c| -> Result<Trial> {
+        let mut stmt = c.prepare(
+            "SELECT i.id, i.conversation_id, i.network, i.kind, i.text, i.lang, i.sentiment,
+                    i.account_id, a.handle, a.followers,
+                    instr(i.text, 'http://') > 0 OR instr(i.text, 'https://') > 0
+             FROM items i JOIN authors a ON a.id = i.author_id
+             WHERE i.id >= ?1 ORDER BY i.id DESC LIMIT ?2",
+        )?;
+        let mut rows = stmt.query(params![from_id, limit as i64])?;
+        let mut trial = Trial {
+            items: 0,
+            conversations: 0,
+            hits: Vec::new(),
+        };
+        let mut conversations = std::collections::HashSet::new();
+        while let Some(r) = rows.next()? {
+            trial.items += 1;
+            let text: String = r.get(4)?;
+            let analysed = Analysed {
+                item: crate::item::NewItem {
+                    network: r.get(2)?,
+                    remote_id: String::new(),
+                    account_id: r.get(7)?,
+                    kind: ItemKind::parse(&r.get::<_, String>(3)?).unwrap_or_default(),
+                    author: crate::item::NewAuthor {
+                        handle: r.get(8)?,
+                        followers: r.get(9)?,
+                        ..Default::default()
+                    },
+                    content: crate::item::Content::Text(String::new()),
+                    created_at: 0,
+                    parent_remote_id: None,
+                    root_remote_id: None,
+                    url: None,
+                    lang: None,
+                },
+                text,
+                html: String::new(),
+                lang: r.get(5)?,
+                sentiment: r.get(6)?,
+                has_link: r.get(10)?,
+                firings: Vec::new(),
+            };
+            if let Some(f) = set.evaluate(&analysed).into_iter().next() {
+                let conversation: i64 = r.get(1)?;
+                conversations.insert(conversation);
+                if trial.hits.len() < 50 {
+                    trial.hits.push(TrialHit {
+                        conversation_id: conversation,
+                        item_id: r.get::<_, i64>(0)?.to_string(),
+                        reason: f.reason,
+                    });
+                }
+            }
+        }
+        trial.conversations = conversations.len();
+        Ok(trial)
+    })
+}
+
+/// Applies what fired on one stored item to its conversation, and records why.
+pub(crate) fn apply(
+    tx: &Transaction<'_>,
+    item_id: i64,
+    conversation_id: i64,
+    firings: &[Firing],
+    now: i64,
+) -> Result<()> {
+    for f in firings {
+        let a = &f.actions;
+        for tag in &a.tags {
+            if let Ok(tag) = crate::inbox::normalise_tag(tag) {
+                tx.prepare_cached(
+                    "INSERT OR IGNORE INTO conversation_tags (tag, conversation_id) VALUES (?1, ?2)",
+                )?
+                .execute(params![tag, conversation_id])?;
+            }
+        }
+        if let Some(p) = a.priority {
+            tx.prepare_cached(
+                "UPDATE conversations SET priority = max(priority, ?2) WHERE id = ?1",
+            )?
+            .execute(params![conversation_id, p.min(3)])?;
+        }
+        if let Some(state) = a.state {
+            tx.prepare_cached(
+                "UPDATE conversations SET state = ?2, state_changed_at = ?3,
+                        snooze_until = NULL, snooze_until_reply = 0 WHERE id = ?1",
+            )?
+            .execute(params![conversation_id, state.as_str(), now])?;
+        }
+        if a.urgent && !a.mute {
+            tx.prepare_cached("UPDATE conversations SET urgent = 1 WHERE id = ?1")?
+                .execute([conversation_id])?;
+        }
+        if a.mute {
+            tx.prepare_cached(
+                "UPDATE conversations SET unread_count = 0, urgent = 0 WHERE id = ?1",
+            )?
+            .execute([conversation_id])?;
+        }
+        tx.prepare_cached(
+            "INSERT INTO rule_effects (rule_id, item_id, reason, created_at) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![f.rule_id, item_id, f.reason, now])?;
+    }
+    Ok(())
+}
+
+/// Why rules fired on a conversation's items, newest first.
+pub fn reasons(ws: &Workspace, conversation_id: i64) -> Result<Vec<String>> {
+    ws.store().read(|c| {
+        let mut stmt = c.prepare_cached(
+            "SELECT e.reason FROM rule_effects e JOIN items i ON i.id = e.item_id
+             WHERE i.conversation_id = ?1 ORDER BY e.id DESC LIMIT 20",
+        )?;
+        let rows = stmt.query_map([conversation_id], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::events::{CoreEvent, EventSink};
+    use crate::item::{Content, NewAuthor, NewItem};
+    use crate::vault::MemoryVault;
+
+    #[derive(Default)]
+    struct Events(Mutex<Vec<CoreEvent>>);
+
+    impl EventSink for Events {
+        fn emit(&self, event: CoreEvent) {
+            self.0.lock().unwrap().push(event);
+        }
+    }
+
+    fn item(id: &str, kind: ItemKind, text: &str, followers: Option<i64>) -> NewItem {
+        NewItem {
+            network: "bluesky".into(),
+            remote_id: id.into(),
+            account_id: None,
+            kind,
+            author: NewAuthor {
+                handle: "maria.bsky.social".into(),
+                display_name: Some("Maria".into()),
+                followers,
+                ..Default::default()
+            },
+            content: Content::Text(text.into()),
+            created_at: 1_000,
+            parent_remote_id: None,
+            root_remote_id: None,
+            url: None,
+            lang: Some("en".into()),
+        }
+    }
+
+    fn open() -> (tempfile::TempDir, Workspace, Arc<Events>) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ws = Workspace::open(dir.path(), &MemoryVault::default()).unwrap();
+        let events = Arc::new(Events::default());
+        ws.set_event_sink(events.clone());
+        (dir, ws, events)
+    }
+
+    fn conversation(ws: &Workspace, remote: &str) -> (i64, bool, u8, Vec<String>) {
+        let id: i64 = ws
+            .store()
+            .read(|c| -> Result<i64> {
+                Ok(c.query_row(
+                    "SELECT conversation_id FROM items WHERE remote_id = ?1",
+                    [remote],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap();
+        let s = ws.conversation_summary(id).unwrap();
+        (id, s.urgent, s.priority, s.tags)
+    }
+
+    #[test]
+    fn the_defaults_flag_risk_words_negative_dms_and_reach_and_say_why() {
+        let (_dir, ws, events) = open();
+        ws.ingest(vec![
+            item(
+                "1",
+                ItemKind::Mention,
+                "I want a refund, this is broken",
+                None,
+            ),
+            item("2", ItemKind::Dm, "This is awful and I am furious", None),
+            item(
+                "3",
+                ItemKind::Mention,
+                "Lovely update, thanks",
+                Some(25_000),
+            ),
+            item("4", ItemKind::Mention, "Lovely update, thanks", Some(10)),
+        ])
+        .unwrap();
+
+        let (c1, urgent, _, tags) = conversation(&ws, "1");
+        assert!(urgent);
+        assert!(tags.contains(&"risk".to_string()), "{tags:?}");
+        let why = reasons(&ws, c1).unwrap();
+        assert_eq!(
+            why,
+            vec!["urgent: a mention and 'refund', 'broken'".to_string()]
+        );
+
+        let (c2, urgent, _, _) = conversation(&ws, "2");
+        assert!(urgent);
+        let why = reasons(&ws, c2).unwrap().join(" | ");
+        assert!(
+            why.contains("a direct message and negative sentiment −"),
+            "{why}"
+        );
+
+        let (_, urgent, priority, tags) = conversation(&ws, "3");
+        assert!(!urgent);
+        assert_eq!(priority, 2);
+        assert!(tags.contains(&"high-reach".to_string()));
+        let (_, urgent, priority, _) = conversation(&ws, "4");
+        assert!(
+            !urgent && priority == 1,
+            "nothing fires on an ordinary mention"
+        );
+
+        let urgent: Vec<_> = events
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|e| match e {
+                CoreEvent::Urgent { items } => Some(items.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(urgent.len(), 1, "one event per ingest");
+        assert_eq!(urgent[0].len(), 2, "the refund mention and the angry DM");
+        assert_eq!(urgent[0][0].author, "Maria");
+        assert!(urgent[0][0].text.contains("refund"));
+    }
+
+    #[test]
+    fn our_own_items_never_fire() {
+        let (_dir, ws, _events) = open();
+        ws.ensure_account(
+            "bluesky",
+            "maria.bsky.social",
+            None,
+            crate::accounts::AccountOrigin::Import,
+        )
+        .unwrap();
+        ws.ingest(vec![item("1", ItemKind::Reply, "we will refund you", None)])
+            .unwrap();
+        let (c, urgent, _, _) = conversation(&ws, "1");
+        assert!(!urgent);
+        assert!(reasons(&ws, c).unwrap().is_empty());
+    }
+
+    #[test]
+    fn defaults_are_seeded_once_and_stay_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = MemoryVault::default();
+        let ws = Workspace::open(dir.path(), &vault).unwrap();
+        let rules = ws.store().read(list).unwrap();
+        assert_eq!(rules.len(), 3);
+        assert!(rules.iter().all(|r| r.builtin && r.enabled));
+        for r in &rules {
+            delete(&ws, r.id).unwrap();
+        }
+        drop(ws);
+        let ws = Workspace::open(dir.path(), &vault).unwrap();
+        assert!(
+            ws.store().read(list).unwrap().is_empty(),
+            "deleted stays deleted"
+        );
+    }
+
+    #[test]
+    fn custom_rules_match_queries_mute_and_can_be_tried_on_the_past() {
+        let (_dir, ws, _events) = open();
+        ws.ingest(vec![
+            item("old1", ItemKind::Mention, "my card was charged twice", None),
+            item(
+                "old2",
+                ItemKind::Mention,
+                "card declined, charged anyway",
+                None,
+            ),
+            item("old3", ItemKind::Mention, "nice card design", None),
+        ])
+        .unwrap();
+        let billing = Rule {
+            id: 0,
+            name: "Billing".into(),
+            enabled: true,
+            position: 0,
+            conditions: Conditions {
+                query: Some("card NEAR/3 charged".into()),
+                ..Default::default()
+            },
+            actions: Actions {
+                tags: vec!["billing".into()],
+                priority: Some(2),
+                ..Default::default()
+            },
+            builtin: false,
+        };
+        let trial = trial(&ws, &billing, 0, 1000).unwrap();
+        assert_eq!((trial.items, trial.conversations), (3, 2));
+        assert!(
+            trial.hits[0].reason.contains("'card', 'charged'"),
+            "{:?}",
+            trial.hits
+        );
+
+        let saved = save(&ws, &billing).unwrap();
+        assert!(saved.id > 0);
+        let bad = Rule {
+            conditions: Conditions {
+                query: Some("(card".into()),
+                ..Default::default()
+            },
+            ..billing.clone()
+        };
+        assert!(save(&ws, &bad)
+            .unwrap_err()
+            .to_string()
+            .contains("not closed"));
+
+        // A mute placed first stops everything after it.
+        let mute = save(
+            &ws,
+            &Rule {
+                id: 0,
+                name: "Bots".into(),
+                conditions: Conditions {
+                    query: Some("author:maria".into()),
+                    ..Default::default()
+                },
+                actions: Actions {
+                    mute: true,
+                    ..Default::default()
+                },
+                ..billing.clone()
+            },
+        )
+        .unwrap();
+        reorder(&ws, &[mute.id]).unwrap();
+        assert_eq!(ws.store().read(list).unwrap()[0].id, mute.id);
+        ws.ingest(vec![item(
+            "new",
+            ItemKind::Mention,
+            "refund my card, charged twice",
+            None,
+        )])
+        .unwrap();
+        let (c, urgent, priority, tags) = conversation(&ws, "new");
+        assert!(!urgent && priority == 1 && tags.is_empty(), "muted first");
+        assert_eq!(
+            reasons(&ws, c).unwrap(),
+            vec!["muted: matches author:maria".to_string()]
+        );
+        assert_eq!(ws.conversation_summary(c).unwrap().unread_count, 0);
+    }
+}
