@@ -5,7 +5,9 @@
 
 use earshot_connectors::{bluesky, mastodon};
 use earshot_core::accounts::Account;
-use earshot_core::inbox::{ConversationDetail, InboxFilter, InboxPage, Snooze, TriageState};
+use earshot_core::inbox::{
+    AuthorPanel, ConversationDetail, InboxFilter, InboxPage, SavedView, Snooze, TriageState,
+};
 use earshot_core::search::{SearchHit, SearchOptions};
 use earshot_core::sync::AccountSyncStatus;
 use earshot_core::vault::Secret;
@@ -127,6 +129,42 @@ pub async fn conversation_mark_read(app: State<'_, Arc<AppState>>, id: i64) -> U
 }
 
 // Triage
+
+#[tauri::command]
+pub async fn author_panel(app: State<'_, Arc<AppState>>, id: i64) -> UiResult<AuthorPanel> {
+    Ok(app.workspace()?.author_panel(id)?)
+}
+
+#[tauri::command]
+pub async fn tags_list(app: State<'_, Arc<AppState>>) -> UiResult<Vec<String>> {
+    Ok(app.workspace()?.tags()?)
+}
+
+// Saved views
+
+#[tauri::command]
+pub async fn views_list(app: State<'_, Arc<AppState>>) -> UiResult<Vec<SavedView>> {
+    Ok(app.workspace()?.views()?)
+}
+
+#[tauri::command]
+pub async fn view_save(
+    app: State<'_, Arc<AppState>>,
+    name: String,
+    filter: InboxFilter,
+) -> UiResult<SavedView> {
+    Ok(app.workspace()?.save_view(&name, &filter)?)
+}
+
+#[tauri::command]
+pub async fn view_rename(app: State<'_, Arc<AppState>>, from: String, to: String) -> UiResult<()> {
+    Ok(app.workspace()?.rename_view(&from, &to)?)
+}
+
+#[tauri::command]
+pub async fn view_delete(app: State<'_, Arc<AppState>>, name: String) -> UiResult<()> {
+    Ok(app.workspace()?.delete_view(&name)?)
+}
 
 #[tauri::command]
 pub async fn triage_set_state(

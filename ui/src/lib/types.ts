@@ -7,6 +7,7 @@
 export type { Account } from './generated/Account';
 export type { AccountSyncStatus } from './generated/AccountSyncStatus';
 export type { AccountOrigin } from './generated/AccountOrigin';
+export type { AuthorPanel } from './generated/AuthorPanel';
 export type { AuthorRef } from './generated/AuthorRef';
 export type { ConversationDetail } from './generated/ConversationDetail';
 export type { CoreEvent } from './generated/CoreEvent';
@@ -18,7 +19,9 @@ export type { IngestReport } from './generated/IngestReport';
 export type { ItemKind } from './generated/ItemKind';
 export type { ItemView } from './generated/ItemView';
 export type { RateBudget } from './generated/RateBudget';
+export type { SavedView } from './generated/SavedView';
 export type { SearchHit } from './generated/SearchHit';
+export type { Sentiment } from './generated/Sentiment';
 export type { SearchOptions } from './generated/SearchOptions';
 export type { SearchOrder } from './generated/SearchOrder';
 export type { Snooze } from './generated/Snooze';

@@ -1,10 +1,12 @@
 import type {
   Account,
+  AuthorPanel,
   AccountSyncStatus,
   ConversationDetail,
   CoreEvent,
   InboxFilter,
   InboxPage,
+  SavedView,
   SearchHit,
   Snooze,
   TriageState,
@@ -40,6 +42,16 @@ export interface Backend {
   workspaceStatus(): Promise<WorkspaceStatus>;
   inboxList(filter: InboxFilter): Promise<InboxPage>;
   conversationGet(id: number): Promise<ConversationDetail>;
+  /** The conversation's person and their other conversations with us (same handle for now). */
+  authorPanel(conversationId: number): Promise<AuthorPanel>;
+  /** Every tag in use, the most used first. */
+  tagsList(): Promise<string[]>;
+  /** Saved views (named filter sets kept in the workspace), by name. */
+  viewsList(): Promise<SavedView[]>;
+  /** Saves `filter` (without paging) as `name`, replacing a view of that name. */
+  viewSave(name: string, filter: InboxFilter): Promise<SavedView>;
+  viewRename(from: string, to: string): Promise<void>;
+  viewDelete(name: string): Promise<void>;
   search(query: string, limit?: number): Promise<SearchHit[]>;
   accountsList(): Promise<Account[]>;
   /**

@@ -327,7 +327,7 @@ describe('MemoryBackend.search query language', () => {
       code: null,
       message: "state: is open, pending, snoozed or done, not 'x'",
     });
-    await expect(b.search('is:starred')).rejects.toThrow("is: is saved, unread, reply or ours, not 'starred'");
+    await expect(b.search('is:starred')).rejects.toThrow("is: is saved, unsaved, unread, read, reply or ours, not 'starred'");
     await expect(b.search('after:2026-13-01')).rejects.toThrow('after: expects a date like 2026-11-01');
     await expect(b.search('-spam')).rejects.toThrow(/at least one word/);
     await expect(b.search('"open quote')).rejects.toThrow(/unclosed quote/);

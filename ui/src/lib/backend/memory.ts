@@ -1,11 +1,13 @@
 import type {
   Account,
+  AuthorPanel,
   AccountSyncStatus,
   ConversationDetail,
   ConversationSummary,
   InboxFilter,
   InboxPage,
   ItemView,
+  SavedView,
   SearchHit,
   Snooze,
   TriageState,
@@ -27,6 +29,17 @@ export type { MemoryAccount, MemorySignIn, MemorySignInHandler } from './memory-
 export const DEFAULT_PAGE_LIMIT = 50;
 export const MAX_PAGE_LIMIT = 200;
 export const DEFAULT_SEARCH_LIMIT = 20;
+/** Longest list of an author's other conversations (as the core's). */
+export const AUTHOR_CONVERSATIONS = 20;
+
+/** A view's name: whitespace collapsed, 1–80 characters (as the core's). */
+function viewName(name: string): string {
+  const clean = name.split(/\s+/).filter(Boolean).join(' ');
+  if (clean.length === 0 || [...clean].length > 80) {
+    throw invalid('a view needs a name of 1–80 characters');
+  }
+  return clean;
+}
 
 /** Marks around matched words in search snippets, as the Rust core writes them. */
 export const MARK_START = '\u{E000}';
@@ -113,7 +126,11 @@ function tokens(query: string): string[] {
   return out;
 }
 
-type ItemFilter = (item: ItemView, conversation: ConversationSummary) => boolean;
+type ItemFilter = (
+  item: ItemView,
+  conversation: ConversationSummary,
+  accountHandleOf: (id: number) => string | undefined,
+) => boolean;
 
 function dayMs(text: string, field: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
@@ -126,6 +143,13 @@ function dayMs(text: string, field: string): number {
 }
 
 /** One `field:value` filter, with the core's error messages; null for an unknown field. */
+/** VADER's compound score bands, as the core's `Sentiment`. */
+const TONES: Record<string, (s: number) => boolean> = {
+  negative: (s) => s <= -0.05,
+  positive: (s) => s >= 0.05,
+  neutral: (s) => s > -0.05 && s < 0.05,
+};
+
 function fieldFilter(field: string, value: string): ItemFilter | null {
   switch (field) {
     case 'from': {
@@ -139,7 +163,14 @@ function fieldFilter(field: string, value: string): ItemFilter | null {
     case 'network':
       return (item) => item.network === value.toLowerCase();
     case 'account':
+      // An account id (as the inbox's filters give it) is resolved by the backend.
+      if (/^\d+$/.test(value)) return (_, c, accountHandleOf) => c.accountHandle === accountHandleOf(Number(value));
       return (_, c) => c.accountHandle != null && bareHandle(c.accountHandle) === bareHandle(value);
+    case 'priority': {
+      const min = Number(value);
+      if (!/^[0-3]$/.test(value)) throw invalid(`priority: is 0 (low) to 3 (urgent), not '${value}'`);
+      return (_, c) => c.priority >= min;
+    }
     case 'tag': {
       const tag = normaliseTag(value);
       return (_, c) => c.tags.includes(tag);
@@ -162,23 +193,22 @@ function fieldFilter(field: string, value: string): ItemFilter | null {
           return (_, c) => c.saved;
         case 'unread':
           return (_, c) => c.unreadCount > 0;
+        case 'read':
+          return (_, c) => c.unreadCount === 0;
+        case 'unsaved':
+          return (_, c) => !c.saved;
         case 'reply':
           return (item) => item.parentId !== null;
         case 'ours':
           return (item) => item.fromUs;
         default:
-          throw invalid(`is: is saved, unread, reply or ours, not '${value}'`);
+          throw invalid(`is: is saved, unsaved, unread, read, reply or ours, not '${value}'`);
       }
     case 'has':
       if (value !== 'link') throw invalid(`has: only knows 'link', not '${value}'`);
       return (item) => /<a\s/i.test(item.html);
     case 'sentiment': {
-      const tones: Record<string, (s: number) => boolean> = {
-        negative: (s) => s <= -0.05,
-        positive: (s) => s >= 0.05,
-        neutral: (s) => s > -0.05 && s < 0.05,
-      };
-      const tone = tones[value];
+      const tone = TONES[value];
       if (!tone) throw invalid(`sentiment: is negative, neutral or positive, not '${value}'`);
       return (item) => item.sentiment !== null && tone(item.sentiment);
     }
@@ -270,6 +300,7 @@ export class MemoryBackend implements Backend {
   readonly openedUrls: string[] = [];
 
   readonly #conversations = new Map<number, ConversationDetail>();
+  readonly #views = new Map<string, SavedView>();
   readonly #accounts: MemoryAccounts;
   readonly #status: Pick<WorkspaceStatus, 'path' | 'encrypted' | 'demo'>;
   readonly #latencyMs: number;
@@ -461,6 +492,12 @@ export class MemoryBackend implements Backend {
           (tag === null || c.tags.includes(tag)) &&
           (filter.saved == null || c.saved === filter.saved) &&
           (filter.unread == null || c.unreadCount > 0 === filter.unread) &&
+          (filter.priority == null || c.priority >= filter.priority) &&
+          (filter.sentiment == null ||
+            (c.sentiment !== null && (TONES[filter.sentiment]?.(c.sentiment) ?? false))) &&
+          (filter.lang == null || this.#personLang(c.id) === filter.lang.toLowerCase()) &&
+          (filter.after == null || c.lastActivityAt >= filter.after) &&
+          (filter.before == null || c.lastActivityAt < filter.before) &&
           (after === null ||
             c.lastActivityAt < after.at ||
             (c.lastActivityAt === after.at && c.id < after.id)),
@@ -473,6 +510,74 @@ export class MemoryBackend implements Backend {
       conversations: structuredClone(page),
       nextCursor: matches.length > limit && last ? encodeCursor(last) : null,
     };
+  }
+
+  /** The language of the newest item not written by us (the row's person's). */
+  #personLang(id: number): string | null {
+    const items = this.#conversations.get(id)?.items ?? [];
+    const theirs = items.filter((i) => !i.fromUs).sort((a, b) => b.createdAt - a.createdAt)[0];
+    return theirs?.lang ?? null;
+  }
+
+  async authorPanel(id: number): Promise<AuthorPanel> {
+    await this.#delay();
+    const { conversation } = this.#get(id);
+    const author = conversation.author;
+    const theirs = [...this.#conversations.values()]
+      .filter(
+        (d) =>
+          d.conversation.id !== id &&
+          d.conversation.network === conversation.network &&
+          d.items.some((i) => i.author.handle === author.handle),
+      )
+      .map((d) => d.conversation)
+      .sort(compareInbox);
+    return {
+      network: conversation.network,
+      author: structuredClone(author),
+      conversations: structuredClone(theirs.slice(0, AUTHOR_CONVERSATIONS)),
+      more: theirs.length > AUTHOR_CONVERSATIONS,
+    };
+  }
+
+  async tagsList(): Promise<string[]> {
+    await this.#delay();
+    const counts = new Map<string, number>();
+    for (const { conversation } of this.#conversations.values()) {
+      for (const t of conversation.tags) counts.set(t, (counts.get(t) ?? 0) + 1);
+    }
+    return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([t]) => t);
+  }
+
+  async viewsList(): Promise<SavedView[]> {
+    await this.#delay();
+    return structuredClone(
+      [...this.#views.values()].sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase())),
+    );
+  }
+
+  async viewSave(name: string, filter: InboxFilter): Promise<SavedView> {
+    await this.#delay();
+    const clean = viewName(name);
+    const view: SavedView = { name: clean, filter: { ...structuredClone(filter), cursor: null, limit: null } };
+    this.#views.set(clean, view);
+    return structuredClone(view);
+  }
+
+  async viewRename(from: string, to: string): Promise<void> {
+    await this.#delay();
+    const clean = viewName(to);
+    const view = this.#views.get(from);
+    if (!view) throw new BackendError('not_found', `no view named '${from}'`);
+    if (clean === from) return;
+    if (this.#views.has(clean)) throw invalid(`there is already a view named '${clean}'`);
+    this.#views.delete(from);
+    this.#views.set(clean, { ...view, name: clean });
+  }
+
+  async viewDelete(name: string): Promise<void> {
+    await this.#delay();
+    if (!this.#views.delete(name)) throw new BackendError('not_found', `no view named '${name}'`);
   }
 
   async conversationGet(id: number): Promise<ConversationDetail> {
@@ -490,6 +595,8 @@ export class MemoryBackend implements Backend {
     if (parsed.groups.length === 0 && parsed.filters.length === 0) return [];
     const max = clampLimit(limit, DEFAULT_SEARCH_LIMIT, MAX_PAGE_LIMIT);
     const terms = parsed.groups.flat();
+    const accountHandleOf = (id: number): string | undefined =>
+      this.#accounts.accounts.find((a) => a.id === id)?.handle;
     const hits: SearchHit[] = [];
     for (const { conversation, items } of this.#conversations.values()) {
       for (const item of items) {
@@ -498,7 +605,7 @@ export class MemoryBackend implements Backend {
         if (
           parsed.groups.every((g) => g.some((t) => haystack.includes(t))) &&
           !parsed.excluded.some((t) => haystack.includes(t)) &&
-          parsed.filters.every((f) => f(item, conversation))
+          parsed.filters.every((f) => f(item, conversation, accountHandleOf))
         ) {
           hits.push({
             item: structuredClone(item),

@@ -2,10 +2,12 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type {
   Account,
+  AuthorPanel,
   AccountSyncStatus,
   ConversationDetail,
   InboxFilter,
   InboxPage,
+  SavedView,
   SearchHit,
   Snooze,
   TriageState,
@@ -51,6 +53,30 @@ export class TauriBackend implements Backend {
 
   conversationGet(id: number): Promise<ConversationDetail> {
     return call('conversation_get', { id });
+  }
+
+  authorPanel(id: number): Promise<AuthorPanel> {
+    return call('author_panel', { id });
+  }
+
+  tagsList(): Promise<string[]> {
+    return call('tags_list');
+  }
+
+  viewsList(): Promise<SavedView[]> {
+    return call('views_list');
+  }
+
+  viewSave(name: string, filter: InboxFilter): Promise<SavedView> {
+    return call('view_save', { name, filter });
+  }
+
+  viewRename(from: string, to: string): Promise<void> {
+    return call('view_rename', { from, to });
+  }
+
+  viewDelete(name: string): Promise<void> {
+    return call('view_delete', { name });
   }
 
   search(query: string, limit?: number): Promise<SearchHit[]> {

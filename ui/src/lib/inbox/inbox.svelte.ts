@@ -2,6 +2,7 @@ import { SvelteSet } from 'svelte/reactivity';
 import { BackendError, type Backend } from '../backend';
 import { authorDisplayName } from '../format';
 import type { ConversationSummary, InboxFilter, Snooze, TriageState } from '../types';
+import { cleanFilter, normaliseTag, type ViewFilter } from './filters';
 
 export const PAGE_SIZE = 50;
 /**
@@ -35,7 +36,7 @@ interface UndoEntry {
 
 /** The last triage action, undone by {@link InboxController.undo}. */
 interface UndoRecord {
-  kind: 'state' | 'saved';
+  kind: 'state' | 'saved' | 'tags';
   /** Past tense, for the notice: "marked 3 conversations done". */
   description: string;
   /** The list the rows were removed from (tab and account). */
@@ -73,6 +74,8 @@ export class InboxController {
   tab = $state<TriageState>('open');
   /** Only this account's conversations; null for all. */
   accountId = $state<number | null>(null);
+  /** The filter bar's filters (network, tag, priority, …), on top of the tab and account. */
+  filters = $state<ViewFilter>({});
   /** The rows held in JavaScript: a window of pages over the whole list, which stays in Rust. */
   conversations = $state<ConversationSummary[]>([]);
   /** Rows of the list above the window (dropped from memory; fetched again by cursor). */
@@ -114,11 +117,26 @@ export class InboxController {
   }
 
   get #listKey(): string {
-    return `${this.tab}|${this.accountId ?? ''}`;
+    return `${this.tab}|${this.accountId ?? ''}|${JSON.stringify(this.filters)}`;
   }
 
   #filter(cursor: string | null = null): InboxFilter {
-    return { state: this.tab, accountId: this.accountId, cursor, limit: this.#pageSize };
+    return {
+      ...this.filters, state: this.tab, accountId: this.accountId, cursor, limit: this.#pageSize };
+  }
+
+  /** Sets the filter bar's filters (and the tab, when a saved view names one), reloading the list. */
+  async setFilters(filters: ViewFilter, tab: TriageState | null = null): Promise<void> {
+    const { state, accountId, ...rest } = cleanFilter(filters);
+    this.filters = rest;
+    if (tab ?? state) this.tab = (tab ?? state) as TriageState;
+    if (accountId !== undefined) this.accountId = accountId;
+    await this.reload();
+  }
+
+  /** The whole filter the list shows: tab, account and the filter bar's (what a view saves). */
+  get viewFilter(): ViewFilter {
+    return cleanFilter({ ...this.filters, state: this.tab, accountId: this.accountId });
   }
 
   async setTab(tab: TriageState): Promise<void> {
@@ -415,6 +433,37 @@ export class InboxController {
     this.notice = `${capitalise(description)}. Press z to undo.`;
   }
 
+  /**
+   * Adds and removes tags on the checked conversations, else the selected one (or the
+   * given ids); `z` undoes it.
+   */
+  async tag(add: string[], remove: string[], ids?: number[]): Promise<void> {
+    if (add.length === 0 && remove.length === 0) return;
+    const chosen = ids ? this.conversations.filter((c) => ids.includes(c.id)) : this.targets;
+    const done: ConversationSummary[] = [];
+    for (const row of chosen) {
+      const before = $state.snapshot(row);
+      try {
+        await this.#backend.tag(row.id, add, remove);
+      } catch (err) {
+        this.notice = `Could not change the tags: ${BackendError.from(err).message}`;
+        break;
+      }
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity -- local, never observed
+      const tags = new Set(before.tags);
+      for (const t of add) tags.add(normaliseTag(t));
+      for (const t of remove) tags.delete(normaliseTag(t));
+      const current = this.conversations.find((c) => c.id === row.id);
+      if (current) current.tags = [...tags].sort();
+      done.push(before);
+    }
+    if (done.length === 0) return;
+    this.revision++;
+    const description = describe('changed the tags of {}', done);
+    this.#undo = { kind: 'tags', description, listKey: this.#listKey, entries: done.map((before) => ({ before })) };
+    this.notice = `${capitalise(description)}. Press z to undo.`;
+  }
+
   get canUndo(): boolean {
     return this.#undo !== null;
   }
@@ -432,6 +481,13 @@ export class InboxController {
       for (const { before } of record.entries) {
         if (record.kind === 'saved') {
           await this.#backend.setSaved(before.id, before.saved);
+        } else if (record.kind === 'tags') {
+          const now = this.conversations.find((c) => c.id === before.id)?.tags ?? [];
+          await this.#backend.tag(
+            before.id,
+            before.tags.filter((t) => !now.includes(t)),
+            now.filter((t) => !before.tags.includes(t)),
+          );
         } else {
           const snooze: Snooze | null =
             before.state === 'snoozed'
@@ -446,10 +502,13 @@ export class InboxController {
     }
     if (restored.length === 0) return;
     this.revision++;
-    if (record.kind === 'saved') {
+    if (record.kind === 'saved' || record.kind === 'tags') {
       for (const before of restored) {
         const row = this.conversations.find((c) => c.id === before.id);
-        if (row) row.saved = before.saved;
+        if (row) {
+          row.saved = before.saved;
+          row.tags = before.tags;
+        }
       }
     } else if (record.listKey === this.#listKey) {
       for (const before of restored) this.#insert(before);

@@ -18,6 +18,7 @@ export const SEARCH_FIELDS: readonly string[] = [
   'is:ours',
   'has:link',
   'sentiment:',
+  'priority:',
   'before:',
   'after:',
 ];
@@ -32,6 +33,8 @@ export class SearchController {
   loading = $state(false);
   error = $state<BackendError | null>(null);
   selectedIndex = $state(-1);
+  /** Field filters added to every query: the inbox's filters (`network:bluesky tag:vip`). */
+  scope = $state('');
 
   readonly selected = $derived<SearchHit | null>(this.results[this.selectedIndex] ?? null);
 
@@ -59,7 +62,8 @@ export class SearchController {
     this.loading = true;
     this.error = null;
     try {
-      const hits = await this.#backend.search(q, SEARCH_LIMIT);
+      const full = this.scope === '' ? q : `${q} ${this.scope}`;
+      const hits = await this.#backend.search(full, SEARCH_LIMIT);
       if (gen !== this.#generation) return;
       this.results = hits;
       this.selectedIndex = hits.length > 0 ? 0 : -1;

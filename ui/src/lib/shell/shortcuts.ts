@@ -38,6 +38,9 @@ const DEFINITIONS = [
   { id: 'inbox.open', keys: [['Enter'], ['o']], description: 'Open the conversation and mark it read', group: 'Inbox', scope: 'inbox' },
   { id: 'inbox.done', keys: [['e']], description: 'Mark done (every checked conversation, if any)', group: 'Inbox', scope: 'inbox' },
   { id: 'inbox.pending', keys: [['p']], description: 'Mark pending (every checked conversation, if any)', group: 'Inbox', scope: 'inbox' },
+  { id: 'inbox.snooze', keys: [['h']], description: 'Snooze (every checked conversation, if any): pick how long', group: 'Inbox', scope: 'inbox' },
+  { id: 'inbox.tag', keys: [['t']], description: 'Add or remove tags (every checked conversation, if any)', group: 'Inbox', scope: 'inbox' },
+  { id: 'inbox.filters', keys: [['f']], description: 'Filters and saved views', group: 'Inbox', scope: 'inbox' },
   { id: 'inbox.save', keys: [['s']], description: 'Save or unsave the conversation', group: 'Inbox', scope: 'inbox' },
   { id: 'inbox.check', keys: [['x']], description: 'Check or uncheck the conversation for a bulk action', group: 'Inbox', scope: 'inbox' },
   { id: 'inbox.undo', keys: [['z']], description: 'Undo the last triage action', group: 'Inbox', scope: 'inbox' },
@@ -47,6 +50,8 @@ const DEFINITIONS = [
   { id: 'tabs.move', keys: [['ArrowLeft'], ['ArrowRight']], description: 'Previous or next triage tab', group: 'Lists and dialogs', scope: 'local' },
   { id: 'search.run', keys: [['Enter']], description: 'In the search box: run the search; on a result: open it', group: 'Lists and dialogs', scope: 'local' },
   { id: 'search.results', keys: [['ArrowDown']], description: 'In the search box: move to the results', group: 'Lists and dialogs', scope: 'local' },
+  { id: 'picker.choose', keys: [['1'], ['2'], ['3'], ['4'], ['5'], ['6']], description: 'In the snooze picker: choose by number', group: 'Lists and dialogs', scope: 'local' },
+  { id: 'tags.commit', keys: [['Enter']], description: 'In the tag editor: add the tag typed (or apply the changes when empty)', group: 'Lists and dialogs', scope: 'local' },
   { id: 'search.clear', keys: [['Escape']], description: 'In the search box: clear the search', group: 'Lists and dialogs', scope: 'local' },
 ] as const satisfies readonly Shortcut[];
 
