@@ -9,6 +9,7 @@ mod bench_mentions;
 mod bench_window;
 mod network;
 mod output;
+mod views;
 
 use std::io::BufReader;
 use std::path::PathBuf;
@@ -47,25 +48,21 @@ enum Command {
     Import { file: PathBuf },
     /// List conversations, newest activity first
     Inbox {
-        #[arg(long, value_parser = parse_state)]
-        state: Option<TriageState>,
-        #[arg(long)]
-        account: Option<i64>,
-        #[arg(long)]
-        network: Option<String>,
-        #[arg(long)]
-        tag: Option<String>,
-        /// Only saved conversations
-        #[arg(long)]
-        saved: bool,
-        /// Only conversations with unread items
-        #[arg(long)]
-        unread: bool,
+        #[command(flatten)]
+        filter: views::FilterArgs,
+        /// Start from a saved view's filters (the flags given narrow it further)
+        #[arg(long, value_name = "NAME")]
+        view: Option<String>,
         #[arg(long, default_value_t = 30)]
         limit: u32,
         /// Continue from a previous page's cursor
         #[arg(long)]
         cursor: Option<String>,
+    },
+    /// Saved views: named sets of inbox filters, the same the app lists
+    View {
+        #[command(subcommand)]
+        what: views::ViewCommand,
     },
     /// Show one conversation with its whole thread
     Thread {
@@ -87,7 +84,7 @@ enum Command {
     /// Change a conversation's triage state, tags, saved flag, priority or snooze
     Triage {
         id: i64,
-        #[arg(long, value_parser = parse_state)]
+        #[arg(long, value_parser = views::parse_state)]
         state: Option<TriageState>,
         /// Add a tag (repeatable)
         #[arg(long)]
@@ -141,11 +138,6 @@ enum Command {
         #[command(subcommand)]
         what: bench::BenchCommand,
     },
-}
-
-fn parse_state(text: &str) -> Result<TriageState, String> {
-    TriageState::parse(text)
-        .ok_or_else(|| format!("'{text}' is not one of open, pending, snoozed, done"))
 }
 
 fn main() -> ExitCode {
@@ -209,28 +201,24 @@ fn run(cli: Cli) -> Result<(), Error> {
             output::import(&report, json)
         }
         Command::Inbox {
-            state,
-            account,
-            network,
-            tag,
-            saved,
-            unread,
+            filter,
+            view,
             limit,
             cursor,
         } => {
             ws.wake_snoozed()?;
-            let filter = InboxFilter {
-                state,
-                account_id: account,
-                network,
-                tag,
-                saved: saved.then_some(true),
-                unread: unread.then_some(true),
+            let base = match view {
+                Some(name) => views::find(&ws, &name)?.filter,
+                None => InboxFilter::default(),
+            };
+            let filter = filter.over(InboxFilter {
                 cursor,
                 limit: Some(limit),
-            };
+                ..base
+            });
             output::inbox(&ws.inbox(&filter)?, json)
         }
+        Command::View { what } => views::run(&ws, what, json),
         Command::Thread { id, read } => {
             if read {
                 ws.mark_read(id)?;

@@ -6,6 +6,7 @@
 
 mod networks;
 mod resilience;
+mod views;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
