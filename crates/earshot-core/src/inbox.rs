@@ -387,8 +387,15 @@ fn list_query(filter: &InboxFilter, limit: u32) -> Result<(String, Vec<Value>)> 
         if priority > 3 {
             return Err(Error::Invalid("priority is 0 (low) to 3 (urgent)".into()));
         }
-        clauses.push("c.priority >= ?".into());
-        values.push(Value::Integer(i64::from(priority)));
+        // A literal, not a parameter: only then can SQLite see that `>= 2` and `>= 3`
+        // fit the partial index of high-priority conversations.
+        // SQLite matches a partial index's condition term for term, so `>= 3` also says `>= 2`.
+        if priority >= 2 {
+            clauses.push("c.priority >= 2".into());
+        }
+        if priority != 2 {
+            clauses.push(format!("c.priority >= {priority}"));
+        }
     }
     // Sentiment and language are the row's: its person's newest item (`p`).
     if let Some(sentiment) = filter.sentiment {
@@ -418,8 +425,15 @@ fn list_query(filter: &InboxFilter, limit: u32) -> Result<(String, Vec<Value>)> 
         format!("WHERE {}", clauses.join(" AND "))
     };
     values.push(Value::Integer(i64::from(limit) + 1));
+    // High priority is rare: walk its partial index rather than every conversation.
+    // (Without statistics SQLite sees no difference between the two and takes the larger.)
+    let from = if filter.priority.is_some_and(|p| p >= 2) {
+        "conversations c INDEXED BY conversations_high_priority"
+    } else {
+        "conversations c"
+    };
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS} FROM conversations c {SUMMARY_JOINS} {where_sql}
+        "SELECT {SUMMARY_COLUMNS} FROM {from} {SUMMARY_JOINS} {where_sql}
          ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?"
     );
     Ok((sql, values))
@@ -970,6 +984,14 @@ mod tests {
                 .unwrap()
                 .join("\n")
         };
+        let high = plan_of(&InboxFilter {
+            priority: Some(3),
+            ..Default::default()
+        });
+        assert!(
+            high.contains("conversations_high_priority"),
+            "high priority walks its own index:\n{high}"
+        );
         let plan = plan_of(&InboxFilter {
             tag: Some("vip".into()),
             ..every.clone()
@@ -995,8 +1017,8 @@ mod tests {
                 "{what}: the page must not be sorted:\n{plan}"
             );
             assert!(
-                plan.contains("SCAN c USING INDEX conversations_by_")
-                    || plan.contains("SEARCH c USING INDEX conversations_by_"),
+                plan.contains("SCAN c USING INDEX conversations_")
+                    || plan.contains("SEARCH c USING INDEX conversations_"),
                 "{what}: conversations walk an activity index:\n{plan}"
             );
             assert!(

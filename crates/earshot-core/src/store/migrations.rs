@@ -28,6 +28,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "saved conversations fetched whole, media cached in the database",
         V5_SAVED_MEDIA,
     ),
+    (
+        "an index of high-priority conversations for the inbox's priority filter",
+        V6_PRIORITY_INDEX,
+    ),
 ];
 
 /// The schema version this build writes.
@@ -341,6 +345,13 @@ CREATE TABLE media (
 );
 "#;
 
+const V6_PRIORITY_INDEX: &str = r#"
+-- The inbox filtered to high priority walks only those conversations, newest first.
+-- Partial, so new items in the (many) other conversations never rewrite it.
+CREATE INDEX conversations_high_priority
+    ON conversations (last_activity_at DESC, id DESC) WHERE priority >= 2;
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -456,6 +467,27 @@ mod tests {
             .query_row("SELECT count(*) FROM accounts", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 1, "v5 keeps existing rows");
+
+        conn.execute(
+            "INSERT INTO conversations (network, root_key, priority, last_activity_at, created_at)
+             VALUES ('mastodon', 'r1', 3, 1, 1)",
+            [],
+        )
+        .unwrap();
+        migrate_to(&mut conn, &path, 6).unwrap();
+        assert!(
+            objects(&conn).contains(&"conversations_high_priority".to_string()),
+            "v6 must create the high-priority index"
+        );
+        let n: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM conversations INDEXED BY conversations_high_priority
+                 WHERE priority >= 2",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 1, "v6 indexes the conversations already there");
 
         // Running again is a no-op.
         migrate(&mut conn, &path).unwrap();
