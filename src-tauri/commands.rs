@@ -8,6 +8,8 @@ use earshot_core::accounts::Account;
 use earshot_core::inbox::{
     AuthorPanel, ConversationDetail, InboxFilter, InboxPage, SavedView, Snooze, TriageState,
 };
+use earshot_core::media::CachedAvatar;
+use earshot_core::saved::WaitingToSync;
 use earshot_core::search::{SearchHit, SearchOptions};
 use earshot_core::sync::AccountSyncStatus;
 use earshot_core::vault::Secret;
@@ -124,13 +126,6 @@ pub async fn conversation_get(
 }
 
 #[tauri::command]
-pub async fn conversation_mark_read(app: State<'_, Arc<AppState>>, id: i64) -> UiResult<()> {
-    Ok(app.workspace()?.mark_read(id)?)
-}
-
-// Triage
-
-#[tauri::command]
 pub async fn author_panel(app: State<'_, Arc<AppState>>, id: i64) -> UiResult<AuthorPanel> {
     Ok(app.workspace()?.author_panel(id)?)
 }
@@ -167,6 +162,13 @@ pub async fn view_delete(app: State<'_, Arc<AppState>>, name: String) -> UiResul
 }
 
 #[tauri::command]
+pub async fn conversation_mark_read(app: State<'_, Arc<AppState>>, id: i64) -> UiResult<()> {
+    Ok(app.workspace()?.mark_read(id)?)
+}
+
+// Triage
+
+#[tauri::command]
 pub async fn triage_set_state(
     app: State<'_, Arc<AppState>>,
     id: i64,
@@ -186,9 +188,35 @@ pub async fn triage_tag(
     Ok(app.workspace()?.tag(id, &add, &remove)?)
 }
 
+/// Saving fetches the conversation whole, now, through its account's sync.
 #[tauri::command]
 pub async fn triage_set_saved(app: State<'_, Arc<AppState>>, id: i64, saved: bool) -> UiResult<()> {
-    Ok(app.workspace()?.set_saved(id, saved)?)
+    Ok(app.session()?.set_saved(id, saved)?)
+}
+
+// Saved conversations and offline
+
+/// The thread pane opened a conversation: a saved one is fetched again for new
+/// replies when its last fetch is a while ago.
+#[tauri::command]
+pub async fn saved_refresh(app: State<'_, Arc<AppState>>, id: i64) -> UiResult<()> {
+    Ok(app.session()?.refresh_saved(id)?)
+}
+
+/// The cached avatars of a conversation's authors (`earshot-media:` addresses).
+#[tauri::command]
+pub async fn conversation_avatars(
+    app: State<'_, Arc<AppState>>,
+    id: i64,
+) -> UiResult<Vec<CachedAvatar>> {
+    Ok(earshot_core::media::avatars(&*app.workspace()?, id)?)
+}
+
+/// What is waiting to reach the networks (queued replies, read positions,
+/// saved conversations not fetched yet).
+#[tauri::command]
+pub async fn sync_waiting(app: State<'_, Arc<AppState>>) -> UiResult<WaitingToSync> {
+    Ok(earshot_core::saved::waiting(&*app.workspace()?)?)
 }
 
 // Search

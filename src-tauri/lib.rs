@@ -3,6 +3,7 @@
 
 mod commands;
 mod error;
+mod media;
 mod state;
 
 use std::sync::Arc;
@@ -58,6 +59,15 @@ pub fn run() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        .register_asynchronous_uri_scheme_protocol(
+            earshot_core::media::SCHEME,
+            |ctx, request, responder| {
+                let app = ctx.app_handle().clone();
+                tauri::async_runtime::spawn(async move {
+                    responder.respond(media::respond(&app, request.uri().path()));
+                });
+            },
+        )
         .setup(move |app| {
             let handle = app.handle().clone();
             let opened = handle.clone();
@@ -100,6 +110,9 @@ pub fn run() {
             commands::triage_set_state,
             commands::triage_tag,
             commands::triage_set_saved,
+            commands::saved_refresh,
+            commands::conversation_avatars,
+            commands::sync_waiting,
             commands::search,
             commands::account_add_bluesky,
             commands::account_add_mastodon_token,

@@ -3,29 +3,12 @@
 // Started by tests/e2e/run.sh, which provides the display, keyring and driver.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { app, driver, serversEnv, shots } from './env.mjs';
 import { Session } from './webdriver.mjs';
 
-const driver = process.env.EARSHOT_WEBDRIVER ?? 'http://127.0.0.1:4444';
-const app = process.env.EARSHOT_APP;
-const shots = process.env.EARSHOT_SHOTS ?? 'target/screenshots';
-mkdirSync(shots, { recursive: true });
-
 let s;
-
-/** The local test servers' variables: the environment's, else the run directory's env file. */
-function serversEnv() {
-  const vars = { ...process.env };
-  const file = process.env.EARSHOT_SERVERS_DIR && join(process.env.EARSHOT_SERVERS_DIR, 'env');
-  if (!vars.EARSHOT_TEST_MASTODON_URL && file && existsSync(file)) {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      const m = /^export (EARSHOT_TEST_[A-Z_]+)='(.*)'$/.exec(line);
-      if (m) vars[m[1]] = m[2];
-    }
-  }
-  return vars;
-}
 
 async function shot(name) {
   writeFileSync(join(shots, `${name}.png`), await s.screenshot());

@@ -111,6 +111,15 @@ pub fn get(ws: &Workspace, id: i64) -> Result<Option<StoredMedia>> {
     })
 }
 
+/// The cached image an `earshot-media://localhost/<id>` request asks for
+/// (its path, `/<id>`); `None` for any other path or an unknown id.
+pub fn for_path(ws: &Workspace, path: &str) -> Result<Option<StoredMedia>> {
+    match path.trim_start_matches('/').parse::<i64>() {
+        Ok(id) => get(ws, id),
+        Err(_) => Ok(None),
+    }
+}
+
 /// The address the webview loads a cached image from.
 pub fn src(id: i64) -> String {
     format!("{SCHEME}://localhost/{id}")
@@ -241,6 +250,11 @@ pub(crate) mod tests {
         assert_eq!(again, id, "same URL, same row");
         assert!(get(&ws, id).unwrap().unwrap().bytes.ends_with(b"two"));
         assert_eq!(get(&ws, id + 1).unwrap(), None);
+        assert_eq!(
+            for_path(&ws, &format!("/{id}")).unwrap(),
+            get(&ws, id).unwrap()
+        );
+        assert_eq!(for_path(&ws, "/../earshot.db").unwrap(), None, "only ids");
         assert_eq!(src(id), format!("earshot-media://localhost/{id}"));
     }
 }

@@ -466,6 +466,35 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn saving_fetches_the_conversation_at_once_through_its_account() {
+        let h = Harness::new();
+        let session = h.session();
+        let account = session
+            .add_account(&alice(), &Secret::new("token"))
+            .unwrap();
+        let ws = session.workspace();
+        until(|| crate::sync::status(&ws).unwrap()[0].last_ok_at.is_some()).await;
+        let mut mention = crate::sync::testing::item("1", None, 1_000);
+        mention.account_id = Some(account.id);
+        ws.ingest(vec![mention]).unwrap();
+        let id = ws
+            .inbox(&crate::inbox::InboxFilter::default())
+            .unwrap()
+            .conversations[0]
+            .id;
+        session.set_saved(id, true).unwrap();
+        until(|| crate::saved::waiting(&ws).unwrap().saved_fetches == 0).await;
+        assert!(ws.conversation(id).unwrap().conversation.saved);
+        session.refresh_saved(id).unwrap();
+        assert_eq!(
+            crate::saved::waiting(&ws).unwrap().saved_fetches,
+            0,
+            "just fetched: opening it asks for nothing"
+        );
+        session.shutdown(Duration::from_secs(1)).await;
+    }
+
+    #[tokio::test]
     async fn a_sign_in_can_be_cancelled() {
         let h = Harness::new();
         let session = Arc::new(h.session());

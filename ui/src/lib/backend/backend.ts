@@ -2,6 +2,7 @@ import type {
   Account,
   AuthorPanel,
   AccountSyncStatus,
+  CachedAvatar,
   ConversationDetail,
   CoreEvent,
   InboxFilter,
@@ -10,6 +11,7 @@ import type {
   SearchHit,
   Snooze,
   TriageState,
+  WaitingToSync,
   WorkspaceOpened,
   WorkspaceStatus,
 } from '../types';
@@ -79,7 +81,14 @@ export interface Backend {
   setState(conversationId: number, state: TriageState, snooze?: Snooze | null): Promise<void>;
   /** Adds and removes tags; tags are normalised (trimmed, lower case) by the core. */
   tag(conversationId: number, add: string[], remove: string[]): Promise<void>;
+  /** Saving fetches the conversation whole (replies, avatars) for offline reading. */
   setSaved(conversationId: number, saved: boolean): Promise<void>;
+  /** The thread pane opened a conversation: a saved one is fetched again for new replies. */
+  refreshSaved(conversationId: number): Promise<void>;
+  /** The cached avatars of a conversation's authors, served from the encrypted cache. */
+  conversationAvatars(conversationId: number): Promise<CachedAvatar[]>;
+  /** What is waiting to reach the networks (queued replies, read positions, saved fetches). */
+  syncWaiting(): Promise<WaitingToSync>;
   /** Sets the conversation's unread count to 0. */
   markRead(conversationId: number): Promise<void>;
   /** Opens an http(s) or mailto URL in the system browser; never in the webview. */

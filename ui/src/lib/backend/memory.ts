@@ -2,6 +2,7 @@ import type {
   Account,
   AuthorPanel,
   AccountSyncStatus,
+  CachedAvatar,
   ConversationDetail,
   ConversationSummary,
   InboxFilter,
@@ -11,6 +12,7 @@ import type {
   SearchHit,
   Snooze,
   TriageState,
+  WaitingToSync,
   WorkspaceOpened,
   WorkspaceStatus,
 } from '../types';
@@ -652,6 +654,27 @@ export class MemoryBackend implements Backend {
   async setSaved(conversationId: number, saved: boolean): Promise<void> {
     await this.#delay();
     this.#get(conversationId).conversation.saved = saved;
+  }
+
+  /** What {@link syncWaiting} reports (tests set it). */
+  waiting: WaitingToSync = { replies: 0, actions: 0, savedFetches: 0 };
+
+  /** Cached avatars by conversation (tests set them). */
+  readonly avatars = new Map<number, CachedAvatar[]>();
+
+  async refreshSaved(conversationId: number): Promise<void> {
+    await this.#delay();
+    this.#get(conversationId);
+  }
+
+  async conversationAvatars(conversationId: number): Promise<CachedAvatar[]> {
+    await this.#delay();
+    return this.avatars.get(conversationId) ?? [];
+  }
+
+  async syncWaiting(): Promise<WaitingToSync> {
+    await this.#delay();
+    return { ...this.waiting };
   }
 
   async markRead(conversationId: number): Promise<void> {

@@ -4,6 +4,7 @@ import type {
   Account,
   AuthorPanel,
   AccountSyncStatus,
+  CachedAvatar,
   ConversationDetail,
   InboxFilter,
   InboxPage,
@@ -11,6 +12,7 @@ import type {
   SearchHit,
   Snooze,
   TriageState,
+  WaitingToSync,
   WorkspaceOpened,
   WorkspaceStatus,
 } from '../types';
@@ -125,6 +127,18 @@ export class TauriBackend implements Backend {
 
   setSaved(conversationId: number, saved: boolean): Promise<void> {
     return call('triage_set_saved', { id: conversationId, saved });
+  }
+
+  refreshSaved(conversationId: number): Promise<void> {
+    return call('saved_refresh', { id: conversationId });
+  }
+
+  conversationAvatars(conversationId: number): Promise<CachedAvatar[]> {
+    return call('conversation_avatars', { id: conversationId });
+  }
+
+  syncWaiting(): Promise<WaitingToSync> {
+    return call('sync_waiting');
   }
 
   markRead(conversationId: number): Promise<void> {

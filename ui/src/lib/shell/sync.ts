@@ -1,5 +1,11 @@
 import { formatCount } from '../format';
-import type { Account, AccountSyncStatus, CoreEvent, WorkspaceStatus } from '../types';
+import type {
+  Account,
+  AccountSyncStatus,
+  CoreEvent,
+  WaitingToSync,
+  WorkspaceStatus,
+} from '../types';
 
 /** Latest `syncProgress` event of one account. */
 export interface SyncProgress {
@@ -93,6 +99,37 @@ export function syncSummary(
     return { text: `Up to date · ${clockTime(lastOk)}`, state: 'synced' };
   }
   return { text: 'Idle', state: 'idle' };
+}
+
+/**
+ * Whether every account whose sync runs says its server cannot be reached (the app
+ * is offline even when the machine thinks it has a network).
+ */
+export function allOffline(states: Iterable<AccountSyncStatus>): boolean {
+  const running = [...states].filter((s) => s.state !== null && s.state !== 'needsSignIn');
+  return running.length > 0 && running.every((s) => s.state === 'offline');
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
+/** Everything waiting to reach the networks. */
+export function waitingTotal(w: WaitingToSync): number {
+  return w.replies + w.actions + w.savedFetches;
+}
+
+/** "1 reply queued", "2 read positions", …: one line per kind that is waiting. */
+export function waitingLines(w: WaitingToSync): string[] {
+  const lines: string[] = [];
+  if (w.replies > 0) lines.push(`${plural(w.replies, 'reply', 'replies')} queued`);
+  if (w.actions > 0) lines.push(`${plural(w.actions, 'read position', 'read positions')} to send`);
+  if (w.savedFetches > 0) {
+    lines.push(
+      `${plural(w.savedFetches, 'saved conversation', 'saved conversations')} to fetch whole`,
+    );
+  }
+  return lines;
 }
 
 /** What is known of an account that has not synced yet. */

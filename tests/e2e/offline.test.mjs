@@ -1,0 +1,189 @@
+// Offline reading in the real window: a conversation saved while online is read
+// whole and found by search once the network is gone. The account signs in to the
+// local Mastodon API server through a TCP proxy this test owns; cutting the proxy
+// makes the server unreachable for the app alone (other tests keep the server).
+// Runs after app.test.mjs (node --test takes files in order, one at a time), on
+// the same data directory.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { app, driver, serversEnv, shots } from './env.mjs';
+import { Session } from './webdriver.mjs';
+
+let s;
+
+/** A TCP proxy to `target` (host:port) that `cut()` stops dead: no listener, no connection. */
+async function proxy(target) {
+  const [host, port] = target.split(':');
+  const sockets = new Set();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(port), host);
+    for (const sock of [client, upstream]) {
+      sockets.add(sock);
+      sock.on('close', () => sockets.delete(sock));
+      sock.on('error', () => {});
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    cut: async () => {
+      const closed = new Promise((resolve) => server.close(resolve));
+      for (const sock of sockets) sock.destroy();
+      await closed;
+    },
+  };
+}
+
+async function post(base, token, status, inReplyTo) {
+  const form = new URLSearchParams({ status, visibility: 'public' });
+  if (inReplyTo) form.set('in_reply_to_id', inReplyTo);
+  const response = await fetch(`${base}/api/v1/statuses`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+    body: form,
+  });
+  assert.ok(response.ok, `posting to the Mastodon server: ${response.status}`);
+  return response.json();
+}
+
+async function shot(name) {
+  writeFileSync(join(shots, `${name}.png`), await s.screenshot());
+}
+
+/**
+ * Lists the inbox afresh: the Done tab and back (which also closes the open
+ * conversation, so opening it again reads it from the store anew).
+ */
+async function reloadInbox() {
+  await (await s.waitFor('[data-testid="nav-inbox"]'))[0].click();
+  await (await s.waitFor('[data-testid="state-tab-done"]'))[0].click();
+  await new Promise((r) => setTimeout(r, 300));
+  await (await s.waitFor('[data-testid="state-tab-open"]'))[0].click();
+  await s.until(
+    'the inbox to list',
+    async () =>
+      (await s.findAll('[data-testid="conversation-row"]')).length > 0 ||
+      (await s.findAll('[data-testid="empty-inbox"]')).length > 0,
+  );
+}
+
+/** Opens the conversation whose row holds `mark` (after reloading the inbox); false if not listed. */
+async function openWith(mark) {
+  await reloadInbox();
+  const row = await rowWith(mark);
+  if (!row) return false;
+  await row.click();
+  await s.keys('\uE007');
+  await s.waitFor('[data-testid="thread-item"]');
+  return true;
+}
+
+/** The inbox row whose text holds `mark`. */
+async function rowWith(mark) {
+  const texts = await s.texts('[data-testid="conversation-row"]');
+  const index = texts.findIndex((t) => t.includes(mark));
+  if (index < 0) return null;
+  return (await s.findAll('[data-testid="conversation-row"]'))[index] ?? null;
+}
+
+describe('offline', () => {
+  const servers = serversEnv();
+  const mastodon = servers.EARSHOT_TEST_MASTODON_URL;
+  let net_;
+
+  before(async () => {
+    assert.ok(app, 'EARSHOT_APP names the built binary');
+    assert.ok(
+      mastodon,
+      'the local Mastodon API server is not up: run through `make e2e`, or tests/servers/start.sh mastodon with EARSHOT_SERVERS_DIR set',
+    );
+    net_ = await proxy(new URL(mastodon).host);
+    s = await Session.start(driver, app);
+  });
+
+  after(async () => {
+    await s?.end();
+    await net_?.cut().catch(() => {});
+  });
+
+  test('a saved conversation reads whole and is found by search with the network unreachable', async () => {
+    const mark = `offline${randomBytes(5).toString('hex')}`;
+    const root = await post(
+      mastodon,
+      servers.EARSHOT_TEST_MASTODON_BOB_TOKEN,
+      `@alice does the export keep accents? ${mark}`,
+    );
+    // A reply that does not mention alice: only saving brings it in.
+    await post(mastodon, servers.EARSHOT_TEST_MASTODON_CAROL_TOKEN, `same question, zebrafish${mark}`, root.id);
+
+    await (await s.waitFor('[data-testid="nav-settings"]'))[0].click();
+    await (await s.waitFor('[data-testid="accounts-add"]'))[0].click();
+    await (await s.waitFor('[data-testid="add-network-mastodon"]'))[0].click();
+    await (await s.waitFor('[data-testid="mastodon-server"]'))[0].type(net_.url);
+    await (await s.findAll('[data-testid="mastodon-token-toggle"]'))[0].click();
+    await (await s.waitFor('[data-testid="mastodon-token"]'))[0].type(servers.EARSHOT_TEST_MASTODON_ALICE_TOKEN);
+    await s.keys('\uE007');
+    await s.until(
+      'the first sync to finish',
+      async () => /Up to date|Streaming/.test((await s.texts('[data-testid="account-state"]'))[0] ?? ''),
+      30000,
+    );
+
+    try {
+      await s.until('the mention in the inbox', () => openWith(mark), 30000);
+    } catch (e) {
+      await reloadInbox();
+      await new Promise((r) => setTimeout(r, 1000));
+      await shot('offline-debug');
+      console.log('rows:', mark, await s.texts('[data-testid="conversation-row"]'));
+      throw e;
+    }
+    const before = await s.findAll('[data-testid="thread-item"]');
+    assert.equal(before.length, 1, 'the sync heard only the mention');
+    await s.keys('s');
+    try {
+      await s.until(
+        'the saved conversation to be fetched whole',
+        async () =>
+          (await openWith(mark)) && (await s.findAll('[data-testid="thread-item"]')).length >= 2,
+        30000,
+      );
+    } catch (e) {
+      await shot('offline-debug2');
+      console.log('top:', await s.texts('header'));
+      throw e;
+    }
+
+    await net_.cut();
+    await (await s.waitFor('[data-testid="nav-settings"]'))[0].click();
+    await (await s.waitFor('[data-testid="account-sync-now"]'))[0].click();
+    await s.until('the app to say it is offline', () => s.visible('[data-testid="offline-indicator"]'), 30000);
+
+    assert.ok(await openWith(mark), 'the saved conversation is listed offline');
+    await s.until('the whole thread', async () => (await s.findAll('[data-testid="thread-item"]')).length >= 2);
+    const [pane] = await s.texts('[data-testid="thread-pane"]');
+    assert.match(pane, /does the export keep accents/, 'the root reads offline');
+    assert.match(pane, new RegExp(`zebrafish${mark}`), 'the reply only saving fetched reads offline');
+    assert.ok(await s.visible('[data-testid="offline-indicator"]'), 'still offline');
+    const [waiting] = await s.texts('[data-testid="waiting-to-sync"]');
+    assert.match(waiting ?? '', /\d+ waiting to sync/, 'the read position waits for the network');
+    await shot('offline-thread');
+
+    await s.keys('\uE00C');
+    await s.keys('/');
+    await s.until('the search box to have focus', () =>
+      s.execute('return document.activeElement?.dataset?.testid === "search-input"'),
+    );
+    await s.typeText(`zebrafish${mark}`);
+    await s.keys('\uE007');
+    const results = await s.waitFor('[data-testid="search-result"]');
+    assert.equal(results.length, 1, 'the saved reply is found offline');
+    assert.match((await s.texts('[data-testid="search-result"]'))[0], /same question/);
+    await shot('offline-search');
+  });
+});
