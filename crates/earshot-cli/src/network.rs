@@ -276,14 +276,65 @@ fn connectors(ws: &Workspace, only: Option<i64>) -> Result<Vec<Synced>, Error> {
     Ok(out)
 }
 
+/// Desktop notifications for urgent items while syncing.
+#[derive(clap::Args)]
+pub struct NotifyArgs {
+    /// Show a desktop notification for items the rules mark urgent
+    #[arg(long)]
+    notify: bool,
+    /// Urgent items within this many seconds of the first become one digest
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    digest_window: u64,
+    /// No notifications between these times, e.g. 22:00-07:30
+    #[arg(long, value_name = "HH:MM-HH:MM")]
+    quiet_hours: Option<String>,
+    /// The quiet hours' time zone, as minutes ahead of UTC [default: 0, UTC]
+    #[arg(
+        long,
+        default_value_t = 0,
+        allow_hyphen_values = true,
+        value_name = "MINUTES"
+    )]
+    utc_offset: i16,
+}
+
+impl NotifyArgs {
+    fn policy(&self) -> Result<earshot_core::notify::NotifyPolicy, Error> {
+        let quiet = match &self.quiet_hours {
+            Some(text) => Some(
+                earshot_core::notify::QuietHours::parse(text, self.utc_offset).ok_or_else(
+                    || Error::Invalid(format!("--quiet-hours takes HH:MM-HH:MM, not '{text}'")),
+                )?,
+            ),
+            None => None,
+        };
+        Ok(earshot_core::notify::NotifyPolicy {
+            digest_window: Duration::from_secs(self.digest_window.max(1)),
+            quiet,
+            ..Default::default()
+        })
+    }
+}
+
 pub fn run_sync(
     mut ws: Workspace,
     account: Option<i64>,
     once: bool,
     interval: u64,
+    notify: &NotifyArgs,
     json: bool,
 ) -> Result<(), Error> {
-    ws.set_event_sink(Arc::new(Progress { json }));
+    let progress: Arc<dyn EventSink> = Arc::new(Progress { json });
+    if notify.notify {
+        ws.set_event_sink(Arc::new(earshot_notify::NotifyingSink::new(
+            progress,
+            notify.policy()?,
+            earshot_notify::Desktop::new("Earshot"),
+            Arc::new(earshot_core::clock::SystemClock),
+        )));
+    } else {
+        ws.set_event_sink(progress);
+    }
     let ws = Arc::new(ws);
     let accounts = connectors(&ws, account)?;
     if accounts.is_empty() {

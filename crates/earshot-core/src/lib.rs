@@ -18,6 +18,7 @@ pub mod ingest;
 pub mod instance;
 pub mod item;
 pub mod links;
+pub mod notify;
 pub mod media;
 pub mod outbox;
 pub mod query;

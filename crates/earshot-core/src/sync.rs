@@ -240,13 +240,29 @@ fn has_item(ws: &Workspace, network: &str, remote_id: &str) -> Result<bool> {
 }
 
 async fn ingest(ws: &Arc<Workspace>, items: Vec<NewItem>) -> Result<IngestReport> {
+    ingest_as(ws, items, false).await
+}
+
+/// Ingests off the async threads. A `backfill` (a feed's first sync) is not news:
+/// rules flag what they fire on, but nothing notifies.
+async fn ingest_as(
+    ws: &Arc<Workspace>,
+    items: Vec<NewItem>,
+    backfill: bool,
+) -> Result<IngestReport> {
     if items.is_empty() {
         return Ok(IngestReport::default());
     }
     let ws = Arc::clone(ws);
-    tokio::task::spawn_blocking(move || ws.ingest(items))
-        .await
-        .map_err(|e| Error::Invalid(format!("the ingest task failed: {e}")))?
+    tokio::task::spawn_blocking(move || {
+        if backfill {
+            ws.ingest_backfill(items)
+        } else {
+            ws.ingest(items)
+        }
+    })
+    .await
+    .map_err(|e| Error::Invalid(format!("the ingest task failed: {e}")))?
 }
 
 /// Waits while the connector's request budget is nearly spent.
@@ -269,9 +285,12 @@ pub async fn sync_feed(
 ) -> Result<SyncReport> {
     let account = connector.account().clone();
     let mut report = SyncReport::default();
+    let saved = cursor(ws, account.id, feed)?;
+    // A feed never synced before brings in history, not news.
+    let backfill = saved.is_none();
     let mut request = FeedRequest {
         feed: feed.to_owned(),
-        cursor: cursor(ws, account.id, feed)?,
+        cursor: saved,
         page: None,
         backfill_since: ws.now() - options.backfill.as_millis() as i64,
     };
@@ -285,7 +304,7 @@ pub async fn sync_feed(
             .iter()
             .filter_map(|i| i.parent_remote_id.as_ref().map(|_| i.remote_id.clone()))
             .collect();
-        let stored = ingest(ws, page.items).await?;
+        let stored = ingest_as(ws, page.items, backfill).await?;
         report.inserted += stored.inserted;
         report.duplicates += stored.duplicates;
         if let Some(saved) = &page.cursor {
@@ -296,7 +315,7 @@ pub async fn sync_feed(
             if report.threads >= options.max_thread_fetches {
                 break;
             }
-            report.threads += fill_thread(ws, connector, &remote_id, options).await?;
+            report.threads += fill_thread(ws, connector, &remote_id, options, backfill).await?;
         }
         ws.emit(CoreEvent::SyncProgress {
             account_id: account.id,
@@ -318,6 +337,7 @@ async fn fill_thread(
     connector: &dyn Connector,
     remote_id: &str,
     options: &SyncOptions,
+    backfill: bool,
 ) -> Result<usize> {
     let network = connector.account().network.clone();
     let parent: Option<String> = ws.store().read(|c| -> Result<_> {
@@ -335,7 +355,7 @@ async fn fill_thread(
     respect_budget(connector, options, ws.now()).await;
     match connector.thread(remote_id).await {
         Ok(items) => {
-            ingest(ws, items).await?;
+            ingest_as(ws, items, backfill).await?;
             Ok(1)
         }
         // A deleted or private parent is not the sync's failure.

@@ -382,10 +382,29 @@ impl Workspace {
         self.ingest_with_progress(items, |_| {})
     }
 
+    /// Ingests a newly added account's history: rules still tag and flag what
+    /// they fire on, but nothing is reported as urgent news (no notifications).
+    pub fn ingest_backfill(&self, items: Vec<NewItem>) -> Result<IngestReport> {
+        self.ingest_inner(items, false, |_| {})
+    }
+
     /// Ingests a stream of items in batches, reporting progress after each batch.
     pub fn ingest_with_progress<I>(
         &self,
         items: I,
+        progress: impl FnMut(&IngestReport),
+    ) -> Result<IngestReport>
+    where
+        I: IntoIterator<Item = NewItem>,
+        I::IntoIter: Send,
+    {
+        self.ingest_inner(items, true, progress)
+    }
+
+    fn ingest_inner<I>(
+        &self,
+        items: I,
+        news: bool,
         progress: impl FnMut(&IngestReport),
     ) -> Result<IngestReport>
     where
@@ -409,7 +428,7 @@ impl Workspace {
                 inserted: report.inserted,
             });
         }
-        if !state.urgent.is_empty() {
+        if news && !state.urgent.is_empty() {
             self.events.emit(CoreEvent::Urgent {
                 items: std::mem::take(&mut state.urgent),
             });

@@ -34,7 +34,7 @@ pub fn servers() -> HashMap<String, String> {
         .collect()
 }
 
-fn var<'a>(env: &'a HashMap<String, String>, name: &str) -> &'a str {
+pub fn var<'a>(env: &'a HashMap<String, String>, name: &str) -> &'a str {
     env.get(name)
         .unwrap_or_else(|| panic!("{name} is missing from the servers' env file"))
 }
@@ -127,7 +127,7 @@ fn texts(thread: &Value) -> Vec<String> {
         .collect()
 }
 
-fn unique(tag: &str) -> String {
+pub fn unique(tag: &str) -> String {
     format!(
         "{tag}{}",
         std::time::SystemTime::now()
@@ -246,13 +246,13 @@ fn mastodon_round_trip_sync_thread_reply() {
 
 // Bluesky
 
-struct Xrpc {
+pub struct Xrpc {
     pds: String,
     did: String,
     jwt: String,
 }
 
-fn bsky_login(env: &HashMap<String, String>, who: &str) -> Xrpc {
+pub fn bsky_login(env: &HashMap<String, String>, who: &str) -> Xrpc {
     let pds = var(env, "EARSHOT_TEST_BSKY_PDS").to_owned();
     let session: Value = http()
         .post(format!("{pds}/xrpc/com.atproto.server.createSession"))
@@ -272,7 +272,7 @@ fn bsky_login(env: &HashMap<String, String>, who: &str) -> Xrpc {
 }
 
 impl Xrpc {
-    fn post(&self, text: &str, mention: Option<(&str, &str)>, reply: Option<Value>) -> Value {
+    pub fn post(&self, text: &str, mention: Option<(&str, &str)>, reply: Option<Value>) -> Value {
         let mut record = json!({
             "$type": "app.bsky.feed.post",
             "text": text,
