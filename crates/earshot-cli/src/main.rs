@@ -124,9 +124,45 @@ enum Command {
         /// Seconds between polls of accounts that cannot stream
         #[arg(long, default_value_t = 60)]
         interval: u64,
+        #[command(flatten)]
+        notify: network::NotifyArgs,
     },
-    /// Reply to a conversation as the account it arrived on; the text is read from stdin
-    Reply { conversation: i64 },
+    /// Reply to a conversation (its newest incoming message); the text is read from
+    /// stdin, or filled from a saved reply
+    Reply {
+        conversation: i64,
+        /// Send as this account (same network) instead of the one it arrived on
+        #[arg(long = "as", value_name = "ACCOUNT")]
+        account: Option<i64>,
+        /// Start from this saved reply instead of reading stdin
+        #[arg(long, value_name = "NAME")]
+        template: Option<String>,
+        /// An answer to one of the saved reply's questions: "Order number=A-1042" (repeatable)
+        #[arg(long, value_name = "QUESTION=ANSWER")]
+        answer: Vec<String>,
+        /// Only queue it; the next `sync` sends it
+        #[arg(long)]
+        queue_only: bool,
+    },
+    /// Saved replies: templates with {author.name}, {author.handle}, {my.name},
+    /// {my.handle} and asked-for {?Question} placeholders
+    SavedReply {
+        #[command(subcommand)]
+        what: network::SavedReplyCommand,
+    },
+    /// Show a conversation's draft, or set it from stdin with --set ("" clears it)
+    Draft {
+        conversation: i64,
+        #[arg(long)]
+        set: bool,
+    },
+    /// A conversation's replies in the outbox (waiting, sent, refused with the reason),
+    /// or --cancel ID to take back one that has not started sending (it becomes the draft)
+    Outbox {
+        conversation: Option<i64>,
+        #[arg(long, value_name = "ID")]
+        cancel: Option<i64>,
+    },
     /// Move an unreadable cache aside (nothing is deleted) and start an empty workspace
     Reset {
         /// Confirm
@@ -284,8 +320,31 @@ fn run(cli: Cli) -> Result<(), Error> {
             account,
             once,
             interval,
-        } => network::run_sync(ws, account, once, interval, json),
-        Command::Reply { conversation } => network::reply(ws, conversation, json),
+            notify,
+        } => network::run_sync(ws, account, once, interval, &notify, json),
+        Command::Reply {
+            conversation,
+            account,
+            template,
+            answer,
+            queue_only,
+        } => network::reply(
+            ws,
+            network::ReplyOptions {
+                conversation,
+                account,
+                template,
+                answers: answer,
+                queue_only,
+            },
+            json,
+        ),
+        Command::SavedReply { what } => network::saved_reply(&ws, what, json),
+        Command::Draft { conversation, set } => network::draft(&ws, conversation, set, json),
+        Command::Outbox {
+            conversation,
+            cancel,
+        } => network::outbox_command(&ws, conversation, cancel, json),
         Command::Reset { .. } | Command::Bench { .. } => Ok(()),
     }
 }

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod networks;
+mod notifications;
 mod resilience;
 mod views;
 
@@ -233,6 +234,46 @@ fn no_secret_service_is_a_clear_error_and_nothing_is_written_in_plaintext() {
         "no cache without a key in the keyring"
     );
     assert!(!dir.path().join("workspace.json").exists());
+}
+
+#[test]
+fn saved_replies_and_drafts_from_the_cli() {
+    use networks::cli_stdin;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok_json(d, &["demo"]);
+    let saved = cli_stdin(
+        d,
+        &["saved-reply", "add", "refund"],
+        "Hi {author.name}, your refund {?Refund id} is on its way.",
+    );
+    assert_eq!(saved[0]["prompts"][0], "Refund id");
+    let bad = cli(d, &["saved-reply", "add", "oops"]);
+    assert!(!bad.status.success(), "an empty saved reply is refused");
+    let all = ok_json(d, &["saved-reply", "list"]);
+    assert_eq!(all.as_array().unwrap().len(), 1);
+
+    let conversation = ok_json(d, &["inbox", "--limit", "1"])["conversations"][0]["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    cli_stdin(d, &["draft", &conversation, "--set"], "Half-written answer");
+    let draft = ok_json(d, &["draft", &conversation]);
+    assert_eq!(
+        draft["body"], "Half-written answer",
+        "the draft survives the process"
+    );
+    let demo = cli(d, &["reply", &conversation, "--template", "refund"]);
+    assert!(!demo.status.success());
+    assert!(
+        String::from_utf8_lossy(&demo.stderr).contains("Refund id"),
+        "a question left unanswered is named"
+    );
+    ok_json(d, &["saved-reply", "remove", "refund"]);
+    assert!(ok_json(d, &["saved-reply", "list"])
+        .as_array()
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
