@@ -8,7 +8,7 @@ SHELL := bash
 CARGO ?= cargo
 NPM ?= npm
 
-.PHONY: run test deps deps-test rust ui ui-check lint rust-test types-check window-test tauri-driver e2e bench bench-window deb fmt clean servers-up servers-down
+.PHONY: run test deps deps-test rust ui ui-check lint rust-test types-check window-test tauri-driver e2e bench bench-window bench-inbox deb fmt clean servers-up servers-down
 
 rust:
 	@command -v $(CARGO) >/dev/null || { echo "Rust is missing: install it from https://rustup.rs (then run make again)"; exit 1; }
@@ -79,6 +79,11 @@ bench:
 bench-window: deps-test ui
 	$(CARGO) build --release -p earshot -p earshot-cli -p earshot-bare-window
 	scripts/with-keyring.sh tests/bench/window.sh --write BENCHMARKS.md
+
+# The inbox in the real app at 1M items: j/k, a 200-item thread, search, triage.
+bench-inbox: deps-test ui tauri-driver
+	$(CARGO) build --release -p earshot -p earshot-cli
+	scripts/with-keyring.sh tests/bench/inbox.sh --write BENCHMARKS.md
 
 # The Debian package (tauri build); lands in target/release/bundle/deb/.
 deb: deps ui

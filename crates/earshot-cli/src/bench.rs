@@ -53,6 +53,29 @@ pub enum BenchCommand {
         #[arg(long, value_name = "FILE")]
         write: Option<PathBuf>,
     },
+    /// The inbox in the real app through WebDriver: j/k to next row painted, opening a
+    /// 200-item thread, search results, triage. Needs a display, the keyring and
+    /// tauri-driver (see tests/bench/inbox.sh)
+    Inbox {
+        /// The built Earshot app
+        #[arg(long, default_value = "target/release/earshot")]
+        app: PathBuf,
+        /// tauri-driver (cargo install tauri-driver)
+        #[arg(long, default_value = "tauri-driver")]
+        driver: PathBuf,
+        /// Generated items in the workspace (plus one 200-item thread)
+        #[arg(long, default_value_t = 1_000_000)]
+        items: usize,
+        /// j presses (then half as many k)
+        #[arg(long, default_value_t = 200)]
+        keys: usize,
+        /// Runs of each other measure (thread, search, triage)
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// Write the results into this Markdown file (its inbox section is replaced)
+        #[arg(long, value_name = "FILE")]
+        write: Option<PathBuf>,
+    },
     /// Mention-to-inbox latency through the real sync engine on the local test
     /// servers (start them with tests/servers/start.sh). Needs the keyring
     Mentions {
@@ -137,6 +160,21 @@ pub fn run(cmd: &BenchCommand, json: bool) -> Result<(), Error> {
             let text = window(app, bare, *runs, *items, json)?;
             if let Some(path) = write {
                 write_section(path, "window", &text)?;
+                eprintln!("written to {}", path.display());
+            }
+            Ok(())
+        }
+        BenchCommand::Inbox {
+            app,
+            driver,
+            items,
+            keys,
+            runs,
+            write,
+        } => {
+            let text = crate::bench_inbox::run(app, driver, *items, *keys, (*runs).max(1), json)?;
+            if let Some(path) = write {
+                write_section(path, "inbox", &text)?;
                 eprintln!("written to {}", path.display());
             }
             Ok(())
@@ -441,7 +479,7 @@ fn sentence(rng: &mut Rng, words: usize) -> String {
 
 /// Items in time order over the last 90 days: 30% start a thread, the rest
 /// reply to one of the 5,000 most recent items.
-fn generate(n: usize, seed: u64) -> impl Iterator<Item = NewItem> + Send {
+pub(crate) fn generate(n: usize, seed: u64) -> impl Iterator<Item = NewItem> + Send {
     let mut rng = Rng(seed | 1);
     let start = 1_763_000_000_000i64; // mid-November 2025
     let step = (90 * 86_400_000i64) / n.max(1) as i64;

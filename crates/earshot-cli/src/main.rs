@@ -5,6 +5,7 @@
 //! `EARSHOT_DATA_DIR`) and `--json`.
 
 mod bench;
+mod bench_inbox;
 mod bench_mentions;
 mod bench_window;
 mod network;

@@ -1,0 +1,435 @@
+//! `earshot-cli bench inbox`: the inbox's speed in the real app window, on a
+//! workspace of generated items (1M by default) plus one 200-item thread.
+//!
+//! It starts the built app through `tauri-driver` (WebDriver), installs a probe
+//! in the page (`bench_inbox.js`) and presses real keys: `j`/`k` (next
+//! conversation painted, and the script each key costs), `Enter` on the 200-item
+//! thread (thread painted), `Enter` in the search box (results painted), and `e`
+//! then `z` (triage reflected, and undone). Times are the page's own clock, from
+//! the keydown to just after the first frame that shows the change. Needs a
+//! display and the keyring (see tests/bench/inbox.sh).
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use earshot_core::item::{Content, ItemKind, NewAuthor, NewItem};
+use earshot_core::Error;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::bench::{latency, machine, Latency};
+
+const PROBE: &str = include_str!("bench_inbox.js");
+/// Items in the generated thread the bench opens.
+pub const THREAD_ITEMS: usize = 200;
+
+fn err(what: impl std::fmt::Display) -> Error {
+    Error::Invalid(what.to_string())
+}
+
+/// One conversation of `n` items, newer than anything `bench::generate` makes
+/// (so it is the inbox's first row): a root and replies, some to replies.
+pub fn long_thread(n: usize) -> impl Iterator<Item = NewItem> + Send {
+    // After the 90 days of generated items that start mid-November 2025.
+    let start = 1_763_000_000_000i64 + 91 * 86_400_000;
+    (0..n).map(move |i| {
+        let remote_id = format!("bench-thread-{i}");
+        let parent =
+            (i > 0).then(|| format!("bench-thread-{}", if i % 5 == 0 { i - 1 } else { 0 }));
+        NewItem {
+            network: "bluesky".into(),
+            remote_id,
+            account_id: None,
+            kind: if i == 0 {
+                ItemKind::Mention
+            } else {
+                ItemKind::Reply
+            },
+            author: NewAuthor {
+                handle: format!("thread{}.bsky.example", i % 17),
+                display_name: Some(format!("Thread voice {}", i % 17)),
+                url: None,
+                avatar_url: None,
+                followers: Some(100 + i as i64),
+            },
+            content: Content::Text(format!(
+                "Reply {i}: the sync still drops my notes after the update, and export to \
+                 markdown leaves the tags behind. Anyone else?"
+            )),
+            created_at: start + i as i64 * 60_000,
+            root_remote_id: parent.as_ref().map(|_| "bench-thread-0".to_owned()),
+            parent_remote_id: parent,
+            url: None,
+            lang: Some("en".into()),
+        }
+    })
+}
+
+/// A W3C WebDriver session through tauri-driver.
+struct Driver {
+    http: reqwest::Client,
+    base: String,
+    session: String,
+}
+
+impl Driver {
+    async fn call(
+        http: &reqwest::Client,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<Value>,
+    ) -> Result<Value, Error> {
+        let mut req = http.request(method.clone(), url);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req
+            .send()
+            .await
+            .map_err(|e| err(format!("{method} {url}: {e}")))?;
+        let status = res.status();
+        let value: Value = res.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            return Err(err(format!("{method} {url}: {status} {}", value["value"])));
+        }
+        Ok(value["value"].clone())
+    }
+
+    async fn start(base: &str, app: &Path) -> Result<Self, Error> {
+        let http = reqwest::Client::new();
+        let caps = json!({ "capabilities": { "alwaysMatch": {
+            "tauri:options": { "application": app.to_string_lossy() } } } });
+        let value = Self::call(
+            &http,
+            reqwest::Method::POST,
+            &format!("{base}/session"),
+            Some(caps),
+        )
+        .await?;
+        let session = value["sessionId"]
+            .as_str()
+            .ok_or_else(|| err("WebDriver gave no session id"))?
+            .to_owned();
+        Ok(Self {
+            http,
+            base: base.to_owned(),
+            session,
+        })
+    }
+
+    async fn cmd(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, Error> {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        Self::call(&self.http, method, &url, body).await
+    }
+
+    async fn execute(&self, script: &str, args: Value) -> Result<Value, Error> {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
+    /// Presses one key (a character, or a WebDriver key code such as "\u{E007}").
+    async fn key(&self, key: &str) -> Result<(), Error> {
+        let actions = json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": [
+            { "type": "keyDown", "value": key }, { "type": "keyUp", "value": key } ] }] });
+        self.cmd(reqwest::Method::POST, "/actions", Some(actions))
+            .await?;
+        Ok(())
+    }
+
+    async fn until(&self, what: &str, script: &str) -> Result<(), Error> {
+        for _ in 0..600 {
+            if self.execute(script, json!([])).await?.as_bool() == Some(true) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(err(format!("timed out waiting for {what}")))
+    }
+
+    async fn end(&self) {
+        let _ = self.cmd(reqwest::Method::DELETE, "", None).await;
+    }
+}
+
+/// One measured key press.
+#[derive(Debug, Clone, Copy)]
+struct Press {
+    script_ms: f64,
+    painted_ms: f64,
+}
+
+/// Arms the probe for `kind`, presses `key`, and waits for the measurement.
+async fn measure(d: &Driver, kind: &str, arg: Value, key: &str) -> Result<Press, Error> {
+    d.execute(
+        "window.__earshotBench.arm(arguments[0], arguments[1])",
+        json!([kind, arg]),
+    )
+    .await?;
+    d.key(key).await?;
+    for _ in 0..400 {
+        let done = d
+            .execute("return window.__earshotBench.take()", json!([]))
+            .await?;
+        if let Some(m) = done.as_array().and_then(|a| a.first()) {
+            let painted = m["painted"].as_f64().unwrap_or(-1.0);
+            if painted < 0.0 {
+                return Err(err(format!("{kind}: the change never showed")));
+            }
+            // A quiet moment between presses, as between a person's keys.
+            tokio::time::sleep(Duration::from_millis(60)).await;
+            return Ok(Press {
+                script_ms: m["script"].as_f64().unwrap_or(painted),
+                painted_ms: painted,
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Err(err(format!("{kind}: no measurement")))
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Measure {
+    painted: Latency,
+    script: Latency,
+    target: &'static str,
+}
+
+fn summarise(name: &str, presses: &[Press], target: &'static str) -> Measure {
+    let ms = |v: f64| Duration::from_secs_f64(v.max(0.0) / 1000.0);
+    Measure {
+        painted: latency(name, presses.iter().map(|p| ms(p.painted_ms)).collect()),
+        script: latency(name, presses.iter().map(|p| ms(p.script_ms)).collect()),
+        target,
+    }
+}
+
+const ENTER: &str = "\u{E007}";
+const ESCAPE: &str = "\u{E00C}";
+const HOME: &str = "\u{E011}";
+
+async fn drive(d: &Driver, keys: usize, runs: usize) -> Result<Vec<Measure>, Error> {
+    d.until(
+        "the first inbox rows",
+        "return document.querySelectorAll('[data-testid=\"conversation-row\"]').length > 0",
+    )
+    .await?;
+    d.execute(PROBE, json!([])).await?;
+    // Let start-up work (first paint report, sync status) settle.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let mut out = Vec::new();
+
+    // j down through several pages, then k back up.
+    let mut moves = Vec::new();
+    for _ in 0..keys {
+        moves.push(measure(d, "move", Value::Null, "j").await?);
+    }
+    for _ in 0..keys / 2 {
+        moves.push(measure(d, "move", Value::Null, "k").await?);
+    }
+    out.push(summarise(
+        &format!(
+            "key press (j/k) to the next conversation painted ({keys} j, then {} k)",
+            keys / 2
+        ),
+        &moves,
+        "p95 ≤ 50 ms, script ≤ 10 ms per key",
+    ));
+
+    // The 200-item thread is the first row: open it, open its neighbour, and again.
+    d.key(HOME).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut threads = Vec::new();
+    for _ in 0..runs {
+        threads.push(measure(d, "thread", json!(THREAD_ITEMS), ENTER).await?);
+        d.key("j").await?;
+        d.key(ENTER).await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        d.key("k").await?;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    out.push(summarise(
+        &format!("opening a {THREAD_ITEMS}-item thread (Enter to every item painted)"),
+        &threads,
+        "≤ 100 ms",
+    ));
+
+    // Search: type a query, measure Enter to results painted, Escape back to the list.
+    let queries = [
+        "sync",
+        "refund",
+        "export markdown",
+        "\"charged twice\"",
+        "crash network:bluesky",
+        "login OR password",
+        "offline",
+        "dark mode",
+    ];
+    let mut searches = Vec::new();
+    for i in 0..runs {
+        let q = queries[i % queries.len()];
+        d.key("/").await?;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        d.execute(
+            "const e = document.querySelector('[data-testid=\"search-input\"]'); \
+             e.value = arguments[0]; e.dispatchEvent(new Event('input', { bubbles: true }));",
+            json!([q]),
+        )
+        .await?;
+        searches.push(measure(d, "search", Value::Null, ENTER).await?);
+        d.key(ESCAPE).await?;
+        d.until(
+            "the list after the search",
+            "return document.querySelectorAll('[data-testid=\"search-result\"]').length === 0 \
+             && document.querySelectorAll('[data-testid=\"conversation-row\"]').length > 0",
+        )
+        .await?;
+        d.execute(
+            "document.querySelector('[data-testid=\"conversation-row\"][aria-selected=\"true\"]')?.focus()",
+            json!([]),
+        )
+        .await?;
+    }
+    out.push(summarise(
+        "search results painted (Enter in the search box)",
+        &searches,
+        "≤ 150 ms",
+    ));
+
+    // Triage: e on a row deeper in the list, then z to put it back.
+    let mut dones = Vec::new();
+    let mut undos = Vec::new();
+    for _ in 0..runs {
+        d.key("j").await?;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let id = d
+            .execute("return window.__earshotBench.selectedId()", json!([]))
+            .await?;
+        dones.push(measure(d, "triage", Value::Null, "e").await?);
+        undos.push(measure(d, "undo", id, "z").await?);
+    }
+    out.push(summarise(
+        "triage: e (done) reflected in the list",
+        &dones,
+        "≤ 30 ms",
+    ));
+    out.push(summarise(
+        "undo: z reflected in the list",
+        &undos,
+        "≤ 30 ms",
+    ));
+    Ok(out)
+}
+
+fn start_driver(driver: &Path, data: &Path, port: u16) -> Result<Child, Error> {
+    Command::new(driver)
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &(port + 1000).to_string(),
+        ])
+        .env("EARSHOT_DATA_DIR", data)
+        // The window remembers its size in the config directory: keep the bench apart.
+        .env("XDG_CONFIG_HOME", data.join("config"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| err(format!("cannot start {}: {e}", driver.display())))
+}
+
+/// Builds the workspace, drives the app, and returns the Markdown section.
+pub fn run(
+    app: &Path,
+    driver: &Path,
+    items: usize,
+    keys: usize,
+    runs: usize,
+    json_out: bool,
+) -> Result<String, Error> {
+    let tmp = tempfile::tempdir().map_err(|e| err(e.to_string()))?;
+    let data = crate::bench_window::fresh_dir(tmp.path(), "inbox")?;
+    {
+        eprintln!("generating {items} items and a {THREAD_ITEMS}-item thread…");
+        let ws = earshot_core::Workspace::open(&data, &earshot_core::vault::KeyringVault)?;
+        ws.ingest_with_progress(
+            crate::bench::generate(items, 42).chain(long_thread(THREAD_ITEMS)),
+            |_| {},
+        )?;
+        ws.store().checkpoint()?;
+    }
+    let port = 4444 + (std::process::id() % 1000) as u16;
+    let mut child = start_driver(driver, &data, port)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("cannot start the async runtime", e))?;
+    let base = format!("http://127.0.0.1:{port}");
+    // reqwest needs a TLS provider even for plain HTTP to the local driver.
+    earshot_connectors::http::install_crypto_provider();
+    let result = rt.block_on(async {
+        let http = reqwest::Client::new();
+        let mut up = false;
+        for _ in 0..100 {
+            if http.get(format!("{base}/status")).send().await.is_ok() {
+                up = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if !up {
+            return Err(err("tauri-driver did not start"));
+        }
+        let d = Driver::start(&base, app).await?;
+        let r = drive(&d, keys, runs).await;
+        d.end().await;
+        r
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let measures = result?;
+    if json_out {
+        let text = serde_json::to_string_pretty(&measures).map_err(|e| err(e.to_string()))?;
+        println!("{text}");
+    }
+    let now = earshot_core::clock::format_rfc3339_ms(earshot_core::clock::Clock::now_ms(
+        &earshot_core::clock::SystemClock,
+    ));
+    let mut md = format!(
+        "Measured {now} on {} under Xvfb (software rendering) with `earshot-cli bench inbox \
+         --items {items}` (release build): the real app through tauri-driver, real key \
+         presses, on {items} generated items plus one {THREAD_ITEMS}-item thread. Times are the \
+         page's own clock, from the keydown to just after the first frame that shows the \
+         change; script is the keydown's task and microtasks.\n\n\
+         | measure | painted | script | target |\n|---|---|---|---|\n",
+        machine()
+    );
+    for m in &measures {
+        md.push_str(&format!(
+            "| {} ({} runs) | p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms | p50 {:.1} ms, p95 {:.1} ms | {} |\n",
+            m.painted.name,
+            m.painted.runs,
+            m.painted.p50_ms,
+            m.painted.p95_ms,
+            m.painted.max_ms,
+            m.script.p50_ms,
+            m.script.p95_ms,
+            m.target
+        ));
+    }
+    if !json_out {
+        println!("{md}");
+    }
+    Ok(md)
+}
