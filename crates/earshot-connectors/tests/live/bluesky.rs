@@ -155,6 +155,18 @@ async fn wait_for(
     }
 }
 
+/// Bob and carol, signed in to the PDS as other clients.
+async fn bob_and_carol(pds: &str) -> (Client, Client) {
+    let mut clients = Vec::new();
+    for who in ["BOB", "CAROL"] {
+        let handle = server_env(&format!("EARSHOT_TEST_BSKY_{who}_HANDLE"));
+        let password = server_env(&format!("EARSHOT_TEST_BSKY_{who}_PASSWORD"));
+        clients.push(Client::login(pds, &handle, &password).await);
+    }
+    let carol = clients.pop().unwrap();
+    (clients.pop().unwrap(), carol)
+}
+
 fn alice_connector(server: &str, handle: &str, did: &str, store: Arc<Store>) -> Bluesky {
     let account = AccountRef {
         id: 1,
@@ -187,18 +199,7 @@ async fn bluesky_mentions_threads_and_replies_on_the_local_network() {
     // Whatever is already there (other tests share the network) is the past.
     let (_, cursor) = sync(&alice, None, now_ms() - 3_600_000).await;
 
-    let bob = Client::login(
-        &pds,
-        &server_env("EARSHOT_TEST_BSKY_BOB_HANDLE"),
-        &server_env("EARSHOT_TEST_BSKY_BOB_PASSWORD"),
-    )
-    .await;
-    let carol = Client::login(
-        &pds,
-        &server_env("EARSHOT_TEST_BSKY_CAROL_HANDLE"),
-        &server_env("EARSHOT_TEST_BSKY_CAROL_PASSWORD"),
-    )
-    .await;
+    let (bob, carol) = bob_and_carol(&pds).await;
 
     // Bob mentions alice in a new post; carol replies in his thread, mentioning her too.
     let posted_at = Instant::now();
@@ -390,4 +391,70 @@ async fn bluesky_refuses_a_wrong_password_with_advice() {
         .unwrap_err();
     assert!(matches!(e, ConnectorError::Auth { .. }), "{e:?}");
     assert!(e.to_string().contains("App passwords"), "{e}");
+}
+
+/// Saving a conversation fetches it whole: the sync heard only bob's mention;
+/// saving brings carol's reply, which never mentioned alice.
+#[tokio::test]
+async fn saving_a_bluesky_conversation_fetches_every_reply() {
+    let pds = server_env("EARSHOT_TEST_BSKY_PDS");
+    let alice_handle = server_env("EARSHOT_TEST_BSKY_ALICE_HANDLE");
+    let alice_did = server_env("EARSHOT_TEST_BSKY_ALICE_DID");
+    let run = format!("savedrun{}", now_ms());
+    let app_password = Secret::new(server_env("EARSHOT_TEST_BSKY_ALICE_APP_PASSWORD"));
+    let (account, secret) = sign_in(&pds, &alice_handle, &app_password).await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let vault = earshot_core::vault::MemoryVault::default();
+    let ws = Arc::new(earshot_core::Workspace::open(dir.path(), &vault).unwrap());
+    let added = ws.add_account(&vault, &account, &secret).unwrap();
+    let alice = Bluesky::new(added.to_ref(), Arc::new(Store::new(secret))).unwrap();
+    let (_, cursor) = sync(&alice, None, now_ms() - 3_600_000).await;
+
+    let (bob, carol) = bob_and_carol(&pds).await;
+    let root = bob
+        .post(
+            &format!("@{alice_handle} is {run} fixed?"),
+            &[(&alice_handle, &alice_did)],
+            None,
+        )
+        .await;
+    carol
+        .post(
+            &format!("not for me, {run}carol"),
+            &[],
+            Some((&root, &root)),
+        )
+        .await;
+    wait_for(&alice, &cursor, &[&root.uri], Instant::now()).await;
+
+    earshot_core::sync::sync_account(&ws, &alice, &earshot_core::sync::SyncOptions::default())
+        .await
+        .unwrap();
+    let search = earshot_core::search::SearchOptions::default();
+    let hits = ws.search(&run, &search).unwrap();
+    assert_eq!(hits.len(), 1, "the sync heard only the mention");
+    let id = hits[0].conversation_id;
+
+    ws.set_saved(id, true).unwrap();
+    // The AppView indexes carol's reply a moment after it is written.
+    let since = Instant::now();
+    loop {
+        let report = earshot_core::saved::fetch_due(&ws, &alice).await.unwrap();
+        assert_eq!(report.conversations, 1, "{report:?}");
+        if ws.conversation(id).unwrap().items.len() == 2 {
+            break;
+        }
+        assert!(
+            since.elapsed() < Duration::from_secs(30),
+            "carol's reply never came with the thread"
+        );
+        ws.set_saved(id, true).unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        ws.search(&format!("{run}carol"), &search).unwrap().len(),
+        1,
+        "the fetched reply is searchable"
+    );
 }
