@@ -59,6 +59,109 @@ describe('the Earshot window', () => {
     );
   });
 
+  test('triage by keyboard only: open, tag with t, snooze with h, done, undo', async () => {
+    await (await s.waitFor('[data-testid="state-tab-open"]'))[0].click();
+    await s.waitFor('[data-testid="conversation-row"]', { min: 3 });
+    const selected = async () => (await s.texts('[data-testid="conversation-row"][aria-selected="true"]'))[0];
+    const rowHasFocus = () =>
+      s.execute('return document.activeElement?.dataset?.testid === "conversation-row"');
+    await s.keys('j', 'o');
+    await s.waitFor('[data-testid="thread-item"]');
+    await s.waitFor('[data-testid="author-panel"]');
+
+    await s.keys('t');
+    await s.until('the tag editor', () => s.visible('[data-testid="tag-editor"]'));
+    await s.typeText('e2e-triage');
+    await s.keys('\uE007');
+    await s.until('the tag to be added', async () =>
+      (await s.texts('[data-testid="tag-chip"]')).some((t) => t.includes('e2e-triage')),
+    );
+    // Let the dialog's opening transition finish before its picture is taken.
+    await new Promise((r) => setTimeout(r, 400));
+    await shot('tag-editor');
+    await s.keys('\uE007');
+    await s.until('the editor to close', async () => !(await s.visible('[data-testid="tag-editor"]')));
+    await s.until('the row to show the tag', async () => /e2e-triage/.test((await selected()) ?? ''));
+    await s.until('focus back on the row', rowHasFocus);
+
+    const snoozed = await selected();
+    await s.keys('h');
+    await s.until('the snooze picker', () => s.visible('[data-testid="snooze-picker"]'));
+    await new Promise((r) => setTimeout(r, 400));
+    await shot('snooze-picker');
+    await s.keys('1');
+    await s.until('the snoozed row to leave the open list', async () =>
+      !(await s.texts('[data-testid="conversation-row"]')).includes(snoozed),
+    );
+    await s.until('focus back on the list', rowHasFocus);
+
+    const done = await selected();
+    await s.keys('e');
+    await s.until('the done row to leave', async () =>
+      !(await s.texts('[data-testid="conversation-row"]')).includes(done),
+    );
+    await s.keys('z');
+    await s.until('undo to bring it back', async () =>
+      (await s.texts('[data-testid="conversation-row"]')).includes(done),
+    );
+    await (await s.waitFor('[data-testid="state-tab-snoozed"]'))[0].click();
+    await s.until('the snoozed list to show it', async () =>
+      (await s.texts('[data-testid="conversation-row"]')).includes(snoozed),
+    );
+    await (await s.waitFor('[data-testid="state-tab-open"]'))[0].click();
+  });
+
+  test('bulk: x checks two conversations and e marks both done', async () => {
+    await s.waitFor('[data-testid="conversation-row"]', { min: 3 });
+    const [first, second] = await s.texts('[data-testid="conversation-row"]');
+    await (await s.findAll('[data-testid="conversation-row"]'))[0].click();
+    await s.keys('x', 'j', 'x', 'e');
+    await s.until('both rows to leave the open list', async () => {
+      const rows = await s.texts('[data-testid="conversation-row"]');
+      return !rows.includes(first) && !rows.includes(second);
+    });
+    const [notice] = await s.texts('[data-testid="inbox-notice"]');
+    assert.match(notice, /2 conversations done/);
+    await (await s.waitFor('[data-testid="state-tab-done"]'))[0].click();
+    await s.until('the done list to show both', async () => {
+      const rows = await s.texts('[data-testid="conversation-row"]');
+      return rows.includes(first) && rows.includes(second);
+    });
+    await (await s.waitFor('[data-testid="state-tab-open"]'))[0].click();
+  });
+
+  test('f filters the inbox, and the filters are kept as a saved view', async () => {
+    await s.waitFor('[data-testid="conversation-row"]');
+    await s.keys('f');
+    await s.until('the filters', () => s.visible('[data-testid="filter-network"]'));
+    await s.execute(`
+      const select = document.querySelector('[data-testid="filter-network"]');
+      select.value = 'bluesky';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    `);
+    await s.until('only Bluesky conversations', async () => {
+      const rows = await s.texts('[data-testid="conversation-row"]');
+      return rows.length > 0 && rows.every((r) => /bluesky/i.test(r));
+    });
+    await (await s.findAll('[data-testid="view-name"]'))[0].type('Bluesky only');
+    await (await s.findAll('[data-testid="view-save"]'))[0].click();
+    await s.until('the view to be listed', async () =>
+      (await s.execute('return document.querySelector(\'[data-testid="view-select"]\').value')) === 'Bluesky only',
+    );
+    await shot('filters');
+    await (await s.findAll('[data-testid="view-delete"]'))[0].click();
+    await s.until('the view to be deleted', async () =>
+      !(await s.execute(
+        'return [...document.querySelectorAll(\'[data-testid="view-select"] option\')].map((o) => o.value)',
+      )).includes('Bluesky only'),
+    );
+    await (await s.findAll('[data-testid="filters-clear"]'))[0].click();
+    await s.until('other networks again', async () =>
+      (await s.texts('[data-testid="conversation-row"]')).some((r) => !/bluesky/i.test(r)),
+    );
+    await (await s.findAll('[data-testid="filters-toggle"]'))[0].click();
+  });
+
   test('every view is reachable by click and by g-chords, with a screenshot of each', async () => {
     for (const view of ['listening', 'contacts', 'reports', 'settings', 'inbox']) {
       await (await s.waitFor(`[data-testid="nav-${view}"]`))[0].click();
