@@ -375,25 +375,30 @@ export class InboxController {
       : this.targets;
     const gen = this.#generation;
     const listKey = this.#listKey;
+    const rows = chosen
+      .filter((t): t is ConversationSummary => typeof t !== 'number' && t.state !== state)
+      .map((t) => $state.snapshot(t));
+    // The list shows the change at once (the core's write is a round trip away); rows the
+    // core refuses come back below.
+    this.#remove(rows.map((c) => c.id));
+    for (const c of rows) this.checked.delete(c.id);
     const done: ConversationSummary[] = [];
     const outside: number[] = [];
     let failure: BackendError | null = null;
-    for (const target of chosen) {
-      if (typeof target !== 'number' && target.state === state) continue;
+    for (const target of [...rows, ...chosen.filter((t): t is number => typeof t === 'number')]) {
       const id = typeof target === 'number' ? target : target.id;
       try {
         await this.#backend.setState(id, state, state === 'snoozed' ? snooze : null);
         if (typeof target === 'number') outside.push(id);
-        else done.push($state.snapshot(target));
+        else done.push(target);
       } catch (err) {
         failure = BackendError.from(err);
         break;
       }
     }
     if (done.length > 0 || outside.length > 0) this.revision++;
-    if (gen === this.#generation) {
-      this.#remove(done.map((c) => c.id));
-      for (const c of done) this.checked.delete(c.id);
+    if (gen === this.#generation && listKey === this.#listKey) {
+      for (const c of rows) if (!done.includes(c)) this.#insert(c);
     }
     if (done.length > 0) {
       const description = describe(STATE_VERBS[state], done);
@@ -477,6 +482,9 @@ export class InboxController {
     }
     this.#undo = null;
     const restored: ConversationSummary[] = [];
+    // A state undo shows the rows back at once; any the core refuses leave again below.
+    const here = record.kind === 'state' && record.listKey === this.#listKey;
+    if (here) this.#restore(record.entries.map((e) => e.before));
     try {
       for (const { before } of record.entries) {
         if (record.kind === 'saved') {
@@ -500,6 +508,9 @@ export class InboxController {
     } catch (err) {
       this.notice = `Could not undo: ${BackendError.from(err).message}`;
     }
+    if (here && restored.length < record.entries.length) {
+      this.#remove(record.entries.slice(restored.length).map((e) => e.before.id));
+    }
     if (restored.length === 0) return;
     this.revision++;
     if (record.kind === 'saved' || record.kind === 'tags') {
@@ -510,14 +521,17 @@ export class InboxController {
           row.tags = before.tags;
         }
       }
-    } else if (record.listKey === this.#listKey) {
-      for (const before of restored) this.#insert(before);
-      const first = restored[0];
-      const at = first ? this.conversations.findIndex((c) => c.id === first.id) : -1;
-      if (at >= 0) this.selectedIndex = at;
     }
     if (this.notice.startsWith('Could not undo')) return;
     this.notice = `Undone: ${record.description}`;
+  }
+
+  /** Puts rows back in inbox order and selects the first of them. */
+  #restore(rows: ConversationSummary[]): void {
+    for (const before of rows) this.#insert(before);
+    const first = rows[0];
+    const at = first ? this.conversations.findIndex((c) => c.id === first.id) : -1;
+    if (at >= 0) this.selectedIndex = at;
   }
 
   /** Removes rows by id; the selection moves to the row that takes its place. */

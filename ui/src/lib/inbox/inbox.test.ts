@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { conversation, sampleData } from '../../test/fixtures';
 import { MemoryBackend } from '../backend/memory';
 import { InboxController } from './inbox.svelte';
@@ -91,5 +91,23 @@ describe('InboxController paging window', () => {
     expect(selectedId(inbox)).toBe(1_000);
     const ids = inbox.conversations.map((c) => c.id);
     expect(ids).toEqual(ids.map((_, i) => 1_000 - i));
+  });
+
+  it('shows a triage action at once, and puts the row back when the core refuses it', async () => {
+    const backend = backendWith(20);
+    let refuse: () => void = () => {};
+    vi.spyOn(backend, 'setState').mockImplementation(
+      () => new Promise((_, reject) => (refuse = () => reject(new Error('disk full')))),
+    );
+    const inbox = new InboxController(backend, 10);
+    await inbox.reload();
+    const applied = inbox.setState('done');
+    expect(inbox.conversations.some((c) => c.id === 20)).toBe(false);
+    expect(selectedId(inbox)).toBe(19);
+    refuse();
+    await applied;
+    expect(inbox.conversations[0]?.id).toBe(20);
+    expect(inbox.notice).toMatch(/Could not change the state/);
+    expect(inbox.canUndo).toBe(false);
   });
 });
