@@ -14,7 +14,7 @@ use earshot_core::connector::Connector;
 use earshot_core::events::{CoreEvent, EventSink};
 use earshot_core::sync::{SyncOptions, SyncReport, SyncState};
 use earshot_core::vault::{KeyringVault, Secret, Vault};
-use earshot_core::{compose, outbox, sync, Error, Workspace};
+use earshot_core::{compose, outbox, saved, sync, Error, Workspace};
 
 use crate::output;
 
@@ -359,6 +359,12 @@ pub fn run_sync(
                     if let Err(e) = sync::replay_pending(&ws, connector.as_ref()).await {
                         eprintln!(
                             "account {}: telling the network what was read failed: {e}",
+                            account.id
+                        );
+                    }
+                    if let Err(e) = saved::fetch_due(&ws, connector.as_ref()).await {
+                        eprintln!(
+                            "account {}: fetching saved conversations whole failed: {e}",
                             account.id
                         );
                     }

@@ -456,3 +456,48 @@ fn a_sync_killed_mid_way_resumes_with_no_gap_and_no_duplicate() {
     assert_eq!(seen.len(), MENTIONS, "no gap");
     let _ = cli(d, &["status"]);
 }
+
+/// `triage --save` asks for the whole conversation; the next `sync --once`
+/// fetches the reply that never mentioned alice, so it reads whole offline.
+#[test]
+fn a_saved_conversation_is_fetched_whole_by_the_next_sync() {
+    let env = servers();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let server = var(&env, "EARSHOT_TEST_MASTODON_URL");
+    let token = var(&env, "EARSHOT_TEST_MASTODON_ALICE_TOKEN");
+    let args = [
+        "account",
+        "add",
+        "mastodon",
+        "--server",
+        server,
+        "--token-stdin",
+    ];
+    cli_stdin(d, &args, token);
+
+    let marker = unique("saved-whole-");
+    let root = mastodon_post(
+        &env,
+        "BOB",
+        json!({ "status": format!("@alice do exports keep accents? {marker}") }),
+    );
+    mastodon_post(
+        &env,
+        "CAROL",
+        json!({ "status": format!("no, they do not {marker}"), "in_reply_to_id": root["id"] }),
+    );
+    let (conversation, thread) = eventually(Duration::from_secs(20), || {
+        ok_json(d, &["sync", "--once"]);
+        conversation_with(d, "mastodon", &format!("keep accents? {marker}"))
+    });
+    assert_eq!(texts(&thread).len(), 1, "the sync heard only the mention");
+
+    let id = conversation.to_string();
+    ok_json(d, &["triage", &id, "--save"]);
+    ok_json(d, &["sync", "--once"]);
+    let thread = ok_json(d, &["thread", &id]);
+    let texts = texts(&thread);
+    assert_eq!(texts.len(), 2, "saving brought carol's reply: {texts:?}");
+    assert!(texts[1].contains(&format!("they do not {marker}")));
+}
