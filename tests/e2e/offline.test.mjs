@@ -174,6 +174,21 @@ describe('offline', () => {
     assert.match(waiting ?? '', /\d+ waiting to sync/, 'the read position waits for the network');
     await shot('offline-thread');
 
+    // Cached images come from the encrypted cache through the app's own scheme, which
+    // the content security policy lets in (an unknown id is a 404, not a violation).
+    await s.execute(`
+      window.__media = null;
+      document.addEventListener('securitypolicyviolation', (e) => {
+        if (String(e.blockedURI).startsWith('earshot-media')) window.__media = 'blocked';
+      });
+      const img = new Image();
+      img.onload = () => { window.__media = window.__media ?? 'loaded'; };
+      img.onerror = () => setTimeout(() => { window.__media = window.__media ?? 'not found'; }, 300);
+      img.src = 'earshot-media://localhost/999999';
+    `);
+    await s.until('the image request to settle', async () => (await s.execute('return window.__media')) !== null);
+    assert.equal(await s.execute('return window.__media'), 'not found', 'the CSP allows earshot-media:');
+
     await s.keys('\uE00C');
     await s.keys('/');
     await s.until('the search box to have focus', () =>
