@@ -362,7 +362,7 @@ pub fn run_sync(
                             account.id
                         );
                     }
-                    if let Err(e) = saved::fetch_due(&ws, connector.as_ref()).await {
+                    if let Err(e) = saved::fetch_due(&ws, connector.as_ref(), &options).await {
                         eprintln!(
                             "account {}: fetching saved conversations whole failed: {e}",
                             account.id

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::connector::{Connector, ConnectorError};
 use crate::error::Result;
+use crate::sync::{respect_budget, SyncOptions};
 use crate::Workspace;
 
 /// A saved conversation opened while online is fetched again at most this often.
@@ -112,16 +113,23 @@ pub struct SavedReport {
     pub media_skipped: usize,
 }
 
+/// Avatars fetched per conversation at most (a thread with hundreds of authors
+/// would otherwise spend the request budget on pictures).
+pub const MAX_AVATARS: usize = 50;
+
 /// Fetches every saved conversation of the connector's account that is due:
-/// its whole thread, then its authors' avatars. A transient failure (offline,
-/// rate limited) stops here and leaves the rest for the next sync; a thread the
+/// its whole thread, then its authors' avatars (at most [`MAX_AVATARS`]), each
+/// request within the server's rate budget. A transient failure (offline, rate
+/// limited) stops here and leaves the rest for the next sync; a thread the
 /// network refuses (deleted, private) is marked done with the reason.
 pub async fn fetch_due(
     ws: &std::sync::Arc<Workspace>,
     connector: &dyn Connector,
+    options: &SyncOptions,
 ) -> Result<SavedReport> {
     let mut report = SavedReport::default();
     for (id, remote_id) in due(ws, connector.account().id)? {
+        respect_budget(connector, options, ws.now()).await;
         match connector.thread(&remote_id).await {
             Ok(items) => {
                 let ws2 = std::sync::Arc::clone(ws);
@@ -136,7 +144,11 @@ pub async fn fetch_due(
             }
             Err(e) => return Err(e.into()),
         }
-        for url in crate::media::missing_avatars(ws, id)? {
+        for url in crate::media::missing_avatars(ws, id)?
+            .into_iter()
+            .take(MAX_AVATARS)
+        {
+            respect_budget(connector, options, ws.now()).await;
             match connector
                 .fetch_media(&url, crate::media::MAX_MEDIA_BYTES)
                 .await
@@ -319,14 +331,14 @@ mod tests {
             with_avatar(item("12", Some("10"), 3_000), "svg-dave"),
         ]);
         assert_eq!(
-            fetch_due(&ws, &c).await.unwrap(),
+            fetch_due(&ws, &c, &SyncOptions::default()).await.unwrap(),
             SavedReport::default(),
             "nothing is fetched before it is saved"
         );
 
         ws.set_saved(id, true).unwrap();
         assert_eq!(waiting(&ws).unwrap().saved_fetches, 1);
-        let report = fetch_due(&ws, &c).await.unwrap();
+        let report = fetch_due(&ws, &c, &SyncOptions::default()).await.unwrap();
         assert_eq!(
             report,
             SavedReport {
@@ -352,7 +364,13 @@ mod tests {
 
         // Done: the next sync does not fetch it again.
         let before = c.asked.lock().unwrap().len();
-        assert_eq!(fetch_due(&ws, &c).await.unwrap().conversations, 0);
+        assert_eq!(
+            fetch_due(&ws, &c, &SyncOptions::default())
+                .await
+                .unwrap()
+                .conversations,
+            0
+        );
         assert_eq!(c.asked.lock().unwrap().len(), before);
     }
 
@@ -365,11 +383,17 @@ mod tests {
 
         let c = WithMedia::new(account);
         c.offline.store(true, Ordering::SeqCst);
-        assert!(fetch_due(&ws, &c).await.is_err());
+        assert!(fetch_due(&ws, &c, &SyncOptions::default()).await.is_err());
         assert_eq!(waiting(&ws).unwrap().saved_fetches, 1, "still due");
 
         c.offline.store(false, Ordering::SeqCst);
-        assert_eq!(fetch_due(&ws, &c).await.unwrap().conversations, 1);
+        assert_eq!(
+            fetch_due(&ws, &c, &SyncOptions::default())
+                .await
+                .unwrap()
+                .conversations,
+            1
+        );
         assert!(
             !refresh(&ws, id).unwrap(),
             "fetched a moment ago: opening it does not fetch again"

@@ -266,7 +266,7 @@ async fn ingest_as(
 }
 
 /// Waits while the connector's request budget is nearly spent.
-async fn respect_budget(connector: &dyn Connector, options: &SyncOptions, now_ms: i64) {
+pub(crate) async fn respect_budget(connector: &dyn Connector, options: &SyncOptions, now_ms: i64) {
     if let Some(budget) = connector.rate_budget() {
         if budget.remaining <= options.rate_reserve && budget.reset_at > now_ms {
             let wait = Duration::from_millis((budget.reset_at - now_ms) as u64);
@@ -538,7 +538,7 @@ async fn run_reporting(
                 // A failure here is retried after the next sync; it is not the sync's.
                 let _ = replay_pending(&ws, connector.as_ref()).await;
                 // Saved conversations still due are fetched whole at the next sync.
-                let _ = crate::saved::fetch_due(&ws, connector.as_ref()).await;
+                let _ = crate::saved::fetch_due(&ws, connector.as_ref(), &options).await;
                 report(
                     &ws,
                     &to,

@@ -440,7 +440,9 @@ async fn saving_a_bluesky_conversation_fetches_every_reply() {
     // The AppView indexes carol's reply a moment after it is written.
     let since = Instant::now();
     loop {
-        let report = earshot_core::saved::fetch_due(&ws, &alice).await.unwrap();
+        let report = earshot_core::saved::fetch_due(&ws, &alice, &Default::default())
+            .await
+            .unwrap();
         assert_eq!(report.conversations, 1, "{report:?}");
         if ws.conversation(id).unwrap().items.len() == 2 {
             break;

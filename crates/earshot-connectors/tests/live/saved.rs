@@ -120,7 +120,7 @@ async fn saving_a_conversation_fetches_every_reply_and_refuses_svg_avatars() {
     assert_eq!(ws.conversation(id).unwrap().items.len(), 1);
 
     ws.set_saved(id, true).unwrap();
-    let report = earshot_core::saved::fetch_due(&ws, &m as &dyn Connector)
+    let report = earshot_core::saved::fetch_due(&ws, &m as &dyn Connector, &Default::default())
         .await
         .unwrap();
     assert_eq!(report.conversations, 1, "{report:?}");
