@@ -177,7 +177,8 @@ pub struct WaitingToSync {
     pub replies: i64,
     /// Actions to replay on the networks (read positions).
     pub actions: i64,
-    /// Saved conversations not fetched whole yet.
+    /// Saved conversations not fetched whole yet (of signed-in accounts: imported
+    /// and demo conversations have no network to fetch them from).
     pub saved_fetches: i64,
 }
 
@@ -193,9 +194,10 @@ pub fn waiting(ws: &Workspace) -> Result<WaitingToSync> {
         Ok(c.query_row(
             "SELECT (SELECT count(*) FROM outbox WHERE state IN ('queued', 'sending')),
                     (SELECT count(*) FROM pending_actions),
-                    (SELECT count(*) FROM saved_fetches f JOIN conversations c
-                        ON c.id = f.conversation_id
-                      WHERE c.saved = 1 AND c.account_id IS NOT NULL
+                    (SELECT count(*) FROM saved_fetches f
+                       JOIN conversations c ON c.id = f.conversation_id
+                       JOIN accounts a ON a.id = c.account_id AND a.origin = 'signed-in'
+                      WHERE c.saved = 1
                         AND (f.fetched_at IS NULL OR f.fetched_at < f.requested_at))",
             [],
             |r| {
@@ -421,10 +423,23 @@ mod tests {
 
     #[tokio::test]
     async fn waiting_counts_queued_replies_and_read_positions() {
-        let (_dir, ws, _account) = workspace();
+        let (dir, ws, _account) = workspace();
         ws.ingest(vec![item("1", None, 1_000)]).unwrap();
         let id = conversation_of(&ws, "1");
         assert_eq!(waiting(&ws).unwrap(), WaitingToSync::default());
+        let demo = crate::demo::open_or_demo(
+            &dir.path().join("elsewhere"),
+            &crate::vault::MemoryVault::default(),
+        )
+        .unwrap()
+        .0;
+        let first = demo.inbox(&Default::default()).unwrap().conversations[0].id;
+        demo.set_saved(first, true).unwrap();
+        assert_eq!(
+            waiting(&demo).unwrap().saved_fetches,
+            0,
+            "the demo has no network: nothing waits"
+        );
         ws.mark_read(id).unwrap();
         crate::outbox::queue_reply(&ws, id, "thanks!").unwrap();
         let w = waiting(&ws).unwrap();

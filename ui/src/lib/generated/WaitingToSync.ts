@@ -13,6 +13,7 @@ replies: number,
  */
 actions: number, 
 /**
- * Saved conversations not fetched whole yet.
+ * Saved conversations not fetched whole yet (of signed-in accounts: imported
+ * and demo conversations have no network to fetch them from).
  */
 savedFetches: number, };
