@@ -162,7 +162,13 @@ pub async fn view_delete(app: State<'_, Arc<AppState>>, name: String) -> UiResul
 }
 
 #[tauri::command]
-pub async fn conversation_mark_read(app: State<'_, Arc<AppState>>, id: i64) -> UiResult<()> {
+pub async fn conversation_mark_read(
+    app: State<'_, Arc<AppState>>,
+    notifications: State<'_, Arc<earshot_notify::NotifyingSink>>,
+    id: i64,
+) -> UiResult<()> {
+    // The conversation on screen never raises a notification.
+    notifications.set_viewing(Some(id));
     Ok(app.workspace()?.mark_read(id)?)
 }
 

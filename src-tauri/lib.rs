@@ -17,6 +17,8 @@ use tauri::{Emitter, Manager};
 
 /// The Tauri event every core event is forwarded on.
 const CORE_EVENT: &str = "earshot://event";
+/// The Tauri event asking the UI to open a conversation (a notification clicked).
+const OPEN_EVENT: &str = "earshot://open";
 /// The Tauri event telling the UI that another workspace is shown (the first
 /// account signed in while the demo was open), so it reloads everything.
 const WORKSPACE_EVENT: &str = "earshot://workspace";
@@ -29,6 +31,33 @@ impl EventSink for TauriEvents {
         // A window that is gone cannot be told; the core carries on.
         let _ = self.0.emit(CORE_EVENT, event);
     }
+}
+
+/// Urgent items as desktop notifications, in front of the UI's events. Clicking
+/// one brings the window forward on that conversation; "Mark done" marks it done.
+fn notifying(handle: &tauri::AppHandle) -> Arc<earshot_notify::NotifyingSink> {
+    let app = handle.clone();
+    let desktop =
+        earshot_notify::Desktop::new("Earshot").with_actions(move |action| match action {
+            earshot_notify::Action::Open(id) => {
+                show_main_window(&app);
+                let _ = app.emit(OPEN_EVENT, id);
+            }
+            earshot_notify::Action::MarkDone(id) => {
+                if let Some(ws) = app
+                    .try_state::<Arc<state::AppState>>()
+                    .and_then(|s| s.workspace().ok())
+                {
+                    let _ = ws.set_state(id, earshot_core::inbox::TriageState::Done, None);
+                }
+            }
+        });
+    Arc::new(earshot_notify::NotifyingSink::new(
+        Arc::new(TauriEvents(handle.clone())),
+        earshot_core::notify::NotifyPolicy::default(),
+        desktop,
+        Arc::new(earshot_core::clock::SystemClock),
+    ))
 }
 
 fn show_main_window(app: &tauri::AppHandle) {
@@ -71,13 +100,15 @@ pub fn run() {
         .setup(move |app| {
             let handle = app.handle().clone();
             let opened = handle.clone();
+            let notifications = notifying(&handle);
+            app.manage(Arc::clone(&notifications));
             let config = data_dir
                 .map(|data_dir| SessionConfig {
                     data_dir,
                     vault: Arc::new(KeyringVault),
                     connect: Arc::new(earshot_connectors::connect),
                     options: SyncOptions::default(),
-                    events: Arc::new(TauriEvents(handle.clone())),
+                    events: notifications,
                     on_opened: Arc::new(move |o: &WorkspaceOpened| {
                         let _ = opened.emit(WORKSPACE_EVENT, o);
                     }),
