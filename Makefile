@@ -41,10 +41,11 @@ lint: ui
 	@if [ -n "$$($(CARGO) tree -p earshot-core -i tauri 2>/dev/null)$$($(CARGO) tree -p earshot-connectors -i tauri 2>/dev/null)" ]; then \
 	  echo "earshot-core and earshot-connectors must not depend on Tauri"; exit 1; fi
 
-# Rust tests on the real Secret Service (a private D-Bus session with gnome-keyring)
-# and the real local networks (tests/servers: Bluesky dev-env, the Mastodon API).
+# Rust tests on the real Secret Service (a private D-Bus session with gnome-keyring),
+# the real local networks (tests/servers: Bluesky dev-env, the Mastodon API) and a
+# real notification daemon (dunst on a private Xvfb display).
 rust-test: ui
-	scripts/with-keyring.sh scripts/with-servers.sh $(CARGO) test --workspace
+	scripts/with-keyring.sh scripts/with-servers.sh scripts/with-notifications.sh $(CARGO) test --workspace
 
 # The TypeScript types in ui/src/lib/generated are written by `cargo test` (ts-rs)
 # from the Rust types that cross to the UI; the committed copies must match.
