@@ -170,8 +170,12 @@ describe('offline', () => {
     assert.match(pane, /does the export keep accents/, 'the root reads offline');
     assert.match(pane, new RegExp(`zebrafish${mark}`), 'the reply only saving fetched reads offline');
     assert.ok(await s.visible('[data-testid="offline-indicator"]'), 'still offline');
-    const [waiting] = await s.texts('[data-testid="waiting-to-sync"]');
-    assert.match(waiting ?? '', /\d+ waiting to sync/, 'the read position waits for the network');
+    // The panel recounts every few seconds: wait for it to show the read position.
+    await s.until(
+      'the read position to wait for the network',
+      async () => /\d+ waiting to sync/.test((await s.texts('[data-testid="waiting-to-sync"]'))[0] ?? ''),
+      10000,
+    );
     await shot('offline-thread');
 
     // Cached images come from the encrypted cache through the app's own scheme, which
