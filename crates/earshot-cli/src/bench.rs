@@ -76,6 +76,19 @@ pub enum BenchCommand {
         #[arg(long, value_name = "FILE")]
         write: Option<PathBuf>,
     },
+    /// Ingest into the encrypted store with no rules and with N generated rules,
+    /// in one run: what rule evaluation costs
+    Rules {
+        /// How many items to generate
+        #[arg(long, default_value_t = 200_000)]
+        items: usize,
+        /// How many rules (words, phrases, NEAR/n, OR with NOT; each tags)
+        #[arg(long, default_value_t = 100)]
+        rules: usize,
+        /// Write the results into this Markdown file (its rules section is replaced)
+        #[arg(long, value_name = "FILE")]
+        write: Option<PathBuf>,
+    },
     /// Mention-to-inbox latency through the real sync engine on the local test
     /// servers (start them with tests/servers/start.sh). Needs the keyring
     Mentions {
@@ -175,6 +188,19 @@ pub fn run(cmd: &BenchCommand, json: bool) -> Result<(), Error> {
             let text = crate::bench_inbox::run(app, driver, *items, *keys, (*runs).max(1), json)?;
             if let Some(path) = write {
                 write_section(path, "inbox", &text)?;
+                eprintln!("written to {}", path.display());
+            }
+            Ok(())
+        }
+        BenchCommand::Rules {
+            items,
+            rules,
+            write,
+        } => {
+            let text = rules_bench(*items, *rules, json)?;
+            println!("{text}");
+            if let Some(path) = write {
+                write_section(path, "rules", &text)?;
                 eprintln!("written to {}", path.display());
             }
             Ok(())
@@ -747,6 +773,68 @@ fn newest_activity(ws: &earshot_core::Workspace) -> Result<i64, Error> {
         .first()
         .map(|c| c.last_activity_at)
         .unwrap_or_default())
+}
+
+/// A generated rule over the generator's common words, of four shapes.
+fn generated_rule(i: usize) -> earshot_core::rules::Rule {
+    let w = |k: usize| COMMON[(i * 7 + k * 13) % COMMON.len()];
+    let query = match i % 4 {
+        0 => format!("{} {}", w(0), w(1)),
+        1 => format!("\"{} {}\"", w(0), w(1)),
+        2 => format!("{} NEAR/3 {}", w(0), w(1)),
+        _ => format!("{} OR {} -{}", w(0), w(1), w(2)),
+    };
+    earshot_core::rules::Rule {
+        id: 0,
+        name: format!("bench {i}"),
+        enabled: true,
+        position: 0,
+        conditions: earshot_core::rules::Conditions {
+            query: Some(query),
+            risk_words: i.is_multiple_of(10),
+            ..Default::default()
+        },
+        actions: earshot_core::rules::Actions {
+            tags: vec![format!("bench-{}", i % 20)],
+            ..Default::default()
+        },
+        builtin: false,
+    }
+}
+
+fn rules_bench(n: usize, rules: usize, json: bool) -> Result<String, Error> {
+    let tmp = tempfile::tempdir().map_err(|e| Error::Invalid(e.to_string()))?;
+    let mut rates = Vec::new();
+    for (label, count) in [("no rules", 0), ("with rules", rules)] {
+        let ws = open_bench_workspace(
+            &tmp.path().join(label),
+            Encryption::Key(CacheKey::generate()?),
+        )?;
+        for i in 0..count {
+            earshot_core::rules::save(&ws, &generated_rule(i))?;
+        }
+        rates.push(timed_ingest(&ws, n, label, json)?);
+        let fired: i64 = ws.store().read(|c| -> Result<i64, Error> {
+            Ok(c.query_row("SELECT count(*) FROM rule_effects", [], |r| r.get(0))?)
+        })?;
+        rates.push(fired as f64);
+    }
+    let now = earshot_core::clock::format_rfc3339_ms(earshot_core::clock::Clock::now_ms(
+        &earshot_core::clock::SystemClock,
+    ));
+    let (plain, with, fired) = (rates[0], rates[2], rates[3]);
+    Ok(format!(
+        "Measured {now} on {} with `earshot-cli bench rules --items {n} --rules {rules}` (release build): \
+         end-to-end ingest into the encrypted store, once with no rules and once with {rules} \
+         generated rules (words, phrases, NEAR/3, OR with NOT; a tenth also need a risk word; each \
+         tags), in one run.\n\n\
+         | measure | result | target |\n|---|---|---|\n\
+         | ingest, no rules | {plain:.0} items/s | |\n\
+         | ingest, {rules} rules ({fired:.0} firings recorded) | {with:.0} items/s | ≥ 35,000 items/s |\n\
+         | cost of the rules | {:.1} % of ingest time | |\n",
+        machine(),
+        (plain / with - 1.0) * 100.0
+    ))
 }
 
 pub(crate) fn latency(name: &str, mut times: Vec<Duration>) -> Latency {
