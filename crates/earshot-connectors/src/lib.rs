@@ -13,9 +13,6 @@ use std::sync::Arc;
 
 use earshot_core::connector::{AccountRef, Connector, ConnectorError, CredentialStore};
 
-/// The networks this build can sign in to and sync.
-pub const NETWORKS: &[&str] = &["mastodon", "bluesky"];
-
 /// The connector for an account's network. Adding a network means adding its
 /// module and one arm here.
 pub fn connect(

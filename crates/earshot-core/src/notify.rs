@@ -118,10 +118,6 @@ impl Notifier {
         }
     }
 
-    pub fn set_policy(&mut self, policy: NotifyPolicy) {
-        self.policy = policy;
-    }
-
     /// The conversation on screen, which never notifies.
     pub fn set_viewing(&mut self, conversation_id: Option<i64>) {
         self.viewing = conversation_id;

@@ -151,10 +151,6 @@ impl RuleSet {
         Ok(Self { rules: out })
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.rules.is_empty()
-    }
-
     /// The rules that fire on an analysed item, in order, each with its reason.
     pub fn evaluate(&self, a: &Analysed) -> Vec<Firing> {
         if self.rules.is_empty() {
