@@ -118,6 +118,57 @@ fn assert_no_file_holds(dir: &Path, secret: &str) {
     }
 }
 
+/// Adds our Mastodon account (alice, by token on stdin).
+pub fn add_mastodon(d: &Path, env: &HashMap<String, String>) -> Value {
+    let server = var(env, "EARSHOT_TEST_MASTODON_URL");
+    let args = [
+        "account",
+        "add",
+        "mastodon",
+        "--server",
+        server,
+        "--token-stdin",
+    ];
+    cli_stdin(d, &args, var(env, "EARSHOT_TEST_MASTODON_ALICE_TOKEN"))
+}
+
+/// Adds our Bluesky account (alice, by app password on stdin).
+pub fn add_bluesky(d: &Path, env: &HashMap<String, String>) -> Value {
+    let pds = var(env, "EARSHOT_TEST_BSKY_PDS");
+    let alice = var(env, "EARSHOT_TEST_BSKY_ALICE_HANDLE");
+    let args = [
+        "account", "add", "bluesky", "--server", pds, "--handle", alice,
+    ];
+    cli_stdin(d, &args, var(env, "EARSHOT_TEST_BSKY_ALICE_APP_PASSWORD"))
+}
+
+/// Syncs until the round trip's thread (bob's question, carol's reply) is in the
+/// inbox, whole and root first; returns its conversation.
+fn synced_thread(d: &Path, network: &str, marker: &str, within: Duration) -> i64 {
+    let (conversation, thread) = eventually(within, || {
+        ok_json(d, &["sync", "--once"]);
+        conversation_with(d, network, &format!("same here since Tuesday {marker}"))
+    });
+    let texts = texts(&thread);
+    assert!(
+        texts[0].contains("is the export broken"),
+        "the whole thread, root first: {texts:?}"
+    );
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    conversation
+}
+
+/// Answers a conversation through `earshot-cli reply`; the network took it.
+fn reply_from_cli(d: &Path, conversation: i64, marker: &str) -> Value {
+    let sent = cli_stdin(
+        d,
+        &["reply", &conversation.to_string()],
+        &format!("Thanks both, we are on it {marker}"),
+    );
+    assert_eq!(sent["state"], "sent", "{sent}");
+    sent
+}
+
 fn texts(thread: &Value) -> Vec<String> {
     thread["items"]
         .as_array()
@@ -161,18 +212,7 @@ fn mastodon_round_trip_sync_thread_reply() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
 
-    let added = cli_stdin(
-        d,
-        &[
-            "account",
-            "add",
-            "mastodon",
-            "--server",
-            server,
-            "--token-stdin",
-        ],
-        var(&env, "EARSHOT_TEST_MASTODON_ALICE_TOKEN"),
-    );
+    let added = add_mastodon(d, &env);
     assert!(added["message"].as_str().unwrap().contains("Signed in"));
     let accounts = ok_json(d, &["account", "list"]);
     assert_eq!(accounts[0]["network"], "mastodon");
@@ -196,24 +236,10 @@ fn mastodon_round_trip_sync_thread_reply() {
         }),
     );
 
-    let (conversation, thread) = eventually(Duration::from_secs(20), || {
-        ok_json(d, &["sync", "--once"]);
-        conversation_with(d, "mastodon", &format!("same here since Tuesday {marker}"))
-    });
-    let texts = texts(&thread);
-    assert!(
-        texts[0].contains("is the export broken"),
-        "the whole thread, root first: {texts:?}"
-    );
-    assert_eq!(texts.len(), 2, "{texts:?}");
+    let conversation = synced_thread(d, "mastodon", &marker, Duration::from_secs(20));
 
     // Answer from Earshot; the server has it under carol's reply.
-    let sent = cli_stdin(
-        d,
-        &["reply", &conversation.to_string()],
-        &format!("Thanks both, we are on it {marker}"),
-    );
-    assert_eq!(sent["state"], "sent", "{sent}");
+    let sent = reply_from_cli(d, conversation, &marker);
     let url = sent["remoteUrl"].as_str().unwrap();
     let id = url.rsplit('/').next().unwrap();
     let status: Value = http()
@@ -321,18 +347,11 @@ impl Xrpc {
 #[test]
 fn bluesky_round_trip_sync_thread_reply() {
     let env = servers();
-    let pds = var(&env, "EARSHOT_TEST_BSKY_PDS");
     let alice = var(&env, "EARSHOT_TEST_BSKY_ALICE_HANDLE");
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
 
-    cli_stdin(
-        d,
-        &[
-            "account", "add", "bluesky", "--server", pds, "--handle", alice,
-        ],
-        var(&env, "EARSHOT_TEST_BSKY_ALICE_APP_PASSWORD"),
-    );
+    add_bluesky(d, &env);
     let alice_did = ok_json(d, &["account", "list"])[0]["remoteUserId"]
         .as_str()
         .unwrap()
@@ -353,23 +372,9 @@ fn bluesky_round_trip_sync_thread_reply() {
         Some(json!({ "root": refs, "parent": refs })),
     );
 
-    let (conversation, thread) = eventually(Duration::from_secs(30), || {
-        ok_json(d, &["sync", "--once"]);
-        conversation_with(d, "bluesky", &format!("same here since Tuesday {marker}"))
-    });
-    let texts = texts(&thread);
-    assert!(
-        texts[0].contains("is the export broken"),
-        "the whole thread, root first: {texts:?}"
-    );
-    assert_eq!(texts.len(), 2, "{texts:?}");
+    let conversation = synced_thread(d, "bluesky", &marker, Duration::from_secs(30));
 
-    let sent = cli_stdin(
-        d,
-        &["reply", &conversation.to_string()],
-        &format!("Thanks both, we are on it {marker}"),
-    );
-    assert_eq!(sent["state"], "sent", "{sent}");
+    reply_from_cli(d, conversation, &marker);
     assert_no_file_holds(d, var(&env, "EARSHOT_TEST_BSKY_ALICE_APP_PASSWORD"));
 
     // Read it back from the network: parent is carol's reply, root is bob's post.
@@ -393,21 +398,9 @@ fn bluesky_round_trip_sync_thread_reply() {
 #[test]
 fn a_sync_killed_mid_way_resumes_with_no_gap_and_no_duplicate() {
     let env = servers();
-    let server = var(&env, "EARSHOT_TEST_MASTODON_URL");
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    cli_stdin(
-        d,
-        &[
-            "account",
-            "add",
-            "mastodon",
-            "--server",
-            server,
-            "--token-stdin",
-        ],
-        var(&env, "EARSHOT_TEST_MASTODON_ALICE_TOKEN"),
-    );
+    add_mastodon(d, &env);
     let marker = unique("kill9-");
     const MENTIONS: usize = 130;
     for n in 0..MENTIONS {
@@ -464,17 +457,7 @@ fn a_saved_conversation_is_fetched_whole_by_the_next_sync() {
     let env = servers();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let server = var(&env, "EARSHOT_TEST_MASTODON_URL");
-    let token = var(&env, "EARSHOT_TEST_MASTODON_ALICE_TOKEN");
-    let args = [
-        "account",
-        "add",
-        "mastodon",
-        "--server",
-        server,
-        "--token-stdin",
-    ];
-    cli_stdin(d, &args, token);
+    add_mastodon(d, &env);
 
     let marker = unique("saved-whole-");
     let root = mastodon_post(

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::networks::{bsky_login, cli_stdin, servers, unique, var};
+use super::networks::{add_bluesky, bsky_login, servers, unique, var};
 
 fn dunstctl(args: &[&str]) -> String {
     assert!(
@@ -125,17 +125,10 @@ fn until(what: &str, within: Duration, mut check: impl FnMut() -> bool) {
 #[test]
 fn urgent_mentions_notify_once_digest_a_burst_and_keep_quiet_hours() {
     let env = servers();
-    let pds = var(&env, "EARSHOT_TEST_BSKY_PDS");
     let alice = var(&env, "EARSHOT_TEST_BSKY_ALICE_HANDLE");
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    cli_stdin(
-        d,
-        &[
-            "account", "add", "bluesky", "--server", pds, "--handle", alice,
-        ],
-        var(&env, "EARSHOT_TEST_BSKY_ALICE_APP_PASSWORD"),
-    );
+    add_bluesky(d, &env);
     let alice_did = var(&env, "EARSHOT_TEST_BSKY_ALICE_DID");
     let bob = bsky_login(&env, "BOB");
     let mention = |text: &str| {
