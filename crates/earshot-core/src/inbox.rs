@@ -838,8 +838,8 @@ pub struct AuthorPanel {
 pub const AUTHOR_CONVERSATIONS: usize = 20;
 
 /// The author of a conversation (the row's person: its newest item not written by
-/// us) and the other conversations they took part in. One handle for now; linking
-/// a person's handles across networks is the contacts' job.
+/// us) and the other conversations they took part in, on every handle of their
+/// contact when they are linked to one ([`crate::contacts`]).
 pub fn author_panel(conn: &Connection, conversation_id: i64) -> Result<AuthorPanel> {
     let found: Option<(i64, String, AuthorRef)> = conn
         .prepare_cached(
@@ -868,10 +868,15 @@ pub fn author_panel(conn: &Connection, conversation_id: i64) -> Result<AuthorPan
     })?;
     // Walks the author's items newest first (items_by_author) and stops once enough
     // distinct conversations are found.
-    let mut stmt = conn.prepare_cached(
-        "SELECT conversation_id FROM items WHERE author_id = ?1 ORDER BY id DESC",
-    )?;
-    let mut rows = stmt.query([author_id])?;
+    let authors = crate::contacts::author_ids(conn, crate::contacts::Person::Author(author_id))?;
+    let which = match authors.len() {
+        1 => "= ?1".to_owned(),
+        n => format!("IN ({})", vec!["?"; n].join(", ")),
+    };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT conversation_id FROM items WHERE author_id {which} ORDER BY id DESC"
+    ))?;
+    let mut rows = stmt.query(params_from_iter(&authors))?;
     let mut ids: Vec<i64> = Vec::new();
     let mut more = false;
     while let Some(row) = rows.next()? {

@@ -67,6 +67,8 @@ pub struct Conditions {
     pub question: Option<bool>,
     /// The item uses a word of [`RISK_WORDS`].
     pub risk_words: bool,
+    /// The author is a contact with one of these tags (`vip`, `press`, `customer`, …).
+    pub contact_tags: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
@@ -109,6 +111,8 @@ pub struct Compiled {
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
     rules: Vec<Compiled>,
+    /// Contact tags by (network, lower-cased handle), loaded only when a rule asks.
+    contact_tags: std::sync::Arc<std::collections::HashMap<(String, String), Vec<String>>>,
 }
 
 /// One rule that fired on one item.
@@ -146,9 +150,33 @@ impl RuleSet {
                 ),
                 _ => None,
             };
+            let mut rule = rule;
+            rule.conditions.contact_tags = rule
+                .conditions
+                .contact_tags
+                .iter()
+                .map(|t| crate::inbox::normalise_tag(t))
+                .collect::<Result<_>>()?;
             out.push(Compiled { rule, query });
         }
-        Ok(Self { rules: out })
+        Ok(Self {
+            rules: out,
+            contact_tags: Default::default(),
+        })
+    }
+
+    /// Loads the contacts' tags when a rule asks about them (a store that cannot
+    /// be read leaves those rules unfired rather than stopping ingest).
+    pub fn with_contacts_from(mut self, store: &crate::store::Store) -> Self {
+        if self
+            .rules
+            .iter()
+            .any(|c| !c.rule.conditions.contact_tags.is_empty())
+        {
+            let tags = store.read(crate::contacts::tags_by_handle);
+            self.contact_tags = std::sync::Arc::new(tags.unwrap_or_default());
+        }
+        self
     }
 
     /// The rules that fire on an analysed item, in order, each with its reason.
@@ -160,7 +188,7 @@ impl RuleSet {
         let d = doc(a, tokens);
         let mut out = Vec::new();
         for c in &self.rules {
-            if let Some(reason) = c.fires(a, &d) {
+            if let Some(reason) = c.fires(a, &d, &self.contact_tags) {
                 let muted = c.rule.actions.mute;
                 out.push(Firing {
                     rule_id: c.rule.id,
@@ -178,7 +206,12 @@ impl RuleSet {
 
 impl Compiled {
     /// Why the rule fires on this item, or `None`.
-    fn fires(&self, a: &Analysed, d: &Doc<'_>) -> Option<String> {
+    fn fires(
+        &self,
+        a: &Analysed,
+        d: &Doc<'_>,
+        contacts: &std::collections::HashMap<(String, String), Vec<String>>,
+    ) -> Option<String> {
         let c = &self.rule.conditions;
         let item = &a.item;
         let mut why: Vec<String> = Vec::new();
@@ -231,6 +264,19 @@ impl Compiled {
                 return None;
             }
             why.push(format!("{} followers", thousands(f)));
+        }
+        if !c.contact_tags.is_empty() {
+            let key = (item.network.clone(), item.author.handle.to_lowercase());
+            let tagged: Vec<&str> = contacts
+                .get(&key)?
+                .iter()
+                .filter(|t| c.contact_tags.contains(t))
+                .map(String::as_str)
+                .collect();
+            if tagged.is_empty() {
+                return None;
+            }
+            why.push(format!("a contact tagged {}", tagged.join(", ")));
         }
         if let Some(q) = c.question {
             if is_question(&a.text) != q {
@@ -576,7 +622,8 @@ pub fn trial(ws: &Workspace, rule: &Rule, since: i64, limit: usize) -> Result<Tr
     let set = RuleSet::compile(vec![Rule {
         enabled: true,
         ..rule.clone()
-    }])?;
+    }])?
+    .with_contacts_from(ws.store());
     let from_id = crate::ingest::first_item_id_at(since);
     ws.store().read(|c| -> Result<Trial> {
         let mut stmt = c.prepare(

@@ -275,7 +275,9 @@ impl Workspace {
                 }),
             }
         }
-        crate::rules::RuleSet::compile(good).unwrap_or_default()
+        crate::rules::RuleSet::compile(good)
+            .unwrap_or_default()
+            .with_contacts_from(&self.store)
     }
 
     /// Reports an event to whoever listens (the desktop shell, the CLI).

@@ -25,4 +25,8 @@ question?: boolean | null,
 /**
  * The item uses a word of [`RISK_WORDS`].
  */
-riskWords: boolean, };
+riskWords: boolean, 
+/**
+ * The author is a contact with one of these tags (`vip`, `press`, `customer`, …).
+ */
+contactTags: Array<string>, };
