@@ -5,6 +5,9 @@
 
 use earshot_connectors::{bluesky, mastodon};
 use earshot_core::accounts::Account;
+use earshot_core::compose::{self, ComposeInfo, Draft, SavedReply};
+use earshot_core::connector::{AccountLimits, ComposeLimits};
+use earshot_core::outbox::{self, OutboxEntry, ReplySettings};
 use earshot_core::inbox::{
     AuthorPanel, ConversationDetail, InboxFilter, InboxPage, SavedView, Snooze, TriageState,
 };
@@ -223,6 +226,133 @@ pub async fn conversation_avatars(
 #[tauri::command]
 pub async fn sync_waiting(app: State<'_, Arc<AppState>>) -> UiResult<WaitingToSync> {
     Ok(earshot_core::saved::waiting(&*app.workspace()?)?)
+}
+
+// Replies: the composer, saved replies and the outbox
+
+#[tauri::command]
+pub async fn compose_open(app: State<'_, Arc<AppState>>, id: i64) -> UiResult<ComposeInfo> {
+    Ok(compose::open(&*app.workspace()?, id)?)
+}
+
+/// How long the composer waits for a server to state its limits before it
+/// counts against the network's usual ones.
+const LIMITS_WAIT: Duration = Duration::from_secs(3);
+
+/// The account's compose limits: its server's, or the network's usual ones
+/// (`fromServer: false`) when the server cannot be asked.
+#[tauri::command]
+pub async fn compose_limits(
+    app: State<'_, Arc<AppState>>,
+    account_id: i64,
+) -> UiResult<AccountLimits> {
+    let session = app.session()?;
+    if let Some(limits) = session.compose_limits(account_id, LIMITS_WAIT).await {
+        return Ok(AccountLimits {
+            limits,
+            from_server: true,
+        });
+    }
+    let network = session.workspace().account(account_id)?.network;
+    let limits = earshot_connectors::default_limits(&network).ok_or_else(|| UiError {
+        code: None,
+        message: format!("Earshot does not know how long a {network} post may be"),
+    })?;
+    Ok(AccountLimits {
+        limits,
+        from_server: false,
+    })
+}
+
+/// A reply's length, counted the way its network counts.
+#[tauri::command]
+pub fn compose_measure(text: String, limits: ComposeLimits) -> usize {
+    earshot_connectors::reply_length(&text, &limits)
+}
+
+#[tauri::command]
+pub async fn draft_save(
+    app: State<'_, Arc<AppState>>,
+    id: i64,
+    account_id: Option<i64>,
+    body: String,
+) -> UiResult<Option<Draft>> {
+    Ok(compose::save_draft(&*app.workspace()?, id, account_id, &body)?)
+}
+
+#[tauri::command]
+pub async fn saved_replies_list(app: State<'_, Arc<AppState>>) -> UiResult<Vec<SavedReply>> {
+    Ok(compose::saved_replies(&*app.workspace()?)?)
+}
+
+#[tauri::command]
+pub async fn saved_reply_save(
+    app: State<'_, Arc<AppState>>,
+    name: String,
+    body: String,
+) -> UiResult<SavedReply> {
+    Ok(compose::save_reply_template(&*app.workspace()?, &name, &body)?)
+}
+
+#[tauri::command]
+pub async fn saved_reply_delete(app: State<'_, Arc<AppState>>, name: String) -> UiResult<()> {
+    Ok(compose::delete_saved_reply(&*app.workspace()?, &name)?)
+}
+
+/// A saved reply filled for this conversation, sent as `account_id`, with the
+/// answers to its prompted placeholders.
+#[tauri::command]
+pub async fn saved_reply_fill(
+    app: State<'_, Arc<AppState>>,
+    id: i64,
+    account_id: Option<i64>,
+    body: String,
+    answers: std::collections::BTreeMap<String, String>,
+) -> UiResult<String> {
+    let mut context = compose::context(&*app.workspace()?, id, account_id)?;
+    context.answers = answers;
+    Ok(compose::fill(&body, &context)?)
+}
+
+/// Queues a reply behind the undo window; the account's sync sends it.
+#[tauri::command]
+pub async fn reply_send(
+    app: State<'_, Arc<AppState>>,
+    id: i64,
+    account_id: Option<i64>,
+    body: String,
+) -> UiResult<OutboxEntry> {
+    Ok(app.session()?.send_reply(id, &body, account_id)?)
+}
+
+/// Takes back a reply still in its undo window; its text is the draft again.
+#[tauri::command]
+pub async fn reply_undo(app: State<'_, Arc<AppState>>, outbox_id: i64) -> UiResult<OutboxEntry> {
+    Ok(outbox::cancel(&*app.workspace()?, outbox_id)?)
+}
+
+#[tauri::command]
+pub async fn outbox_list(app: State<'_, Arc<AppState>>, id: i64) -> UiResult<Vec<OutboxEntry>> {
+    Ok(outbox::for_conversation(&*app.workspace()?, id)?)
+}
+
+#[tauri::command]
+pub async fn reply_settings_get(app: State<'_, Arc<AppState>>) -> UiResult<ReplySettings> {
+    let ws = app.workspace()?;
+    Ok(ReplySettings {
+        undo_seconds: outbox::undo_window(&ws)?.as_secs() as u32,
+        after_first_reply: outbox::after_first_reply(&ws)?,
+    })
+}
+
+#[tauri::command]
+pub async fn reply_settings_set(
+    app: State<'_, Arc<AppState>>,
+    settings: ReplySettings,
+) -> UiResult<()> {
+    let ws = app.workspace()?;
+    outbox::set_undo_window(&ws, settings.undo_seconds.into())?;
+    Ok(outbox::set_after_first_reply(&ws, settings.after_first_reply)?)
 }
 
 // Search

@@ -31,6 +31,26 @@ pub fn connect(
     })
 }
 
+/// A network's usual compose limits, for when its server cannot be asked (no
+/// connection, the demo workspace): Mastodon's stock 500 characters with links
+/// as 23, Bluesky's 300 graphemes.
+pub fn default_limits(network: &str) -> Option<earshot_core::connector::ComposeLimits> {
+    use earshot_core::connector::{ComposeLimits, LengthUnit};
+    match network {
+        "mastodon" => Some(ComposeLimits {
+            max_length: 500,
+            unit: LengthUnit::Characters,
+            link_length: Some(23),
+        }),
+        "bluesky" => Some(ComposeLimits {
+            max_length: bluesky::facets::MAX_GRAPHEMES as u32,
+            unit: LengthUnit::Graphemes,
+            link_length: None,
+        }),
+        _ => None,
+    }
+}
+
 /// How long a reply is, counted the way its network counts (Mastodon: characters,
 /// every link as `limits.link_length`, a mention `@user@domain` as `@user`;
 /// Bluesky: grapheme clusters), for the composer's counter.

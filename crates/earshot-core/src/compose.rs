@@ -303,6 +303,94 @@ pub fn senders(ws: &Workspace, conversation_id: i64) -> Result<Vec<Account>> {
     Ok(accounts)
 }
 
+/// Someone in the thread, offered when typing `@` in the composer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Participant {
+    /// As written in a mention on this network (`@maria@fosstodon.example`, `@maria.bsky.social`).
+    pub mention: String,
+    pub name: Option<String>,
+}
+
+/// Everything the composer needs when it opens on a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ComposeInfo {
+    pub conversation_id: i64,
+    pub network: String,
+    /// Who the reply answers: the newest item not written by us.
+    pub replying_to: Participant,
+    /// The accounts it can be sent as, the conversation's own (the one mentioned) first.
+    /// Empty when none can send (the demo workspace, an imported conversation).
+    pub senders: Vec<Account>,
+    pub draft: Option<Draft>,
+    /// The thread's people, the one answered first, then the most recent.
+    pub participants: Vec<Participant>,
+    /// A reply to a direct message stays direct (visible to the people in it only).
+    pub direct: bool,
+}
+
+/// How a handle is written in a mention.
+fn mention_of(handle: &str) -> String {
+    format!("@{}", handle.trim_start_matches('@'))
+}
+
+/// Opens the composer's view of a conversation: who it answers, as whom it can
+/// be sent, the draft so far and the people to mention.
+pub fn open(ws: &Workspace, conversation_id: i64) -> Result<ComposeInfo> {
+    let senders = senders(ws, conversation_id)?;
+    let draft = draft(ws, conversation_id)?;
+    ws.store().read(|c| {
+        let (network, handle, name, kind): (String, String, Option<String>, String) = c
+            .prepare_cached(
+                "SELECT cv.network, a.handle, a.display_name, i.kind FROM conversations cv
+                 JOIN items i ON i.id = coalesce(cv.last_incoming_item_id, cv.last_item_id)
+                 JOIN authors a ON a.id = i.author_id
+                 WHERE cv.id = ?1",
+            )?
+            .query_row([conversation_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()?
+            .ok_or(Error::NotFound {
+                what: "conversation",
+                id: conversation_id.to_string(),
+            })?;
+        let mut stmt = c.prepare_cached(
+            "SELECT a.handle, a.display_name FROM items i JOIN authors a ON a.id = i.author_id
+             WHERE i.conversation_id = ?1 AND i.from_us = 0
+             GROUP BY a.id ORDER BY max(i.created_at) DESC LIMIT 50",
+        )?;
+        let replying_to = Participant {
+            mention: mention_of(&handle),
+            name,
+        };
+        let mut participants = vec![replying_to.clone()];
+        for row in stmt.query_map([conversation_id], |r| {
+            Ok(Participant {
+                mention: mention_of(&r.get::<_, String>(0)?),
+                name: r.get(1)?,
+            })
+        })? {
+            let p = row?;
+            if p.mention != replying_to.mention {
+                participants.push(p);
+            }
+        }
+        Ok(ComposeInfo {
+            conversation_id,
+            network,
+            replying_to,
+            senders,
+            draft,
+            participants,
+            direct: kind == "dm",
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -385,6 +473,51 @@ mod tests {
             save_draft(&ws, 999, None, "x").is_err(),
             "no such conversation"
         );
+    }
+
+    #[test]
+    fn the_composer_opens_with_who_we_answer_the_people_to_mention_and_the_draft() {
+        let (_dir, ws, _account) = workspace();
+        let mut dm = item("1", None, 1_000);
+        dm.kind = crate::item::ItemKind::Dm;
+        let mut other = item("2", Some("1"), 2_000);
+        other.author.handle = "carol@example.test".into();
+        other.author.display_name = Some("Carol".into());
+        let mut last = item("3", Some("2"), 3_000);
+        last.kind = crate::item::ItemKind::Dm;
+        ws.ingest(vec![dm, other, last]).unwrap();
+        let page = ws.inbox(&Default::default()).unwrap();
+        let conversation = page.conversations[0].id;
+        assert!(!page.conversations[0].has_draft);
+        save_draft(&ws, conversation, None, "Hi Bob").unwrap();
+        assert!(ws.inbox(&Default::default()).unwrap().conversations[0].has_draft);
+
+        let info = open(&ws, conversation).unwrap();
+        assert_eq!(info.replying_to.mention, "@bob@example.test");
+        assert_eq!(
+            info.participants
+                .iter()
+                .map(|p| p.mention.as_str())
+                .collect::<Vec<_>>(),
+            ["@bob@example.test", "@carol@example.test"],
+            "the one answered first, then the others, once each"
+        );
+        assert_eq!(info.participants[1].name.as_deref(), Some("Carol"));
+        assert!(info.direct, "the newest incoming item is a direct message");
+        assert_eq!(info.draft.unwrap().body, "Hi Bob");
+        assert_eq!(info.senders.len(), 1);
+        assert_eq!(info.network, "mastodon");
+        assert!(open(&ws, 999).is_err());
+    }
+
+    #[test]
+    fn the_undo_window_defaults_to_five_seconds_and_is_bounded() {
+        let (_dir, ws, _account) = workspace();
+        let five = std::time::Duration::from_secs(5);
+        assert_eq!(crate::outbox::undo_window(&ws).unwrap(), five);
+        crate::outbox::set_undo_window(&ws, 0).unwrap();
+        assert!(crate::outbox::undo_window(&ws).unwrap().is_zero());
+        assert!(crate::outbox::set_undo_window(&ws, 61).is_err());
     }
 
     #[test]

@@ -135,6 +135,16 @@ pub struct ComposeLimits {
     pub link_length: Option<u32>,
 }
 
+/// An account's compose limits, and whether its server stated them (or they
+/// are the network's usual ones, the server being out of reach).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AccountLimits {
+    pub limits: ComposeLimits,
+    pub from_server: bool,
+}
+
 /// A reply to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingReply {

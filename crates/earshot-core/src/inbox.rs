@@ -83,6 +83,8 @@ pub struct ConversationSummary {
     /// Unix ms a snoozed conversation comes back, if snoozed until a time.
     pub snooze_until: Option<i64>,
     pub first_response_at: Option<i64>,
+    /// A reply is being written (a draft is saved).
+    pub has_draft: bool,
 }
 
 /// One item as the thread pane and search results show it.
@@ -273,7 +275,8 @@ pub struct Snooze {
 /// the author (and sentiment) of the newest item not written by us.
 const SUMMARY_COLUMNS: &str = "c.id, c.network, acc.handle, c.state, c.priority, c.saved,
     c.unread_count, c.urgent, c.last_activity_at, c.item_count, i.text, p.sentiment,
-    a.handle, a.display_name, a.followers, a.url, c.snooze_until, c.first_response_at";
+    a.handle, a.display_name, a.followers, a.url, c.snooze_until, c.first_response_at,
+    EXISTS (SELECT 1 FROM drafts d WHERE d.conversation_id = c.id)";
 
 const SUMMARY_JOINS: &str = "LEFT JOIN accounts acc ON acc.id = c.account_id
     LEFT JOIN items i ON i.id = c.last_item_id
@@ -305,6 +308,7 @@ fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationSumma
         sentiment: r.get(11)?,
         snooze_until: r.get(16)?,
         first_response_at: r.get(17)?,
+        has_draft: r.get(18)?,
     })
 }
 

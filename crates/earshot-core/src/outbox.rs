@@ -53,10 +53,13 @@ pub struct OutboxEntry {
     pub attempts: i64,
     pub last_error: Option<String>,
     pub remote_url: Option<String>,
+    /// Unix ms before which it is not sent: the end of its undo window, or of
+    /// the wait before a retry.
+    pub not_before: i64,
 }
 
 const COLUMNS: &str =
-    "id, conversation_id, account_id, body, state, attempts, last_error, remote_url";
+    "id, conversation_id, account_id, body, state, attempts, last_error, remote_url, not_before";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
     Ok(OutboxEntry {
@@ -68,6 +71,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
         attempts: r.get(5)?,
         last_error: r.get(6)?,
         remote_url: r.get(7)?,
+        not_before: r.get(8)?,
     })
 }
 
@@ -106,6 +110,40 @@ pub fn after_first_reply(ws: &Workspace) -> Result<AfterFirstReply> {
 
 pub fn set_after_first_reply(ws: &Workspace, value: AfterFirstReply) -> Result<()> {
     ws.set_setting(AFTER_FIRST_REPLY, &serde_json::json!(value))
+}
+
+/// The manager's reply settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ReplySettings {
+    /// Seconds a sent reply waits, so that it can be undone (0 to 60).
+    pub undo_seconds: u32,
+    pub after_first_reply: AfterFirstReply,
+}
+
+const UNDO_SECONDS: &str = "reply.undoSeconds";
+
+/// How long a sent reply waits in the outbox, so that it can be taken back
+/// (5 s unless the manager chose otherwise; 0 sends at once).
+pub fn undo_window(ws: &Workspace) -> Result<Duration> {
+    let secs = ws
+        .setting(UNDO_SECONDS)?
+        .and_then(|v| v.as_u64())
+        .unwrap_or(5);
+    Ok(Duration::from_secs(secs.min(MAX_UNDO_SECONDS)))
+}
+
+/// The longest undo window that can be set: a reply should not wait longer.
+pub const MAX_UNDO_SECONDS: u64 = 60;
+
+pub fn set_undo_window(ws: &Workspace, seconds: u64) -> Result<()> {
+    if seconds > MAX_UNDO_SECONDS {
+        return Err(Error::Invalid(format!(
+            "the undo window is at most {MAX_UNDO_SECONDS} seconds"
+        )));
+    }
+    ws.set_setting(UNDO_SECONDS, &serde_json::json!(seconds))
 }
 
 /// Queues a reply to a conversation's newest incoming item, through the account

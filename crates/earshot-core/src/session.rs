@@ -292,6 +292,48 @@ impl Session {
         Ok(())
     }
 
+    /// Queues a reply (as `account`, or the conversation's own), held for the
+    /// undo window, then sent by the account's sync. The text leaves the draft
+    /// for the outbox; [`crate::outbox::cancel`] takes it back while it waits.
+    pub fn send_reply(
+        &self,
+        conversation_id: i64,
+        body: &str,
+        account: Option<i64>,
+    ) -> Result<crate::outbox::OutboxEntry> {
+        let shown = self.shown();
+        if shown.demo {
+            return Err(Error::Invalid(
+                "the demo workspace cannot send replies; add an account to answer your own \
+                 conversations (the draft is kept)"
+                    .into(),
+            ));
+        }
+        let undo = crate::outbox::undo_window(&shown.ws)?;
+        let entry =
+            crate::outbox::queue_reply_as(&shown.ws, conversation_id, body, account, undo)?;
+        let _runtime = self.config.runtime.enter();
+        // A little after the window closes, so the reply is due when the sync looks.
+        shown
+            .supervisor
+            .poke_after(entry.account_id, undo + Duration::from_millis(50));
+        Ok(entry)
+    }
+
+    /// The account's compose limits as its server states them, or `None` when
+    /// its sync is not running or the server does not answer within `within`.
+    pub async fn compose_limits(
+        &self,
+        account_id: i64,
+        within: Duration,
+    ) -> Option<crate::connector::ComposeLimits> {
+        let connector = self.shown().supervisor.connector(account_id)?;
+        tokio::time::timeout(within, connector.limits())
+            .await
+            .ok()?
+            .ok()
+    }
+
     /// Every signed-in account's sync status (none in the demo).
     pub fn sync_status(&self) -> Result<Vec<AccountSyncStatus>> {
         self.shown().supervisor.status()

@@ -696,6 +696,25 @@ impl Supervisor {
         Ok(all)
     }
 
+    /// The connector of a running account (for what only the network knows,
+    /// like its compose limits).
+    pub fn connector(&self, account_id: i64) -> Option<Arc<dyn Connector>> {
+        self.running()
+            .get(&account_id)
+            .map(|r| Arc::clone(&r.connector))
+    }
+
+    /// Sends the account's queued replies once `after` has passed (a reply's
+    /// undo window). Call from within a tokio runtime.
+    pub fn poke_after(&self, account_id: i64, after: Duration) {
+        if let Some(poke) = self.running().get(&account_id).map(|r| Arc::clone(&r.poke)) {
+            tokio::spawn(async move {
+                tokio::time::sleep(after).await;
+                poke.notify_one();
+            });
+        }
+    }
+
     /// Syncs (and sends queued replies) now rather than at the next poll.
     pub fn poke(&self, account_id: Option<i64>) {
         for (id, r) in self.running().iter() {

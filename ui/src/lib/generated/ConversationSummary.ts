@@ -17,4 +17,8 @@ lastActivityAt: number, itemCount: number, snippet: string, author: AuthorRef, s
 /**
  * Unix ms a snoozed conversation comes back, if snoozed until a time.
  */
-snoozeUntil: number | null, firstResponseAt: number | null, };
+snoozeUntil: number | null, firstResponseAt: number | null, 
+/**
+ * A reply is being written (a draft is saved).
+ */
+hasDraft: boolean, };
