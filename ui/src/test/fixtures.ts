@@ -44,6 +44,7 @@ export function conversation(
     saved: false,
     snoozeUntil: null,
     firstResponseAt: null,
+    hasDraft: false,
     unreadCount: 0,
     urgent: false,
     tags: [],

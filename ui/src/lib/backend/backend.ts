@@ -1,5 +1,12 @@
 import type {
   Account,
+  AccountLimits,
+  ComposeInfo,
+  ComposeLimits,
+  Draft,
+  OutboxEntry,
+  ReplySettings,
+  SavedReply,
   AuthorPanel,
   AccountSyncStatus,
   CachedAvatar,
@@ -91,6 +98,33 @@ export interface Backend {
   syncWaiting(): Promise<WaitingToSync>;
   /** Sets the conversation's unread count to 0. */
   markRead(conversationId: number): Promise<void>;
+  /** What the composer needs to open on a conversation: senders, draft, people to mention. */
+  composeOpen(conversationId: number): Promise<ComposeInfo>;
+  /** The account's limits from its server, or the network's usual ones (`fromServer: false`). */
+  composeLimits(accountId: number): Promise<AccountLimits>;
+  /** A reply's length, counted the way its network counts. */
+  composeMeasure(text: string, limits: ComposeLimits): Promise<number>;
+  /** Saves what is typed so far (encrypted); an empty body deletes the draft. */
+  draftSave(conversationId: number, accountId: number | null, body: string): Promise<Draft | null>;
+  savedRepliesList(): Promise<SavedReply[]>;
+  /** Adds a saved reply, or replaces the one of that name. */
+  savedReplySave(name: string, body: string): Promise<SavedReply>;
+  savedReplyDelete(name: string): Promise<void>;
+  /** A saved reply's text filled for this conversation; `answers` by prompt. */
+  savedReplyFill(
+    conversationId: number,
+    accountId: number | null,
+    body: string,
+    answers: Record<string, string>,
+  ): Promise<string>;
+  /** Queues a reply behind the undo window; it is then sent, exactly once. */
+  replySend(conversationId: number, accountId: number | null, body: string): Promise<OutboxEntry>;
+  /** Takes back a reply still waiting; its text becomes the draft again. */
+  replyUndo(outboxId: number): Promise<OutboxEntry>;
+  /** The conversation's replies in the outbox (waiting, sending, sent, refused). */
+  outboxList(conversationId: number): Promise<OutboxEntry[]>;
+  replySettings(): Promise<ReplySettings>;
+  setReplySettings(settings: ReplySettings): Promise<void>;
   /** Opens an http(s) or mailto URL in the system browser; never in the webview. */
   openExternal(url: string): Promise<void>;
   /** Subscribes to core events; resolves to the unsubscribe function. */

@@ -161,6 +161,7 @@ export function demoData(now: number = Date.now(), count = 140): MemoryData {
         saved: pick() < 0.1,
         snoozeUntil: null,
         firstResponseAt: null,
+        hasDraft: false,
         unreadCount: state === 'done' ? 0 : pick() < 0.45 ? Math.max(1, Math.floor(pick() * items.length)) : 0,
         urgent,
         tags: opener.tags,

@@ -1,5 +1,12 @@
 import type {
   Account,
+  AccountLimits,
+  ComposeInfo,
+  ComposeLimits,
+  Draft,
+  OutboxEntry,
+  ReplySettings,
+  SavedReply,
   AuthorPanel,
   AccountSyncStatus,
   CachedAvatar,
@@ -25,6 +32,7 @@ import {
   type MemorySignIn,
   type MemorySignInHandler,
 } from './memory-accounts';
+import { MemoryReplies } from './memory-replies';
 
 export type { MemoryAccount, MemorySignIn, MemorySignInHandler } from './memory-accounts';
 
@@ -309,6 +317,7 @@ export class MemoryBackend implements Backend {
   readonly #now: () => number;
   readonly #listeners = new Set<(event: CoreEvent) => void>();
   readonly #workspaceListeners = new Set<(opened: WorkspaceOpened) => void>();
+  readonly #replies: MemoryReplies;
 
   constructor(data: MemoryData = { conversations: [] }, options: MemoryBackendOptions = {}) {
     for (const detail of data.conversations) {
@@ -326,6 +335,13 @@ export class MemoryBackend implements Backend {
       demo: data.status?.demo ?? false,
     };
     this.#latencyMs = options.latencyMs ?? 0;
+    this.#replies = new MemoryReplies({
+      conversation: (id) => this.#get(id),
+      accounts: () => this.#accountList(),
+      demo: () => this.#status.demo,
+      now: this.#now,
+      emit: (event) => this.emit(event),
+    });
   }
 
   async #delay(): Promise<void> {
@@ -351,6 +367,10 @@ export class MemoryBackend implements Backend {
 
   async accountsList(): Promise<Account[]> {
     await this.#delay();
+    return this.#accountList();
+  }
+
+  #accountList(): Account[] {
     return this.#accounts.accounts.map((a) => {
       const network =
         a.network ??
@@ -509,7 +529,7 @@ export class MemoryBackend implements Backend {
     const page = matches.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      conversations: structuredClone(page),
+      conversations: structuredClone(page).map((c) => ({ ...c, hasDraft: this.#replies.hasDraft(c.id) })),
       nextCursor: matches.length > limit && last ? encodeCursor(last) : null,
     };
   }
@@ -584,7 +604,79 @@ export class MemoryBackend implements Backend {
 
   async conversationGet(id: number): Promise<ConversationDetail> {
     await this.#delay();
-    return structuredClone(this.#get(id));
+    const detail = structuredClone(this.#get(id));
+    detail.conversation.hasDraft = this.#replies.hasDraft(id);
+    return detail;
+  }
+
+  async composeOpen(conversationId: number): Promise<ComposeInfo> {
+    await this.#delay();
+    return this.#replies.open(conversationId);
+  }
+
+  async composeLimits(accountId: number): Promise<AccountLimits> {
+    await this.#delay();
+    return this.#replies.limits(accountId);
+  }
+
+  async composeMeasure(text: string, limits: ComposeLimits): Promise<number> {
+    return this.#replies.measure(text, limits);
+  }
+
+  async draftSave(conversationId: number, accountId: number | null, body: string): Promise<Draft | null> {
+    await this.#delay();
+    return this.#replies.saveDraft(conversationId, accountId, body);
+  }
+
+  async savedRepliesList(): Promise<SavedReply[]> {
+    await this.#delay();
+    return this.#replies.savedReplies();
+  }
+
+  async savedReplySave(name: string, body: string): Promise<SavedReply> {
+    await this.#delay();
+    return this.#replies.saveReply(name, body);
+  }
+
+  async savedReplyDelete(name: string): Promise<void> {
+    await this.#delay();
+    this.#replies.deleteReply(name);
+  }
+
+  async savedReplyFill(
+    conversationId: number,
+    accountId: number | null,
+    body: string,
+    answers: Record<string, string>,
+  ): Promise<string> {
+    await this.#delay();
+    return this.#replies.fill(conversationId, accountId, body, answers);
+  }
+
+  async replySend(conversationId: number, accountId: number | null, body: string): Promise<OutboxEntry> {
+    await this.#delay();
+    return this.#replies.send(conversationId, accountId, body);
+  }
+
+  async replyUndo(outboxId: number): Promise<OutboxEntry> {
+    await this.#delay();
+    return this.#replies.undo(outboxId);
+  }
+
+  async outboxList(conversationId: number): Promise<OutboxEntry[]> {
+    await this.#delay();
+    this.#get(conversationId);
+    return this.#replies.outbox(conversationId);
+  }
+
+  async replySettings(): Promise<ReplySettings> {
+    await this.#delay();
+    return this.#replies.settings();
+  }
+
+  async setReplySettings(settings: ReplySettings): Promise<void> {
+    await this.#delay();
+    this.#replies.setSettings(settings);
   }
 
   /**

@@ -2,6 +2,13 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type {
   Account,
+  AccountLimits,
+  ComposeInfo,
+  ComposeLimits,
+  Draft,
+  OutboxEntry,
+  ReplySettings,
+  SavedReply,
   AuthorPanel,
   AccountSyncStatus,
   CachedAvatar,
@@ -159,5 +166,62 @@ export class TauriBackend implements Backend {
 
   reportPainted(marks: Record<string, number>): Promise<void> {
     return call('ui_painted', { marks });
+  }
+
+  composeOpen(id: number): Promise<ComposeInfo> {
+    return call('compose_open', { id });
+  }
+
+  composeLimits(accountId: number): Promise<AccountLimits> {
+    return call('compose_limits', { accountId });
+  }
+
+  composeMeasure(text: string, limits: ComposeLimits): Promise<number> {
+    return call('compose_measure', { text, limits });
+  }
+
+  draftSave(id: number, accountId: number | null, body: string): Promise<Draft | null> {
+    return call('draft_save', { id, accountId, body });
+  }
+
+  savedRepliesList(): Promise<SavedReply[]> {
+    return call('saved_replies_list');
+  }
+
+  savedReplySave(name: string, body: string): Promise<SavedReply> {
+    return call('saved_reply_save', { name, body });
+  }
+
+  savedReplyDelete(name: string): Promise<void> {
+    return call('saved_reply_delete', { name });
+  }
+
+  savedReplyFill(
+    id: number,
+    accountId: number | null,
+    body: string,
+    answers: Record<string, string>,
+  ): Promise<string> {
+    return call('saved_reply_fill', { id, accountId, body, answers });
+  }
+
+  replySend(id: number, accountId: number | null, body: string): Promise<OutboxEntry> {
+    return call('reply_send', { id, accountId, body });
+  }
+
+  replyUndo(outboxId: number): Promise<OutboxEntry> {
+    return call('reply_undo', { outboxId });
+  }
+
+  outboxList(id: number): Promise<OutboxEntry[]> {
+    return call('outbox_list', { id });
+  }
+
+  replySettings(): Promise<ReplySettings> {
+    return call('reply_settings_get');
+  }
+
+  setReplySettings(settings: ReplySettings): Promise<void> {
+    return call('reply_settings_set', { settings });
   }
 }

@@ -43,7 +43,8 @@ const DEFINITIONS = [
   { id: 'inbox.filters', keys: [['f']], description: 'Filters and saved views', group: 'Inbox', scope: 'inbox' },
   { id: 'inbox.save', keys: [['s']], description: 'Save or unsave the conversation', group: 'Inbox', scope: 'inbox' },
   { id: 'inbox.check', keys: [['x']], description: 'Check or uncheck the conversation for a bulk action', group: 'Inbox', scope: 'inbox' },
-  { id: 'inbox.undo', keys: [['z']], description: 'Undo the last triage action', group: 'Inbox', scope: 'inbox' },
+  { id: 'inbox.undo', keys: [['z']], description: 'Undo the last action (a reply just sent, or triage)', group: 'Inbox', scope: 'inbox' },
+  { id: 'inbox.reply', keys: [['r']], description: 'Reply to the conversation (the draft is kept)', group: 'Inbox', scope: 'inbox' },
 
   { id: 'list.move', keys: [['ArrowDown'], ['ArrowUp']], description: 'Move in a list, search results or the palette', group: 'Lists and dialogs', scope: 'local' },
   { id: 'list.ends', keys: [['Home'], ['End']], description: 'First or last row of a list', group: 'Lists and dialogs', scope: 'local' },
@@ -53,6 +54,10 @@ const DEFINITIONS = [
   { id: 'picker.choose', keys: [['1'], ['2'], ['3'], ['4'], ['5'], ['6']], description: 'In the snooze picker: choose by number', group: 'Lists and dialogs', scope: 'local' },
   { id: 'tags.commit', keys: [['Enter']], description: 'In the tag editor: add the tag typed (or apply the changes when empty)', group: 'Lists and dialogs', scope: 'local' },
   { id: 'search.clear', keys: [['Escape']], description: 'In the search box: clear the search', group: 'Lists and dialogs', scope: 'local' },
+  { id: 'compose.send', keys: [['mod+Enter']], description: 'In the composer: send the reply (it can be undone for a few seconds)', group: 'Lists and dialogs', scope: 'local' },
+  { id: 'compose.saved', keys: [['mod+i']], description: 'In the composer: insert a saved reply', group: 'Lists and dialogs', scope: 'local' },
+  { id: 'compose.mention', keys: [['@']], description: 'In the composer: mention someone from the thread (Tab or Enter to pick)', group: 'Lists and dialogs', scope: 'local' },
+  { id: 'compose.close', keys: [['Escape']], description: 'In the composer: close it, keeping the draft', group: 'Lists and dialogs', scope: 'local' },
 ] as const satisfies readonly Shortcut[];
 
 export type ShortcutId = (typeof DEFINITIONS)[number]['id'];
@@ -111,9 +116,15 @@ const KEY_NAMES: Record<string, string> = {
   '?': 'Question mark',
 };
 
+/** The key after `mod+`: a letter in capitals, a named key as it is named (`Enter`). */
+function modKey(key: string): string {
+  const rest = key.slice(4);
+  return rest.length === 1 ? rest.toUpperCase() : (KEY_LABELS[rest] ?? rest);
+}
+
 /** Visible caps for one key: `mod+k` → `['Ctrl', 'K']` (or `['⌘', 'K']`). */
 export function keyCaps(key: string): string[] {
-  if (key.startsWith('mod+')) return [isApple() ? '⌘' : 'Ctrl', key.slice(4).toUpperCase()];
+  if (key.startsWith('mod+')) return [isApple() ? '⌘' : 'Ctrl', modKey(key)];
   return [KEY_LABELS[key] ?? key];
 }
 
@@ -122,7 +133,7 @@ export function keysLabel(sequence: readonly string[]): string {
   return sequence
     .map((k) =>
       k.startsWith('mod+')
-        ? `${isApple() ? 'Command' : 'Control'}+${k.slice(4).toUpperCase()}`
+        ? `${isApple() ? 'Command' : 'Control'}+${modKey(k)}`
         : (KEY_NAMES[k] ?? k),
     )
     .join(' then ');
