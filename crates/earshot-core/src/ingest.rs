@@ -70,6 +70,7 @@ pub fn item_id_time(id: i64) -> i64 {
 pub(crate) fn pipeline<I>(
     items: I,
     rules: &crate::rules::RuleSet,
+    listening: &crate::listening::QuerySet,
     mut write: impl FnMut(&[Analysed]) -> Result<IngestReport>,
     mut progress: impl FnMut(&IngestReport),
 ) -> Result<IngestReport>
@@ -90,6 +91,7 @@ where
                     .map(|item| {
                         let mut a = analyse::analyse(item);
                         a.firings = rules.evaluate(&a);
+                        a.hits = listening.matches_item(&a);
                         a
                     })
                     .collect();
@@ -125,6 +127,8 @@ pub(crate) struct WriterState {
     conversations: HashMap<(String, String), i64>,
     /// Items rules marked urgent in this call, for the notifier.
     pub(crate) urgent: Vec<crate::events::UrgentItem>,
+    /// Listening hits written in this call (spike checks follow when there are any).
+    pub(crate) hits: usize,
 }
 
 impl WriterState {
@@ -271,6 +275,7 @@ pub(crate) fn write_batch(
     let mut deltas: HashMap<i64, ConversationDelta> = HashMap::new();
     let mut to_index: Vec<(i64, &str)> = Vec::with_capacity(batch.len());
     let mut fired: Vec<(i64, i64, &Analysed)> = Vec::new();
+    let mut heard: Vec<(i64, &[i64])> = Vec::new();
     for a in batch {
         let item = &a.item;
         let author_id = upsert_author(&mut st, state, item, now)?;
@@ -308,6 +313,9 @@ pub(crate) fn write_batch(
         to_index.push((id, &a.text));
         if !from_us && !a.firings.is_empty() {
             fired.push((id, conversation_id, a));
+        }
+        if !from_us && !a.hits.is_empty() {
+            heard.push((id, &a.hits));
         }
         if created {
             report.conversations_created += 1;
@@ -365,6 +373,10 @@ pub(crate) fn write_batch(
                 created_at: a.item.created_at,
             });
         }
+    }
+    for (id, queries) in heard {
+        crate::listening::record_hits(tx, id, queries)?;
+        state.hits += queries.len();
     }
     // Index last: once FTS5 holds pending terms, every later statement that opens a
     // savepoint (an upsert, a RETURNING) makes it flush them to disk as a tiny

@@ -19,6 +19,7 @@ pub mod ingest;
 pub mod instance;
 pub mod item;
 pub mod links;
+pub mod listening;
 pub mod media;
 pub mod notify;
 pub mod outbox;

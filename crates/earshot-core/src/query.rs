@@ -9,7 +9,10 @@
 //! case-insensitively (`down*` is a prefix); a "phrase" matches consecutive
 //! words; `a NEAR/n b` matches when `a` and `b` are at most `n` words apart.
 //! Fields: `author:` (or `from:`), `network:`, `lang:`, `kind:`, `has:link`,
-//! `sentiment:negative|neutral|positive`.
+//! `is:reply`, `sentiment:negative|neutral|positive`.
+//!
+//! A query that does not parse says where ([`QueryError`]: a character position
+//! and span) and what was expected there.
 //!
 //! Ingest runs every enabled rule on every new item, so a query is parsed once
 //! and matching walks a tokenised item without allocating.
@@ -27,6 +30,8 @@ pub struct Doc<'a> {
     pub lang: Option<&'a str>,
     pub kind: Option<ItemKind>,
     pub has_link: bool,
+    /// It answers another item (`is:reply`).
+    pub is_reply: bool,
     pub sentiment: Option<f64>,
 }
 
@@ -75,6 +80,7 @@ enum Field {
     Lang(String),
     Kind(ItemKind),
     HasLink,
+    IsReply,
     Sentiment(SentimentBand),
 }
 
@@ -92,19 +98,87 @@ pub struct Query {
     source: String,
 }
 
+/// Why a query does not parse, and where: what the query editor underlines.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct QueryError {
+    /// Where the problem starts, in characters from the start of the query (0-based).
+    pub position: usize,
+    /// How many characters it spans (0 at the end of the query).
+    pub length: usize,
+    /// What is wrong and what was expected there.
+    pub message: String,
+}
+
+impl std::fmt::Display for QueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (at character {})", self.message, self.position + 1)
+    }
+}
+
+impl From<QueryError> for Error {
+    fn from(e: QueryError) -> Self {
+        Error::Invalid(e.to_string())
+    }
+}
+
+/// Longest query accepted, in characters (bounds the parser on pasted text).
+pub const MAX_QUERY_CHARS: usize = 4_000;
+/// Deepest nesting of parentheses and NOTs accepted (bounds the recursion).
+const MAX_DEPTH: usize = 64;
+
+/// What may start a term, for error messages.
+const A_TERM: &str = "a word, a \"phrase\", a field like network:bluesky, or '('";
+
+/// A word or phrase the query needs, for prefiltering (see [`Query::required`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Needle {
+    /// A whole word, lower-cased.
+    Word(String),
+    /// The start of a word, lower-cased.
+    Prefix(String),
+}
+
 impl Query {
     pub fn parse(text: &str) -> Result<Self> {
+        Ok(Self::check(text)?)
+    }
+
+    /// Parses, saying where the query is wrong and what was expected there.
+    pub fn check(text: &str) -> std::result::Result<Self, QueryError> {
+        let chars = text.chars().count();
+        if chars > MAX_QUERY_CHARS {
+            return Err(QueryError {
+                position: MAX_QUERY_CHARS,
+                length: chars - MAX_QUERY_CHARS,
+                message: format!(
+                    "the query is too long: expected at most {MAX_QUERY_CHARS} characters"
+                ),
+            });
+        }
         let tokens = lex(text)?;
         if tokens.is_empty() {
-            return Err(Error::Invalid("the query is empty".into()));
+            return Err(QueryError {
+                position: 0,
+                length: 0,
+                message: format!("the query is empty: expected {A_TERM}"),
+            });
         }
-        let mut p = Parser { tokens, at: 0 };
+        let mut p = Parser {
+            tokens,
+            at: 0,
+            end: chars,
+            depth: 0,
+        };
         let root = p.or_expr()?;
-        if p.at < p.tokens.len() {
-            return Err(Error::Invalid(format!(
-                "unexpected {} in the query",
-                p.tokens[p.at].describe()
-            )));
+        if let Some(t) = p.tokens.get(p.at) {
+            let message = if t.token == Token::Close {
+                "unexpected ')': there is no '(' for it to close".to_owned()
+            } else {
+                format!("unexpected {}", t.token.describe())
+            };
+            return Err(p.error_at(p.at, message));
         }
         Ok(Self {
             root,
@@ -127,6 +201,32 @@ impl Query {
         out.dedup();
         out
     }
+
+    /// What any matching item must contain: every inner list is a clause, one of
+    /// whose needles the item has. Empty when the query needs no word (only
+    /// fields, or only NOTs): then every item is a candidate.
+    pub fn required(&self) -> Vec<Vec<Needle>> {
+        required(&self.root)
+    }
+
+    /// An FTS5 `MATCH` expression every matching item satisfies (a superset: the
+    /// exact matcher still decides), or `None` when the query needs no word.
+    pub fn fts_prefilter(&self) -> Option<String> {
+        fts(&self.root)
+    }
+
+    /// Whether the query looks at the author (so a scan must read handles).
+    pub fn uses_author(&self) -> bool {
+        fn walk(n: &Node) -> bool {
+            match n {
+                Node::Field(Field::Author(_)) => true,
+                Node::And(all) | Node::Or(all) => all.iter().any(walk),
+                Node::Not(inner) => walk(inner),
+                _ => false,
+            }
+        }
+        walk(&self.root)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -140,6 +240,14 @@ enum Token {
     Near(usize),
     Open,
     Close,
+}
+
+/// A token and where it stands, in characters.
+#[derive(Debug, Clone, PartialEq)]
+struct Spanned {
+    token: Token,
+    start: usize,
+    len: usize,
 }
 
 impl Token {
@@ -158,48 +266,70 @@ impl Token {
     }
 }
 
-fn lex(text: &str) -> Result<Vec<Token>> {
+fn lex(text: &str) -> std::result::Result<Vec<Spanned>, QueryError> {
     let mut out = Vec::new();
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
+    let push = |out: &mut Vec<Spanned>, token, start: usize, end: usize| {
+        out.push(Spanned {
+            token,
+            start,
+            len: end - start,
+        })
+    };
     while i < chars.len() {
         let c = chars[i];
         if c.is_whitespace() {
             i += 1;
         } else if c == '(' {
-            out.push(Token::Open);
+            push(&mut out, Token::Open, i, i + 1);
             i += 1;
         } else if c == ')' {
-            out.push(Token::Close);
+            push(&mut out, Token::Close, i, i + 1);
             i += 1;
         } else if c == '"' || c == '“' || c == '”' {
             let end = chars[i + 1..]
                 .iter()
                 .position(|&d| d == '"' || d == '”' || d == '“')
                 .map(|p| p + i + 1)
-                .ok_or_else(|| Error::Invalid("a phrase is missing its closing quote".into()))?;
+                .ok_or_else(|| QueryError {
+                    position: i,
+                    length: chars.len() - i,
+                    message: "this phrase has no closing quote: expected '\"' after its words"
+                        .into(),
+                })?;
             let phrase: String = chars[i + 1..end].iter().collect();
             let w = words(&phrase);
-            if !w.is_empty() {
-                out.push(Token::Phrase(w));
+            if w.is_empty() {
+                return Err(QueryError {
+                    position: i,
+                    length: end + 1 - i,
+                    message: "an empty phrase: expected words between the quotes".into(),
+                });
             }
+            push(&mut out, Token::Phrase(w), i, end + 1);
             i = end + 1;
         } else if c == '-' && chars.get(i + 1).is_some_and(|n| !n.is_whitespace()) {
-            out.push(Token::Not);
+            push(&mut out, Token::Not, i, i + 1);
             i += 1;
         } else {
             let start = i;
-            while i < chars.len() && !chars[i].is_whitespace() && !"()\"".contains(chars[i]) {
+            while i < chars.len() && !chars[i].is_whitespace() && !"()\"“”".contains(chars[i]) {
                 i += 1;
             }
             let raw: String = chars[start..i].iter().collect();
-            out.push(word_token(&raw)?);
+            let token = word_token(&raw).map_err(|message| QueryError {
+                position: start,
+                length: i - start,
+                message,
+            })?;
+            push(&mut out, token, start, i);
         }
     }
     Ok(out)
 }
 
-fn word_token(raw: &str) -> Result<Token> {
+fn word_token(raw: &str) -> std::result::Result<Token, String> {
     match raw {
         "AND" => return Ok(Token::And),
         "OR" => return Ok(Token::Or),
@@ -207,14 +337,21 @@ fn word_token(raw: &str) -> Result<Token> {
         _ => {}
     }
     if let Some(n) = raw.strip_prefix("NEAR/") {
-        let n = n
-            .parse()
-            .map_err(|_| Error::Invalid(format!("{raw}: NEAR/ takes a number of words")))?;
-        return Ok(Token::Near(n));
+        return match n.parse::<usize>() {
+            Ok(n) if n <= 100 => Ok(Token::Near(n)),
+            _ => Err(format!(
+                "{raw}: expected a number of words from 0 to 100 after NEAR/, as in NEAR/3"
+            )),
+        };
+    }
+    if raw == "NEAR" {
+        return Err("NEAR: expected a distance in words, as in NEAR/3".into());
     }
     if let Some((field, value)) = raw.split_once(':') {
-        if !field.is_empty() && !value.is_empty() && field.chars().all(|c| c.is_ascii_alphabetic())
-        {
+        if !field.is_empty() && field.chars().all(|c| c.is_ascii_alphabetic()) {
+            if value.is_empty() {
+                return Err(format!("{field}: expected a value after the colon"));
+            }
             return Ok(Token::Field(field.to_lowercase(), value.to_owned()));
         }
     }
@@ -222,24 +359,79 @@ fn word_token(raw: &str) -> Result<Token> {
 }
 
 struct Parser {
-    tokens: Vec<Token>,
+    tokens: Vec<Spanned>,
     at: usize,
+    /// The query's length in characters, where "the end" errors point.
+    end: usize,
+    depth: usize,
 }
 
 impl Parser {
     fn peek(&self) -> Option<&Token> {
-        self.tokens.get(self.at)
+        self.tokens.get(self.at).map(|t| &t.token)
+    }
+
+    fn error_at(&self, index: usize, message: String) -> QueryError {
+        match self.tokens.get(index) {
+            Some(t) => QueryError {
+                position: t.start,
+                length: t.len,
+                message,
+            },
+            None => QueryError {
+                position: self.end,
+                length: 0,
+                message,
+            },
+        }
+    }
+
+    /// After which token the parser stands, for "expected … after OR".
+    fn after(&self) -> String {
+        match self.at.checked_sub(1).and_then(|i| self.tokens.get(i)) {
+            Some(t) => format!(" after {}", t.token.describe()),
+            None => String::new(),
+        }
+    }
+
+    fn deeper(&mut self) -> std::result::Result<(), QueryError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error_at(
+                self.at,
+                format!("the query nests too deeply: expected at most {MAX_DEPTH} levels"),
+            ));
+        }
+        Ok(())
     }
 
     /// The implicit AND of alternatives: `a b OR c` is `a AND (b OR c)`.
-    fn or_expr(&mut self) -> Result<Node> {
+    fn or_expr(&mut self) -> std::result::Result<Node, QueryError> {
         let mut all = Vec::new();
         loop {
             match self.peek() {
                 None | Some(Token::Close) => break,
                 Some(Token::And) => {
+                    if all.is_empty() {
+                        return Err(self.error_at(
+                            self.at,
+                            format!("AND needs a term on each side: expected {A_TERM} before it"),
+                        ));
+                    }
                     self.at += 1;
+                    if matches!(
+                        self.peek(),
+                        None | Some(Token::Close | Token::And | Token::Or)
+                    ) {
+                        return Err(self.error_at(self.at, format!("expected {A_TERM} after AND")));
+                    }
                     continue;
+                }
+                Some(Token::Or) => {
+                    return Err(self.error_at(
+                        self.at,
+                        format!("OR needs a term on each side: expected {A_TERM} before it"),
+                    ))
                 }
                 _ => {}
             }
@@ -255,106 +447,228 @@ impl Parser {
             });
         }
         match all.len() {
-            0 => Err(Error::Invalid("an empty group in the query".into())),
+            0 => Err(self.error_at(self.at, format!("an empty group: expected {A_TERM}"))),
             1 => Ok(all.remove(0)),
             _ => Ok(Node::And(all)),
         }
     }
 
-    fn unary(&mut self) -> Result<Node> {
+    fn unary(&mut self) -> std::result::Result<Node, QueryError> {
         if self.peek() == Some(&Token::Not) {
             self.at += 1;
-            return Ok(Node::Not(Box::new(self.unary()?)));
+            self.deeper()?;
+            let inner = self.unary()?;
+            self.depth -= 1;
+            return Ok(Node::Not(Box::new(inner)));
         }
+        let start = self.at;
         let atom = self.atom()?;
         if let Some(Token::Near(n)) = self.peek().cloned() {
             self.at += 1;
+            let right_at = self.at;
             let right = self.atom()?;
             return match (atom, right) {
                 (Node::Term(a), Node::Term(b)) => Ok(Node::Near(a, b, n)),
-                _ => Err(Error::Invalid(
-                    "NEAR/ goes between two words or phrases".into(),
+                (Node::Term(_), _) => Err(self.error_at(
+                    right_at,
+                    format!("expected a word or \"phrase\" after NEAR/{n}"),
+                )),
+                _ => Err(self.error_at(
+                    start,
+                    format!("expected a word or \"phrase\" before NEAR/{n}"),
                 )),
             };
         }
         Ok(atom)
     }
 
-    fn atom(&mut self) -> Result<Node> {
-        let token = self
-            .tokens
-            .get(self.at)
-            .cloned()
-            .ok_or_else(|| Error::Invalid("the query ends too early".into()))?;
+    fn atom(&mut self) -> std::result::Result<Node, QueryError> {
+        let Some(spanned) = self.tokens.get(self.at).cloned() else {
+            return Err(self.error_at(
+                self.at,
+                format!(
+                    "the query ends too early: expected {A_TERM}{}",
+                    self.after()
+                ),
+            ));
+        };
+        let here = self.at;
         self.at += 1;
-        match token {
+        let (start, len) = (spanned.start, spanned.len);
+        let bad = |message: String| QueryError {
+            position: start,
+            length: len,
+            message,
+        };
+        match spanned.token {
             Token::Open => {
+                self.deeper()?;
                 let inner = self.or_expr()?;
                 if self.peek() != Some(&Token::Close) {
-                    return Err(Error::Invalid("a '(' is not closed".into()));
+                    return Err(self.error_at(
+                        self.at,
+                        format!(
+                            "the '(' at character {} is not closed: expected ')'",
+                            start + 1
+                        ),
+                    ));
                 }
+                self.depth -= 1;
                 self.at += 1;
                 Ok(inner)
             }
-            Token::Word(w) => term_of_word(&w),
+            Token::Word(w) => term_of_word(&w).map_err(bad),
             Token::Phrase(p) => Ok(Node::Term(if p.len() == 1 {
                 Term::Word(p[0].clone())
             } else {
                 Term::Phrase(p)
             })),
-            Token::Field(f, v) => field(&f, &v).map(Node::Field),
-            other => Err(Error::Invalid(format!(
-                "unexpected {} in the query",
-                other.describe()
-            ))),
+            Token::Field(f, v) => field(&f, &v).map(Node::Field).map_err(bad),
+            other => {
+                self.at = here;
+                let after = self.after();
+                Err(bad(format!(
+                    "unexpected {}: expected {A_TERM}{after}",
+                    other.describe()
+                )))
+            }
         }
     }
 }
 
-fn term_of_word(raw: &str) -> Result<Node> {
+fn term_of_word(raw: &str) -> std::result::Result<Node, String> {
     if let Some(stem) = raw.strip_suffix('*') {
         let w = words(stem);
         return match w.as_slice() {
             [one] => Ok(Node::Term(Term::Prefix(one.clone()))),
-            _ => Err(Error::Invalid(format!("'{raw}' is not a usable prefix"))),
+            _ => Err(format!(
+                "'{raw}' is not a usable prefix: expected letters or digits before the '*'"
+            )),
         };
+    }
+    if raw.contains('*') {
+        return Err(format!(
+            "'{raw}': a '*' goes only at the end of a word, as in refund*"
+        ));
     }
     let w = words(raw);
     Ok(Node::Term(match w.len() {
-        0 => return Err(Error::Invalid(format!("'{raw}' has no letters or digits"))),
+        0 => return Err(format!("'{raw}' has no letters or digits: expected a word")),
         1 => Term::Word(w[0].clone()),
         // "e-mail", "don't": a word the tokenizer splits is matched as a phrase.
         _ => Term::Phrase(w),
     }))
 }
 
-fn field(name: &str, value: &str) -> Result<Field> {
+fn field(name: &str, value: &str) -> std::result::Result<Field, String> {
     let v = value.trim_start_matches('@').to_lowercase();
     Ok(match name {
         "author" | "from" => Field::Author(v),
         "network" => Field::Network(v),
         "lang" => Field::Lang(v),
-        "kind" => Field::Kind(
-            ItemKind::parse(&v)
-                .ok_or_else(|| Error::Invalid(format!("kind:{value} is not a kind of item")))?,
-        ),
+        "kind" => Field::Kind(ItemKind::parse(&v).ok_or_else(|| {
+            format!("kind:{value} is not a kind of item: expected mention, reply, dm, comment or post")
+        })?),
         "has" if v == "link" => Field::HasLink,
+        "has" => return Err(format!("has:{value}: expected has:link")),
+        "is" if v == "reply" => Field::IsReply,
+        "is" => return Err(format!("is:{value}: expected is:reply")),
         "sentiment" => Field::Sentiment(match v.as_str() {
             "negative" => SentimentBand::Negative,
             "neutral" => SentimentBand::Neutral,
             "positive" => SentimentBand::Positive,
             _ => {
-                return Err(Error::Invalid(format!(
-                    "sentiment:{value}: use negative, neutral or positive"
-                )))
+                return Err(format!(
+                    "sentiment:{value}: expected negative, neutral or positive"
+                ))
             }
         }),
         _ => {
-            return Err(Error::Invalid(format!(
-                "{name}:{value} is not a field this query knows (author:, network:, lang:, kind:, has:link, sentiment:)"
-            )))
+            return Err(format!(
+                "{name}: is not a field: expected author:, network:, lang:, kind:, is:reply, has:link or sentiment:"
+            ))
         }
     })
+}
+
+/// The needles of a term: a phrase needs every one of its words.
+fn term_clauses(t: &Term) -> Vec<Vec<Needle>> {
+    match t {
+        Term::Word(w) => vec![vec![Needle::Word(w.clone())]],
+        Term::Prefix(p) => vec![vec![Needle::Prefix(p.clone())]],
+        Term::Phrase(p) => p.iter().map(|w| vec![Needle::Word(w.clone())]).collect(),
+    }
+}
+
+/// A clause's cost as a trigger: prefixes cost a scan, more alternatives more lookups.
+fn clause_cost(c: &[Needle]) -> usize {
+    c.iter()
+        .map(|n| match n {
+            Needle::Word(_) => 1,
+            Needle::Prefix(_) => 8,
+        })
+        .sum()
+}
+
+fn required(node: &Node) -> Vec<Vec<Needle>> {
+    match node {
+        Node::Term(t) => term_clauses(t),
+        Node::Near(a, b, _) => {
+            let mut out = term_clauses(a);
+            out.extend(term_clauses(b));
+            out
+        }
+        Node::Field(_) | Node::Not(_) => Vec::new(),
+        Node::And(all) => all.iter().flat_map(required).collect(),
+        Node::Or(any) => {
+            // One alternative of each branch must hold: the cheapest clause of each.
+            let mut clause = Vec::new();
+            for n in any {
+                let Some(best) = required(n).into_iter().min_by_key(|c| clause_cost(c)) else {
+                    return Vec::new();
+                };
+                for needle in best {
+                    if !clause.contains(&needle) {
+                        clause.push(needle);
+                    }
+                }
+            }
+            vec![clause]
+        }
+    }
+}
+
+/// A term as FTS5 reads it: quoted, so the FTS tokenizer splits it as it split
+/// the text ("don't" becomes the phrase "don" "t"). Our words hold only letters,
+/// digits and apostrophes, so no quote needs escaping.
+fn fts_term(t: &Term) -> String {
+    match t {
+        Term::Word(w) => format!("\"{w}\""),
+        Term::Prefix(p) => format!("\"{p}\"*"),
+        Term::Phrase(p) => format!("\"{}\"", p.join(" ")),
+    }
+}
+
+fn fts(node: &Node) -> Option<String> {
+    match node {
+        Node::Term(t) => Some(fts_term(t)),
+        // FTS5's NEAR counts its own tokens, which can differ from ours: both
+        // terms present is the safe superset.
+        Node::Near(a, b, _) => Some(format!("({} AND {})", fts_term(a), fts_term(b))),
+        Node::Field(_) | Node::Not(_) => None,
+        Node::And(all) => {
+            let parts: Vec<String> = all.iter().filter_map(fts).collect();
+            match parts.len() {
+                0 => None,
+                1 => parts.into_iter().next(),
+                _ => Some(format!("({})", parts.join(" AND "))),
+            }
+        }
+        Node::Or(any) => {
+            let parts: Option<Vec<String>> = any.iter().map(fts).collect();
+            Some(format!("({})", parts?.join(" OR ")))
+        }
+    }
 }
 
 /// Sentiment at or below this is negative, at or above its opposite positive.
@@ -424,6 +738,7 @@ fn eval(node: &Node, doc: &Doc<'_>) -> bool {
             Field::Lang(l) => doc.lang.is_some_and(|x| x.eq_ignore_ascii_case(l)),
             Field::Kind(k) => doc.kind == Some(*k),
             Field::HasLink => doc.has_link,
+            Field::IsReply => doc.is_reply,
             Field::Sentiment(band) => doc.sentiment.is_some_and(|s| match band {
                 SentimentBand::Negative => s <= NEGATIVE_BELOW,
                 SentimentBand::Positive => s >= -NEGATIVE_BELOW,
@@ -473,6 +788,7 @@ mod tests {
             lang: Some("en"),
             kind: Some(ItemKind::Mention),
             has_link: false,
+            is_reply: false,
             sentiment: Some(-0.6),
         }
     }
@@ -531,16 +847,180 @@ mod tests {
     fn bad_queries_say_what_is_wrong() {
         for (q, says) in [
             ("", "empty"),
+            ("   ", "empty"),
             ("\"open phrase", "closing quote"),
-            ("(refund", "not closed"),
+            ("\"\"", "empty phrase"),
+            ("(refund", "expected ')'"),
             ("a NEAR/x b", "number"),
+            ("a NEAR b", "distance"),
             ("colour:red", "not a field"),
             ("kind:tweet", "kind"),
             ("refund OR", "ends too early"),
+            ("has:image", "has:link"),
+            ("is:dm", "is:reply"),
+            ("refund*s", "only at the end"),
+            ("*", "not a usable prefix"),
         ] {
             let err = Query::parse(q).unwrap_err().to_string();
             assert!(err.contains(says), "{q}: {err}");
         }
+    }
+
+    /// Each bad query: where the error points (character, span) and what it expected.
+    #[test]
+    fn parse_errors_point_at_the_problem() {
+        let at = |q: &str| {
+            let e = Query::check(q).unwrap_err();
+            (e.position, e.length, e.message)
+        };
+        let (pos, len, msg) = at("refund OR");
+        assert_eq!((pos, len), (9, 0), "points at the end: {msg}");
+        assert!(msg.contains("after OR"), "{msg}");
+
+        let (pos, _, msg) = at("outage (down OR broken");
+        assert_eq!(pos, 22, "points at the end, where ')' was due: {msg}");
+        assert!(msg.contains("'(' at character 8"), "{msg}");
+
+        let (pos, len, msg) = at("refund colour:red");
+        assert_eq!((pos, len), (7, 10), "{msg}");
+
+        let (pos, len, msg) = at("refund ) card");
+        assert_eq!((pos, len), (7, 1), "{msg}");
+        assert!(msg.contains("no '('"), "{msg}");
+
+        let (pos, _, msg) = at("OR refund");
+        assert_eq!(pos, 0);
+        assert!(msg.contains("before it"), "{msg}");
+
+        let (pos, _, msg) = at("refund AND AND card");
+        assert_eq!(pos, 11, "{msg}");
+        assert!(msg.contains("after AND"), "{msg}");
+
+        let (pos, len, msg) = at("café \"charged twice");
+        assert_eq!((pos, len), (5, 14), "counts characters, not bytes: {msg}");
+
+        let (pos, _, msg) = at("(refund OR cash) NEAR/3 card");
+        assert_eq!(pos, 0, "{msg}");
+        assert!(msg.contains("before NEAR/3"), "{msg}");
+
+        let (pos, _, msg) = at("card NEAR/3 (refund OR cash)");
+        assert_eq!(pos, 12, "{msg}");
+        assert!(msg.contains("after NEAR/3"), "{msg}");
+
+        let (pos, _, msg) = at("refund ()");
+        assert_eq!(pos, 8, "{msg}");
+        assert!(msg.contains("empty group"), "{msg}");
+
+        let (pos, _, msg) = at("refund AND");
+        assert_eq!(pos, 10, "{msg}");
+        let (_, _, msg) = at("refund NOT");
+        assert!(
+            msg.contains("ends too early") && msg.contains("after NOT"),
+            "{msg}"
+        );
+
+        let display = Query::parse("refund OR").unwrap_err().to_string();
+        assert!(display.contains("at character 10"), "{display}");
+    }
+
+    #[test]
+    fn hostile_queries_are_bounded() {
+        let deep = format!("{}a{}", "(".repeat(5_000), ")".repeat(5_000));
+        assert!(Query::check(&deep)
+            .unwrap_err()
+            .message
+            .contains("too long"));
+        let deep = format!("{}a{}", "(".repeat(500), ")".repeat(500));
+        assert!(Query::check(&deep)
+            .unwrap_err()
+            .message
+            .contains("nests too deeply"));
+        let nots = format!("{}a", "NOT ".repeat(200));
+        assert!(Query::check(&nots)
+            .unwrap_err()
+            .message
+            .contains("nests too deeply"));
+        assert!(Query::check(&"a ".repeat(1_999)).is_ok());
+        assert!(Query::check("a NEAR/1000000000000000000000 b").is_err());
+    }
+
+    #[test]
+    fn tricky_queries_parse_as_people_read_them() {
+        assert!(m(
+            "(refund OR chargeback) (card OR paypal)",
+            "chargeback on paypal"
+        ));
+        assert!(!m(
+            "(refund OR chargeback) (card OR paypal)",
+            "chargeback only"
+        ));
+        assert!(m(
+            "refund AND (card OR \"bank transfer\")",
+            "refund by bank transfer"
+        ));
+        assert!(m("NOT spam refund", "refund"), "NOT first");
+        assert!(!m("-(spam OR scam) refund", "refund scam"), "negated group");
+        assert!(m("“smart quotes” work", "smart quotes work"));
+        assert!(m("author:maria refund", "refund"));
+        assert!(!m("author:bob refund", "refund"));
+        assert!(m("from:@maria", "x"), "from: and a leading @");
+        assert!(m("lang:EN", "x"), "field values ignore case");
+        assert!(m("refund OR NOT spam", "hello"), "OR with a NOT branch");
+        assert!(Query::parse("AND").is_err());
+        assert!(
+            Query::parse("NEAR/0 near").is_err(),
+            "NEAR/n alone is not a word"
+        );
+    }
+
+    #[test]
+    fn is_reply_and_has_link() {
+        let q = Query::parse("is:reply has:link").unwrap();
+        let mut d = doc("see https://x.test");
+        d.has_link = true;
+        assert!(!q.matches(&d));
+        d.is_reply = true;
+        assert!(q.matches(&d));
+    }
+
+    #[test]
+    fn required_words_cover_every_match() {
+        let req = |q: &str| Query::parse(q).unwrap().required();
+        let w = |s: &str| Needle::Word(s.into());
+        assert_eq!(req("refund"), vec![vec![w("refund")]]);
+        assert_eq!(
+            req("\"charged twice\" card*"),
+            vec![
+                vec![w("charged")],
+                vec![w("twice")],
+                vec![Needle::Prefix("card".into())]
+            ]
+        );
+        assert_eq!(
+            req("refund OR \"money back\""),
+            vec![vec![w("refund"), w("money")]]
+        );
+        assert!(req("network:bluesky").is_empty(), "fields need no word");
+        assert!(
+            req("refund OR network:bluesky").is_empty(),
+            "an OR branch needs no word"
+        );
+        assert_eq!(req("refund -spam lang:en"), vec![vec![w("refund")]]);
+        assert_eq!(req("a NEAR/2 b"), vec![vec![w("a")], vec![w("b")]]);
+    }
+
+    #[test]
+    fn fts_prefilter_is_a_superset() {
+        let f = |q: &str| Query::parse(q).unwrap().fts_prefilter();
+        assert_eq!(f("refund").as_deref(), Some("\"refund\""));
+        assert_eq!(
+            f("(refund OR cancel*) \"charged twice\" -spam network:bluesky").as_deref(),
+            Some("((\"refund\" OR \"cancel\"*) AND \"charged twice\")")
+        );
+        assert_eq!(f("a NEAR/2 b").as_deref(), Some("(\"a\" AND \"b\")"));
+        assert_eq!(f("-spam lang:en"), None);
+        assert_eq!(f("refund OR lang:en"), None);
+        assert_eq!(f("don't").as_deref(), Some("\"don't\""));
     }
 
     #[test]

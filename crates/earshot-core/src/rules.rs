@@ -131,6 +131,7 @@ fn doc<'a>(a: &'a Analysed, words: Vec<String>) -> Doc<'a> {
         lang: a.lang.as_deref(),
         kind: Some(a.item.kind),
         has_link: a.has_link,
+        is_reply: a.item.parent_remote_id.is_some() || a.item.kind == ItemKind::Reply,
         sentiment: a.sentiment,
     }
 }
@@ -667,6 +668,7 @@ pub fn trial(ws: &Workspace, rule: &Rule, since: i64, limit: usize) -> Result<Tr
                 sentiment: r.get(6)?,
                 has_link: r.get(10)?,
                 firings: Vec::new(),
+                hits: Vec::new(),
             };
             if let Some(f) = set.evaluate(&analysed).into_iter().next() {
                 let conversation: i64 = r.get(1)?;

@@ -415,9 +415,18 @@ impl Workspace {
     {
         let mut state = WriterState::default();
         let rules = self.rule_set();
+        let listening = self
+            .store
+            .read(|c| {
+                crate::listening::query_set(c, |message| {
+                    self.events.emit(CoreEvent::Alert { message })
+                })
+            })
+            .unwrap_or_default();
         let report = ingest::pipeline(
             items,
             &rules,
+            &listening,
             |batch| {
                 let now = self.now();
                 self.store
@@ -434,6 +443,10 @@ impl Workspace {
             self.events.emit(CoreEvent::Urgent {
                 items: std::mem::take(&mut state.urgent),
             });
+        }
+        if news && state.hits > 0 {
+            // A failed check only delays an alert to the next ingest.
+            let _ = crate::listening::spikes::alert_spikes(self);
         }
         Ok(report)
     }
