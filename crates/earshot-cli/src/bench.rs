@@ -89,6 +89,19 @@ pub enum BenchCommand {
         #[arg(long, value_name = "FILE")]
         write: Option<PathBuf>,
     },
+    /// The full report (overall, per network and account, this period and the one
+    /// before, trend, tags, advocates, share of voice) over generated items
+    Report {
+        /// How many items to generate
+        #[arg(long, default_value_t = 1_000_000)]
+        items: usize,
+        /// Days in the reported period (the data spans 90)
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+        /// Write the results into this Markdown file (its report section is replaced)
+        #[arg(long, value_name = "FILE")]
+        write: Option<PathBuf>,
+    },
     /// Mention-to-inbox latency through the real sync engine on the local test
     /// servers (start them with tests/servers/start.sh). Needs the keyring
     Mentions {
@@ -188,6 +201,15 @@ pub fn run(cmd: &BenchCommand, json: bool) -> Result<(), Error> {
             let text = crate::bench_inbox::run(app, driver, *items, *keys, (*runs).max(1), json)?;
             if let Some(path) = write {
                 write_section(path, "inbox", &text)?;
+                eprintln!("written to {}", path.display());
+            }
+            Ok(())
+        }
+        BenchCommand::Report { items, days, write } => {
+            let text = crate::bench_report::run(*items, *days, json)?;
+            println!("{text}");
+            if let Some(path) = write {
+                write_section(path, "report", &text)?;
                 eprintln!("written to {}", path.display());
             }
             Ok(())
@@ -597,7 +619,7 @@ fn timed_ingest(
     Ok(n as f64 / secs)
 }
 
-fn open_bench_workspace(
+pub(crate) fn open_bench_workspace(
     dir: &std::path::Path,
     encryption: Encryption,
 ) -> Result<earshot_core::Workspace, Error> {

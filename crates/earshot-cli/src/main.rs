@@ -7,9 +7,12 @@
 mod bench;
 mod bench_inbox;
 mod bench_mentions;
+mod bench_report;
 mod bench_window;
+mod contacts;
 mod network;
 mod output;
+mod reports;
 mod views;
 
 use std::io::BufReader;
@@ -163,6 +166,24 @@ enum Command {
         conversation: Option<i64>,
         #[arg(long, value_name = "ID")]
         cancel: Option<i64>,
+    },
+    /// People across networks: list, show (with their conversations), link, split, tag, note, suggest
+    Contact {
+        #[command(subcommand)]
+        what: contacts::ContactCommand,
+    },
+    /// People who often praise, answer others' questions or share the brand, ranked, with why
+    Advocates {
+        #[command(flatten)]
+        period: reports::PeriodArgs,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// What the work is worth over a period, compared with the one before: volume, response
+    /// rate, first-response time, time to done, sentiment, tags, advocates, share of voice
+    Report {
+        #[command(flatten)]
+        args: reports::ReportArgs,
     },
     /// Move an unreadable cache aside (nothing is deleted) and start an empty workspace
     Reset {
@@ -346,6 +367,9 @@ fn run(cli: Cli) -> Result<(), Error> {
             conversation,
             cancel,
         } => network::outbox_command(&ws, conversation, cancel, json),
+        Command::Contact { what } => contacts::run(&ws, what, json),
+        Command::Advocates { period, limit } => reports::advocates(&ws, &period, limit, json),
+        Command::Report { args } => reports::report(&ws, args, json),
         Command::Reset { .. } | Command::Bench { .. } => Ok(()),
     }
 }

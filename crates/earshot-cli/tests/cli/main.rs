@@ -4,6 +4,7 @@
 // Test helpers fail loudly by design.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod contacts_reports;
 mod networks;
 mod notifications;
 mod resilience;
