@@ -32,6 +32,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "an index of high-priority conversations for the inbox's priority filter",
         V6_PRIORITY_INDEX,
     ),
+    (
+        "listening: sources' poll state, conversations only sources brought, hits the dashboard reads alone",
+        V7_LISTENING,
+    ),
 ];
 
 /// The schema version this build writes.
@@ -352,6 +356,28 @@ CREATE INDEX conversations_high_priority
     ON conversations (last_activity_at DESC, id DESC) WHERE priority >= 2;
 "#;
 
+const V7_LISTENING: &str = r#"
+-- Conversations holding only items from listening sources (feeds, network searches):
+-- the inbox leaves them out until an item arrives through an account.
+ALTER TABLE conversations ADD COLUMN listening_only INTEGER NOT NULL DEFAULT 0;
+-- What polling a source needs beyond v2's conditional GET fields.
+ALTER TABLE sources ADD COLUMN name TEXT;
+ALTER TABLE sources ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE sources ADD COLUMN cursor TEXT;
+ALTER TABLE sources ADD COLUMN last_error TEXT;   -- never holds a secret
+ALTER TABLE sources ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+-- Partial: items from accounts (most) are not in it, so ingest rarely writes it.
+CREATE INDEX items_by_source ON items (source_id) WHERE source_id IS NOT NULL;
+-- The dashboard aggregates hits without reading their item rows.
+ALTER TABLE listening_hits ADD COLUMN author_id INTEGER;
+ALTER TABLE listening_hits ADD COLUMN network TEXT;
+ALTER TABLE listening_hits ADD COLUMN lang TEXT;
+ALTER TABLE listening_hits ADD COLUMN sentiment REAL;
+UPDATE listening_hits SET author_id = i.author_id, network = i.network, lang = i.lang,
+    sentiment = i.sentiment
+    FROM items i WHERE i.id = listening_hits.item_id;
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -495,6 +521,50 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, latest());
+    }
+
+    #[test]
+    fn v7_adds_listening_columns_and_fills_old_hits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let key = CacheKey::generate().unwrap();
+        let mut conn = open_raw(&path, &key);
+        migrate_to(&mut conn, &path, 6).unwrap();
+        conn.execute_batch(
+            "INSERT INTO authors (id, network, handle, updated_at) VALUES (1, 'n', 'h', 0);
+             INSERT INTO conversations (id, network, root_key, last_activity_at, created_at)
+                VALUES (1, 'n', 'r', 0, 0);
+             INSERT INTO items (id, network, remote_id, conversation_id, author_id, kind,
+                text, html, lang, sentiment, created_at, ingested_at)
+                VALUES (7, 'n', 'r', 1, 1, 'post', 'zebra', '', 'en', -0.5, 0, 0);
+             INSERT INTO sources (kind, target, created_at) VALUES ('rss', 'https://x.test/feed', 0);
+             INSERT INTO listening_queries (id, name, query, created_at, updated_at)
+                VALUES (1, 'z', 'zebra', 0, 0);
+             INSERT INTO listening_hits (query_id, item_id) VALUES (1, 7);",
+        )
+        .unwrap();
+        migrate_to(&mut conn, &path, 7).unwrap();
+        let hit: (i64, String, String, f64) = conn
+            .query_row(
+                "SELECT author_id, network, lang, sentiment FROM listening_hits",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(hit, (1, "n".into(), "en".into(), -0.5), "v7 fills old hits");
+        let (listening_only, failures, enabled): (i64, i64, i64) = conn
+            .query_row(
+                "SELECT c.listening_only, s.failures, s.enabled FROM conversations c, sources s",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            (listening_only, failures, enabled),
+            (0, 0, 1),
+            "v7 defaults old rows: conversations stay in the inbox, sources stay on"
+        );
+        assert!(objects(&conn).contains(&"items_by_source".to_string()));
     }
 
     #[test]
