@@ -356,7 +356,8 @@ pub fn list(conn: &Connection, filter: &InboxFilter) -> Result<InboxPage> {
 /// there is a next page). Every filter is a check on rows walked in
 /// `last_activity_at` order, so no filter makes SQLite sort.
 fn list_query(filter: &InboxFilter, limit: u32) -> Result<(String, Vec<Value>)> {
-    let mut clauses: Vec<String> = Vec::new();
+    // Conversations only listening sources brought belong to the listening view.
+    let mut clauses: Vec<String> = vec!["c.listening_only = 0".into()];
     let mut values: Vec<Value> = Vec::new();
     if let Some(state) = filter.state {
         clauses.push("c.state = ?".into());

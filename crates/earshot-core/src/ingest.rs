@@ -129,6 +129,8 @@ pub(crate) struct WriterState {
     pub(crate) urgent: Vec<crate::events::UrgentItem>,
     /// Listening hits written in this call (spike checks follow when there are any).
     pub(crate) hits: usize,
+    /// The listening source the items of this call came from, if any.
+    pub(crate) source: Option<i64>,
 }
 
 impl WriterState {
@@ -219,8 +221,9 @@ impl<'t> Statements<'t> {
             )?,
             insert_item: tx.prepare_cached(
                 "INSERT INTO items (id, network, remote_id, account_id, conversation_id, parent_remote_id,
-                    author_id, kind, text, html, url, lang, sentiment, has_link, from_us, created_at, ingested_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                    author_id, kind, text, html, url, lang, sentiment, has_link, from_us, created_at, ingested_at,
+                    source_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
                  ON CONFLICT (network, remote_id) DO NOTHING",
             )?,
             index_item: tx.prepare_cached("INSERT INTO items_fts (rowid, text) VALUES (?1, ?2)")?,
@@ -239,7 +242,8 @@ impl<'t> Statements<'t> {
                     account_id = coalesce(account_id, ?7),
                     state = CASE WHEN {REOPEN} THEN 'open' ELSE state END,
                     snooze_until = CASE WHEN {REOPEN} THEN NULL ELSE snooze_until END,
-                    snooze_until_reply = CASE WHEN {REOPEN} THEN 0 ELSE snooze_until_reply END
+                    snooze_until_reply = CASE WHEN {REOPEN} THEN 0 ELSE snooze_until_reply END,
+                    listening_only = CASE WHEN ?10 THEN listening_only ELSE 0 END
                  WHERE id = ?1"
             ))?,
         })
@@ -275,7 +279,7 @@ pub(crate) fn write_batch(
     let mut deltas: HashMap<i64, ConversationDelta> = HashMap::new();
     let mut to_index: Vec<(i64, &str)> = Vec::with_capacity(batch.len());
     let mut fired: Vec<(i64, i64, &Analysed)> = Vec::new();
-    let mut heard: Vec<(i64, &[i64])> = Vec::new();
+    let mut heard: Vec<(i64, i64, &Analysed)> = Vec::new();
     for a in batch {
         let item = &a.item;
         let author_id = upsert_author(&mut st, state, item, now)?;
@@ -293,8 +297,11 @@ pub(crate) fn write_batch(
             a,
             conversation_id,
             author_id,
-            account_id,
-            from_us,
+            Provenance {
+                account_id,
+                from_us,
+                source_id: state.source,
+            },
             now,
         )?
         else {
@@ -315,10 +322,14 @@ pub(crate) fn write_batch(
             fired.push((id, conversation_id, a));
         }
         if !from_us && !a.hits.is_empty() {
-            heard.push((id, &a.hits));
+            heard.push((id, author_id, a));
         }
         if created {
             report.conversations_created += 1;
+            if state.source.is_some() {
+                tx.prepare_cached("UPDATE conversations SET listening_only = 1 WHERE id = ?1")?
+                    .execute([conversation_id])?;
+            }
         }
         state.item_conversations.insert(
             (item.network.clone(), item.remote_id.clone()),
@@ -345,7 +356,7 @@ pub(crate) fn write_batch(
             );
         }
     }
-    flush_deltas(tx, &mut st, &mut deltas)?;
+    flush_deltas(tx, &mut st, &mut deltas, state.source.is_some())?;
     // Rules act after the thread's own changes (a reply reopening it), so what
     // they set is what stays.
     for (id, conversation_id, a) in fired {
@@ -374,9 +385,9 @@ pub(crate) fn write_batch(
             });
         }
     }
-    for (id, queries) in heard {
-        crate::listening::record_hits(tx, id, queries)?;
-        state.hits += queries.len();
+    for (id, author_id, a) in heard {
+        crate::listening::record_hits(tx, id, author_id, a)?;
+        state.hits += a.hits.len();
     }
     // Index last: once FTS5 holds pending terms, every later statement that opens a
     // savepoint (an upsert, a RETURNING) makes it flush them to disk as a tiny
@@ -496,7 +507,7 @@ fn resolve_conversation(
             .query_row(params![net, item.remote_id], |r| r.get(0))
             .optional()?;
         if let Some(orphan) = waiting.filter(|&o| o != conversation_id) {
-            flush_deltas(tx, st, deltas)?;
+            flush_deltas(tx, st, deltas, state.source.is_some())?;
             merge_conversations(tx, orphan, conversation_id)?;
             state.forget_threads();
         }
@@ -536,14 +547,21 @@ fn merge_conversations(tx: &Transaction<'_>, from: i64, into: i64) -> Result<()>
     Ok(())
 }
 
+/// Where an item came from: the account it arrived through (or that wrote it),
+/// and the listening source that brought it.
+struct Provenance {
+    account_id: Option<i64>,
+    from_us: bool,
+    source_id: Option<i64>,
+}
+
 /// Inserts the item; `None` if it was already stored.
 fn insert_item(
     st: &mut Statements<'_>,
     a: &Analysed,
     conversation_id: i64,
     author_id: i64,
-    account_id: Option<i64>,
-    from_us: bool,
+    from: Provenance,
     now: i64,
 ) -> Result<Option<i64>> {
     let item = &a.item;
@@ -553,7 +571,7 @@ fn insert_item(
             id,
             item.network,
             item.remote_id,
-            account_id,
+            from.account_id,
             conversation_id,
             item.parent_remote_id,
             author_id,
@@ -564,9 +582,10 @@ fn insert_item(
             a.lang,
             a.sentiment,
             a.has_link,
-            from_us,
+            from.from_us,
             item.created_at,
             now,
+            from.source_id,
         ]);
         match result {
             Ok(0) => return Ok(None),
@@ -590,6 +609,7 @@ fn flush_deltas(
     tx: &Transaction<'_>,
     st: &mut Statements<'_>,
     deltas: &mut HashMap<i64, ConversationDelta>,
+    from_source: bool,
 ) -> Result<()> {
     for (id, d) in deltas.drain() {
         st.update_counts.execute(params![
@@ -601,7 +621,8 @@ fn flush_deltas(
             d.first_incoming,
             d.account_id,
             d.latest_incoming,
-            d.last_incoming_item_id
+            d.last_incoming_item_id,
+            from_source
         ])?;
         if d.our_replies.is_empty() {
             continue;

@@ -10,6 +10,7 @@
 pub mod csv;
 pub mod dashboard;
 pub mod matcher;
+pub mod sources;
 pub mod spikes;
 
 use std::time::Instant;
@@ -226,12 +227,22 @@ const SCAN_BATCH: i64 = 50_000;
 /// and the scan (`?1` the last id seen). `?2`: read the author's handle.
 const CANDIDATE_COLUMNS: &str = "i.id, i.network, i.kind, i.text, i.lang, i.sentiment, i.has_link,
         i.parent_remote_id IS NOT NULL,
-        CASE WHEN ?2 THEN (SELECT handle FROM authors a WHERE a.id = i.author_id) END";
+        CASE WHEN ?2 THEN (SELECT handle FROM authors a WHERE a.id = i.author_id) END,
+        i.author_id";
+
+/// A hit found by a run, with what the dashboard reads beside it.
+struct Hit {
+    item_id: i64,
+    author_id: i64,
+    network: String,
+    lang: Option<String>,
+    sentiment: Option<f64>,
+}
 
 fn candidate_matches(
     query: &Query,
     r: &rusqlite::Row<'_>,
-    hits: &mut Vec<i64>,
+    hits: &mut Vec<Hit>,
 ) -> rusqlite::Result<()> {
     let id: i64 = r.get(0)?;
     let network = r.get_ref(1)?.as_str().unwrap_or_default();
@@ -250,7 +261,13 @@ fn candidate_matches(
         sentiment: r.get(5)?,
     };
     if query.matches(&doc) {
-        hits.push(id);
+        hits.push(Hit {
+            item_id: id,
+            author_id: r.get(9)?,
+            network: network.to_owned(),
+            lang: lang.map(str::to_owned),
+            sentiment: doc.sentiment,
+        });
     }
     Ok(())
 }
@@ -263,7 +280,7 @@ pub fn run(ws: &Workspace, id: i64, mut progress: impl FnMut(RunProgress)) -> Re
     let stored = get(ws, id)?;
     let query = Query::parse(&stored.query)?;
     let uses_author = query.uses_author();
-    let mut hits: Vec<i64> = Vec::new();
+    let mut hits: Vec<Hit> = Vec::new();
     let mut scanned: u64 = 0;
     let used_index = match query.fts_prefilter() {
         Some(fts) => {
@@ -321,7 +338,7 @@ pub fn run(ws: &Workspace, id: i64, mut progress: impl FnMut(RunProgress)) -> Re
                     while let Some(r) = rows.next()? {
                         seen += 1;
                         last = Some(r.get::<_, i64>(0)?);
-                        if !r.get::<_, bool>(9)? {
+                        if !r.get::<_, bool>(10)? {
                             candidate_matches(&query, r, &mut hits)?;
                         }
                     }
@@ -341,14 +358,19 @@ pub fn run(ws: &Workspace, id: i64, mut progress: impl FnMut(RunProgress)) -> Re
             false
         }
     };
-    hits.sort_unstable();
+    hits.sort_unstable_by_key(|h| h.item_id);
     ws.store().write(|tx| -> Result<()> {
         tx.execute("DELETE FROM listening_hits WHERE query_id = ?1", [id])?;
-        let mut insert = tx.prepare_cached(
-            "INSERT OR IGNORE INTO listening_hits (query_id, item_id) VALUES (?1, ?2)",
-        )?;
-        for item in &hits {
-            insert.execute(params![id, item])?;
+        let mut insert = tx.prepare_cached(INSERT_HIT)?;
+        for h in &hits {
+            insert.execute(params![
+                id,
+                h.item_id,
+                h.author_id,
+                h.network,
+                h.lang,
+                h.sentiment
+            ])?;
         }
         Ok(())
     })?;
@@ -390,13 +412,26 @@ pub(crate) fn query_set(
     Ok(QuerySet::compile(compiled))
 }
 
-/// Stores hits found on ingest, in the batch's transaction.
-pub(crate) fn record_hits(tx: &Transaction<'_>, item_id: i64, query_ids: &[i64]) -> Result<()> {
-    let mut stmt = tx.prepare_cached(
-        "INSERT OR IGNORE INTO listening_hits (query_id, item_id) VALUES (?1, ?2)",
-    )?;
-    for q in query_ids {
-        stmt.execute(params![q, item_id])?;
+const INSERT_HIT: &str = "INSERT OR IGNORE INTO listening_hits
+    (query_id, item_id, author_id, network, lang, sentiment) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+/// Stores the hits found on ingest for one item, in the batch's transaction.
+pub(crate) fn record_hits(
+    tx: &Transaction<'_>,
+    item_id: i64,
+    author_id: i64,
+    a: &crate::ingest::analyse::Analysed,
+) -> Result<()> {
+    let mut stmt = tx.prepare_cached(INSERT_HIT)?;
+    for q in &a.hits {
+        stmt.execute(params![
+            q,
+            item_id,
+            author_id,
+            a.item.network,
+            a.lang,
+            a.sentiment
+        ])?;
     }
     Ok(())
 }

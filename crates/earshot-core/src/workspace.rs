@@ -387,7 +387,7 @@ impl Workspace {
     /// Ingests a newly added account's history: rules still tag and flag what
     /// they fire on, but nothing is reported as urgent news (no notifications).
     pub fn ingest_backfill(&self, items: Vec<NewItem>) -> Result<IngestReport> {
-        self.ingest_inner(items, false, |_| {})
+        self.ingest_inner(items, false, None, |_| {})
     }
 
     /// Ingests a stream of items in batches, reporting progress after each batch.
@@ -400,13 +400,21 @@ impl Workspace {
         I: IntoIterator<Item = NewItem>,
         I::IntoIter: Send,
     {
-        self.ingest_inner(items, true, progress)
+        self.ingest_inner(items, true, None, progress)
+    }
+
+    /// Ingests what a listening source (a feed, a network search) brought: listening
+    /// queries match it, rules do not, and conversations it starts stay out of the
+    /// inbox until an item arrives through an account.
+    pub fn ingest_from_source(&self, source_id: i64, items: Vec<NewItem>) -> Result<IngestReport> {
+        self.ingest_inner(items, true, Some(source_id), |_| {})
     }
 
     fn ingest_inner<I>(
         &self,
         items: I,
         news: bool,
+        source: Option<i64>,
         progress: impl FnMut(&IngestReport),
     ) -> Result<IngestReport>
     where
@@ -414,7 +422,11 @@ impl Workspace {
         I::IntoIter: Send,
     {
         let mut state = WriterState::default();
-        let rules = self.rule_set();
+        state.source = source;
+        let rules = match source {
+            None => self.rule_set(),
+            Some(_) => crate::rules::RuleSet::default(),
+        };
         let listening = self
             .store
             .read(|c| {

@@ -9,7 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -231,7 +231,6 @@ struct HitRow {
     id: i64,
     sentiment: Option<f64>,
     author_id: i64,
-    followers: Option<i64>,
     network: String,
     lang: Option<String>,
 }
@@ -283,9 +282,8 @@ impl Series {
 
 fn hit_rows(c: &Connection, query_id: i64, from: i64, to: i64) -> Result<Vec<HitRow>> {
     let mut stmt = c.prepare_cached(
-        "SELECT h.item_id, i.sentiment, i.author_id, a.followers, i.network, i.lang
-         FROM listening_hits h JOIN items i ON i.id = h.item_id JOIN authors a ON a.id = i.author_id
-         WHERE h.query_id = ?1 AND h.item_id >= ?2 AND h.item_id < ?3",
+        "SELECT item_id, sentiment, author_id, NULL, network, lang FROM listening_hits
+         WHERE query_id = ?1 AND item_id >= ?2 AND item_id < ?3",
     )?;
     let rows = stmt.query_map(
         params![query_id, first_item_id_at(from), first_item_id_at(to)],
@@ -293,9 +291,8 @@ fn hit_rows(c: &Connection, query_id: i64, from: i64, to: i64) -> Result<Vec<Hit
             Ok(HitRow {
                 id: r.get(0)?,
                 sentiment: r.get(1)?,
-                author_id: r.get(2)?,
-                followers: r.get(3)?,
-                network: r.get(4)?,
+                author_id: r.get::<_, Option<i64>>(2)?.unwrap_or_default(),
+                network: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
                 lang: r.get(5)?,
             })
         },
@@ -404,8 +401,7 @@ fn panel(
             Some(_) => split.positive += 1,
             None => split.unknown += 1,
         }
-        let a = authors.entry(row.author_id).or_insert((0, row.followers));
-        a.0 += 1;
+        authors.entry(row.author_id).or_insert((0, None)).0 += 1;
         *networks.entry(row.network.clone()).or_default() += 1;
         let lang = row.lang.clone().unwrap_or_else(|| "unknown".into());
         *languages.entry(lang).or_default() += 1;
@@ -427,6 +423,7 @@ fn panel(
         })
         .collect();
 
+    followers_of(c, &mut authors)?;
     let mut by_volume: Vec<(i64, i64, Option<i64>)> = authors
         .iter()
         .map(|(&id, &(hits, followers))| (id, hits, followers))
@@ -507,6 +504,27 @@ fn panel(
         languages: top_counts(languages, usize::MAX),
         latest,
     })
+}
+
+/// Fills in each author's followers: one lookup each for a few, one pass over
+/// the authors table for many.
+fn followers_of(c: &Connection, authors: &mut HashMap<i64, (i64, Option<i64>)>) -> Result<()> {
+    if authors.len() < 2_000 {
+        let mut stmt = c.prepare_cached("SELECT followers FROM authors WHERE id = ?1")?;
+        for (id, (_, followers)) in authors.iter_mut() {
+            *followers = stmt.query_row([id], |r| r.get(0)).optional()?.flatten();
+        }
+    } else {
+        let mut stmt =
+            c.prepare_cached("SELECT id, followers FROM authors WHERE followers IS NOT NULL")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            if let Some(a) = authors.get_mut(&r.get::<_, i64>(0)?) {
+                a.1 = r.get(1)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn author_stats(c: &Connection, authors: &[(i64, i64, Option<i64>)]) -> Result<Vec<AuthorStat>> {

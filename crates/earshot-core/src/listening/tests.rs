@@ -478,3 +478,86 @@ fn a_spike_raises_one_alert() {
     .unwrap();
     assert!(d.spikes.is_empty());
 }
+
+#[test]
+fn source_items_are_heard_but_stay_out_of_the_inbox() {
+    let (_d, ws, events, _c) = open();
+    let (q, _) = create(&ws, &input("Brand", "earshot"), |_| {}).unwrap();
+    let src = sources::add(
+        &ws,
+        &sources::SourceInput {
+            kind: sources::SourceKind::Feed,
+            target: "https://blog.test/feed.xml".into(),
+            name: None,
+            interval_secs: Some(5),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        src.interval_secs,
+        sources::MIN_INTERVAL_SECS,
+        "polite minimum"
+    );
+    let mut post = item("feed-1", "blog.test", "Earshot refund scandal", NOW);
+    post.network = "rss".into();
+    let report = sources::record_poll(
+        &ws,
+        &src,
+        Ok(sources::Fetched {
+            items: vec![post],
+            etag: Some("\"v1\"".into()),
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+    assert_eq!(report.inserted, 1);
+    assert_eq!(hits(&ws, q.id), vec!["feed-1"], "queries hear sources");
+    let inbox = ws.inbox(&crate::inbox::InboxFilter::default()).unwrap();
+    assert!(
+        inbox.conversations.is_empty(),
+        "a feed never floods the inbox"
+    );
+    assert!(
+        !events
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|e| matches!(e, CoreEvent::Urgent { .. })),
+        "rules do not run on sources: the risk word raised nothing"
+    );
+    let src = sources::get(&ws, src.id).unwrap();
+    assert_eq!(src.etag.as_deref(), Some("\"v1\""));
+    assert_eq!(src.items, 1);
+    assert!(
+        sources::due(&ws, NOW).unwrap().is_empty(),
+        "polled just now"
+    );
+
+    // A reply through an account brings the conversation into the inbox.
+    let mut reply = item("reply-1", "ana", "about that post", NOW + 1);
+    reply.network = "rss".into();
+    reply.parent_remote_id = Some("feed-1".into());
+    ws.ingest(vec![reply]).unwrap();
+    let inbox = ws.inbox(&crate::inbox::InboxFilter::default()).unwrap();
+    assert_eq!(inbox.conversations.len(), 1);
+
+    // A failed poll is kept and backs off; a 304 keeps the validators.
+    sources::record_poll(&ws, &src, Err("the feed is not XML".into())).unwrap();
+    let failed = sources::get(&ws, src.id).unwrap();
+    assert_eq!(failed.failures, 1);
+    assert_eq!(failed.last_error.as_deref(), Some("the feed is not XML"));
+    sources::record_poll(
+        &ws,
+        &failed,
+        Ok(sources::Fetched {
+            not_modified: true,
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+    let ok = sources::get(&ws, src.id).unwrap();
+    assert_eq!((ok.failures, ok.etag.as_deref()), (0, Some("\"v1\"")));
+    sources::remove(&ws, src.id).unwrap();
+    assert_eq!(hits(&ws, q.id), vec!["feed-1"], "what it brought stays");
+}
