@@ -102,6 +102,22 @@ pub enum BenchCommand {
         #[arg(long, value_name = "FILE")]
         write: Option<PathBuf>,
     },
+    /// Listening: N queries matched on ingest (against none, in one run), retroactive
+    /// runs over a large cache, and the dashboard's aggregates over it
+    Listen {
+        /// Items ingested with and without the queries
+        #[arg(long, default_value_t = 200_000)]
+        items: usize,
+        /// Items in the cache the retroactive runs and the dashboard read
+        #[arg(long, default_value_t = 1_000_000)]
+        cache_items: usize,
+        /// How many generated queries
+        #[arg(long, default_value_t = 100)]
+        queries: usize,
+        /// Write the results into this Markdown file (its listen section is replaced)
+        #[arg(long, value_name = "FILE")]
+        write: Option<PathBuf>,
+    },
     /// Mention-to-inbox latency through the real sync engine on the local test
     /// servers (start them with tests/servers/start.sh). Needs the keyring
     Mentions {
@@ -223,6 +239,20 @@ pub fn run(cmd: &BenchCommand, json: bool) -> Result<(), Error> {
             println!("{text}");
             if let Some(path) = write {
                 write_section(path, "rules", &text)?;
+                eprintln!("written to {}", path.display());
+            }
+            Ok(())
+        }
+        BenchCommand::Listen {
+            items,
+            cache_items,
+            queries,
+            write,
+        } => {
+            let text = crate::bench_listen::run(*items, *cache_items, *queries, json)?;
+            println!("{text}");
+            if let Some(path) = write {
+                write_section(path, "listen", &text)?;
                 eprintln!("written to {}", path.display());
             }
             Ok(())
@@ -386,7 +416,7 @@ impl Rng {
     }
 }
 
-const COMMON: &[&str] = &[
+pub(crate) const COMMON: &[&str] = &[
     "the",
     "to",
     "and",
@@ -590,7 +620,7 @@ pub(crate) fn generate(n: usize, seed: u64) -> impl Iterator<Item = NewItem> + S
     })
 }
 
-fn timed_ingest(
+pub(crate) fn timed_ingest(
     ws: &earshot_core::Workspace,
     n: usize,
     label: &str,

@@ -6,9 +6,11 @@
 
 mod bench;
 mod bench_inbox;
+mod bench_listen;
 mod bench_mentions;
 mod bench_report;
 mod bench_window;
+mod listen;
 mod contacts;
 mod network;
 mod output;
@@ -184,6 +186,12 @@ enum Command {
     Report {
         #[command(flatten)]
         args: reports::ReportArgs,
+    },
+    /// Listening queries over everything synced: add, list, edit, remove, run, check,
+    /// dashboard, export (CSV)
+    Listen {
+        #[command(subcommand)]
+        what: listen::ListenCommand,
     },
     /// Move an unreadable cache aside (nothing is deleted) and start an empty workspace
     Reset {
@@ -370,6 +378,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Contact { what } => contacts::run(&ws, what, json),
         Command::Advocates { period, limit } => reports::advocates(&ws, &period, limit, json),
         Command::Report { args } => reports::report(&ws, args, json),
+        Command::Listen { what } => listen::run(&ws, what, json),
         Command::Reset { .. } | Command::Bench { .. } => Ok(()),
     }
 }

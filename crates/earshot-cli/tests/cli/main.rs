@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod contacts_reports;
+mod listening;
 mod networks;
 mod notifications;
 mod resilience;
