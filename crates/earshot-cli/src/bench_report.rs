@@ -71,7 +71,7 @@ pub fn run(n: usize, days: i64, json: bool) -> Result<String, Error> {
             "UPDATE conversations SET state = 'done', state_changed_at = last_activity_at + 3600000
                WHERE id % 2 = 0;
              INSERT OR IGNORE INTO conversation_tags (tag, conversation_id)
-               SELECT 'tag-' || (id % 12), id FROM conversations WHERE id % 3 = 0;
+               SELECT 'tag-' || ((id / 3) % 12), id FROM conversations WHERE id % 3 = 0;
              INSERT INTO listening_queries (id, name, query, created_at, updated_at)
                VALUES (1, 'lumen', 'lumen', 0, 0), (2, 'rival one', 'rival', 0, 0),
                       (3, 'rival two', 'other', 0, 0);
