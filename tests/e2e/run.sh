@@ -43,7 +43,9 @@ done
 export EARSHOT_WEBDRIVER="http://127.0.0.1:$port"
 
 status=0
-node --test --test-concurrency=1 tests/e2e/ || status=$?
+# EARSHOT_E2E narrows the run to some files (e.g. tests/e2e/reply.test.mjs) while working on them.
+# shellcheck disable=SC2086
+node --test --test-concurrency=1 ${EARSHOT_E2E:-tests/e2e/} || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- tauri-driver log ---" >&2; tail -40 "$data/driver.log" >&2
 fi
