@@ -10,11 +10,12 @@ mod bench_listen;
 mod bench_mentions;
 mod bench_report;
 mod bench_window;
-mod listen;
 mod contacts;
+mod listen;
 mod network;
 mod output;
 mod reports;
+mod source;
 mod views;
 
 use std::io::BufReader;
@@ -192,6 +193,12 @@ enum Command {
     Listen {
         #[command(subcommand)]
         what: listen::ListenCommand,
+    },
+    /// Listening sources (RSS/Atom feeds, Hacker News, Bluesky and Mastodon searches):
+    /// add, list, remove, poll
+    Source {
+        #[command(subcommand)]
+        what: source::SourceCommand,
     },
     /// Move an unreadable cache aside (nothing is deleted) and start an empty workspace
     Reset {
@@ -379,6 +386,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Advocates { period, limit } => reports::advocates(&ws, &period, limit, json),
         Command::Report { args } => reports::report(&ws, args, json),
         Command::Listen { what } => listen::run(&ws, what, json),
+        Command::Source { what } => source::run(&ws, what, json),
         Command::Reset { .. } | Command::Bench { .. } => Ok(()),
     }
 }

@@ -117,7 +117,7 @@ impl EventSink for Progress {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -247,7 +247,7 @@ fn open_in_browser(url: &str) -> Result<(), String> {
 /// A signed-in account and the connector that syncs it.
 type Synced = (Account, Arc<dyn Connector>);
 
-fn connectors(ws: &Workspace, only: Option<i64>) -> Result<Vec<Synced>, Error> {
+pub(crate) fn connectors(ws: &Workspace, only: Option<i64>) -> Result<Vec<Synced>, Error> {
     let vault: Arc<dyn Vault> = Arc::new(KeyringVault);
     let mut out = Vec::new();
     for account in ws.accounts()? {

@@ -6,7 +6,10 @@
 //! clients and the connectors never touch the store.
 
 pub mod bluesky;
+pub mod feeds;
+pub mod hackernews;
 pub mod http;
+pub mod listening;
 pub mod mastodon;
 
 use std::sync::Arc;

@@ -9,6 +9,7 @@ mod listening;
 mod networks;
 mod notifications;
 mod resilience;
+mod sources;
 mod views;
 
 use std::path::Path;
