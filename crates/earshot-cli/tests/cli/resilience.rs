@@ -45,6 +45,12 @@ const UP: u8 = 0;
 const DOWN: u8 = 1;
 const LOSE_POST_ANSWERS: u8 = 2;
 
+/// The requests that post a reply (Mastodon, Bluesky): their answers are lost.
+const LOST_POSTS: [&[u8]; 2] = [
+    b"POST /api/v1/statuses",
+    b"POST /xrpc/com.atproto.repo.createRecord",
+];
+
 async fn relay(mut client: TcpStream, target: u16, lose_post_answers: bool) {
     let Ok(mut server) = TcpStream::connect(("127.0.0.1", target)).await else {
         return;
@@ -63,7 +69,10 @@ async fn relay(mut client: TcpStream, target: u16, lose_post_answers: bool) {
             if n == 0 {
                 return;
             }
-            if buf[..n].windows(21).any(|w| w == b"POST /api/v1/statuses") {
+            if LOST_POSTS
+                .iter()
+                .any(|needle| buf[..n].windows(needle.len()).any(|w| w == *needle))
+            {
                 posted.store(true, Ordering::SeqCst);
             }
             if server_write.write_all(&buf[..n]).await.is_err() {
@@ -554,4 +563,170 @@ async fn replies_from_saved_replies_are_undone_or_sent_exactly_once_even_when_th
         3,
         "both replies are in the thread, once each"
     );
+}
+
+/// Alice's posts on the local Bluesky PDS that answer `parent` (read from her
+/// repository: what the network holds, with no index in between).
+async fn bluesky_replies(pds: &str, did: &str, parent: &str) -> Vec<String> {
+    let records: serde_json::Value = reqwest::Client::new()
+        .get(format!("{pds}/xrpc/com.atproto.repo.listRecords"))
+        .query(&[
+            ("repo", did),
+            ("collection", "app.bsky.feed.post"),
+            ("limit", "100"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    records["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["value"]["reply"]["parent"]["uri"] == parent)
+        .map(|r| r["value"]["text"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The same on the local Bluesky network, through a proxy in front of its PDS:
+/// a saved reply undone in its window never leaves, one is sent, and one whose
+/// answer is lost on the way back (the PDS has it) is found there on retry
+/// rather than posted again (its record key was chosen before the first try).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bluesky_replies_are_undone_or_sent_exactly_once_even_when_the_answer_is_lost() {
+    use crate::networks::{bsky_login, servers, unique, var};
+    use earshot_core::{compose, outbox};
+    earshot_connectors::http::install_crypto_provider();
+    let env = servers();
+    let pds = var(&env, "EARSHOT_TEST_BSKY_PDS").to_owned();
+    let alice = var(&env, "EARSHOT_TEST_BSKY_ALICE_HANDLE").to_owned();
+    let pds_port = reqwest::Url::parse(&pds).unwrap().port().unwrap();
+    let proxy = Proxy::start(pds_port).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Arc::new(Workspace::open(dir.path(), &KeyringVault).unwrap());
+    let (signed_in, credentials) = earshot_connectors::bluesky::sign_in(
+        &format!("http://127.0.0.1:{}", proxy.port),
+        &alice,
+        &Secret::new(var(&env, "EARSHOT_TEST_BSKY_ALICE_APP_PASSWORD")),
+    )
+    .await
+    .unwrap();
+    let alice_did = signed_in.remote_user_id.clone().unwrap();
+    let account = ws
+        .add_account(&KeyringVault, &signed_in, &credentials)
+        .unwrap();
+    let vault: Arc<dyn Vault> = Arc::new(KeyringVault);
+    let connector = earshot_connectors::connect(
+        &account.to_ref(),
+        Arc::new(ws.credentials(vault, account.id)),
+    )
+    .unwrap();
+
+    let marker = unique("bsky-outbox-");
+    let root = tokio::task::spawn_blocking({
+        let (env, alice, did, marker) = (
+            env.clone(),
+            alice.clone(),
+            alice_did.clone(),
+            marker.clone(),
+        );
+        move || {
+            bsky_login(&env, "BOB").post(
+                &format!("@{alice} my order is late {marker}"),
+                Some((&alice, &did)),
+                None,
+            )
+        }
+    })
+    .await
+    .unwrap();
+    let root_uri = root["uri"].as_str().unwrap().to_owned();
+    let start = Instant::now();
+    let conversation = loop {
+        sync::sync_account(&ws, connector.as_ref(), &SyncOptions::default())
+            .await
+            .unwrap();
+        if stored(&ws, &marker) > 0 {
+            break ws.inbox(&Default::default()).unwrap().conversations[0].id;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the mention never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+
+    compose::save_reply_template(
+        &ws,
+        "late",
+        "Sorry {author.handle}, order {?Order number} leaves today.",
+    )
+    .unwrap();
+    let mut context = compose::context(&ws, conversation, None).unwrap();
+    context.answers.insert("Order number".into(), "B-7".into());
+    let text = compose::fill(&compose::saved_replies(&ws).unwrap()[0].body, &context).unwrap();
+    assert!(text.starts_with("Sorry @bob"), "{text}");
+
+    let undone =
+        outbox::queue_reply_as(&ws, conversation, &text, None, Duration::from_secs(5)).unwrap();
+    outbox::cancel(&ws, undone.id).unwrap();
+    make_due(&ws);
+    assert!(outbox::send_due(&ws, connector.as_ref())
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(bluesky_replies(&pds, &alice_did, &root_uri)
+        .await
+        .is_empty());
+
+    outbox::queue_reply(&ws, conversation, &text).unwrap();
+    let done = outbox::send_due(&ws, connector.as_ref()).await.unwrap();
+    assert_eq!(done[0].state, outbox::OutboxState::Sent, "{:?}", done[0]);
+    assert_eq!(
+        bluesky_replies(&pds, &alice_did, &root_uri).await,
+        [text.clone()],
+        "the undone one never reached the network"
+    );
+
+    // The PDS gets the next one, but its answer is lost on the way back.
+    proxy.set(LOSE_POST_ANSWERS).await;
+    let second = format!("One more thing {marker}");
+    let queued = outbox::queue_reply(&ws, conversation, &second).unwrap();
+    let attempt = outbox::send_due(&ws, connector.as_ref()).await.unwrap();
+    assert_eq!(attempt[0].id, queued.id);
+    // Either the connector found its record at once (its reads still pass), or
+    // the entry waits for a retry.
+    if attempt[0].state != outbox::OutboxState::Sent {
+        assert_eq!(
+            attempt[0].state,
+            outbox::OutboxState::Queued,
+            "{:?}",
+            attempt[0]
+        );
+        proxy.set(UP).await;
+        make_due(&ws);
+        let retried = outbox::send_due(&ws, connector.as_ref()).await.unwrap();
+        assert_eq!(
+            retried[0].state,
+            outbox::OutboxState::Sent,
+            "{:?}",
+            retried[0]
+        );
+    }
+    proxy.set(UP).await;
+    let mut replies = bluesky_replies(&pds, &alice_did, &root_uri).await;
+    replies.sort();
+    let mut want = vec![text, second];
+    want.sort();
+    assert_eq!(replies, want, "each reply exactly once");
+    let thread = ws.conversation(conversation).unwrap();
+    assert_eq!(
+        thread.items.len(),
+        3,
+        "both replies are in the thread, once each"
+    );
+    let _ = ws.remove_account(&KeyringVault, account.id);
 }
