@@ -64,10 +64,12 @@ tauri-driver:
 	@command -v tauri-driver >/dev/null || [ -x "$$HOME/.cargo/bin/tauri-driver" ] || \
 	  $(CARGO) install tauri-driver --locked --version '^2'
 
-# End-to-end tests in the real window (WebKitGTK under Xvfb) through tauri-driver.
+# End-to-end tests in the real window (WebKitGTK under Xvfb) through tauri-driver,
+# with a real notification daemon (urgent mentions raise notifications).
 e2e: ui tauri-driver
 	$(CARGO) build -p earshot
-	EARSHOT_TEST_NETWORKS=mastodon scripts/with-keyring.sh scripts/with-servers.sh tests/e2e/run.sh
+	EARSHOT_TEST_NETWORKS=mastodon scripts/with-keyring.sh scripts/with-servers.sh \
+	  scripts/with-notifications.sh tests/e2e/run.sh
 
 test: deps-test ui-check lint rust-test types-check window-test e2e
 	@echo "make test: all checks passed"

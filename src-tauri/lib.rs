@@ -118,6 +118,7 @@ pub fn run() {
             let state = Arc::new(state::AppState::default());
             state.open_in_background(config)?;
             app.manage(state);
+            spell_check(&handle);
             if let Some(lock) = lock {
                 let wake = handle.clone();
                 lock.on_second_instance(move || show_main_window(&wake))?;
@@ -182,4 +183,35 @@ pub fn run() {
         eprintln!("earshot: the app could not start: {e}");
         std::process::exit(1);
     }
+}
+
+/// Turns on the webview's spell checking, in the user's languages (WebKitGTK
+/// leaves it off; Hunspell dictionaries come from the system, e.g.
+/// `hunspell-en-us`). macOS and Windows webviews check spelling already.
+fn spell_check(app: &tauri::AppHandle) {
+    #[cfg(target_os = "linux")]
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.with_webview(|webview| {
+            use webkit2gtk::{WebContextExt, WebViewExt};
+            if let Some(context) = webview.inner().context() {
+                let languages: Vec<String> = std::env::var("LANGUAGE")
+                    .or_else(|_| std::env::var("LANG"))
+                    .unwrap_or_default()
+                    .split(':')
+                    .map(|l| l.split('.').next().unwrap_or_default().to_owned())
+                    .filter(|l| !l.is_empty() && l != "C" && l != "POSIX")
+                    .collect();
+                let languages = if languages.is_empty() {
+                    vec!["en_US".to_owned()]
+                } else {
+                    languages
+                };
+                let refs: Vec<&str> = languages.iter().map(String::as_str).collect();
+                context.set_spell_checking_languages(&refs);
+                context.set_spell_checking_enabled(true);
+            }
+        });
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = app;
 }
