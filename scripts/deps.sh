@@ -14,6 +14,7 @@ build_pkgs=(
   libwebkit2gtk-4.1-dev libgtk-3-dev  # Tauri's webview and window
   librsvg2-dev libayatana-appindicator3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
   libxdo-dev
+  hunspell-en-us                      # spell checking in the composer (add your language's hunspell-*)
   nodejs npm                          # the UI's build (skipped if node is already on PATH)
 )
 test_pkgs=(
