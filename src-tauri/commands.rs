@@ -7,11 +7,12 @@ use earshot_connectors::{bluesky, mastodon};
 use earshot_core::accounts::Account;
 use earshot_core::compose::{self, ComposeInfo, Draft, SavedReply};
 use earshot_core::connector::{AccountLimits, ComposeLimits};
-use earshot_core::outbox::{self, OutboxEntry, ReplySettings};
 use earshot_core::inbox::{
     AuthorPanel, ConversationDetail, InboxFilter, InboxPage, SavedView, Snooze, TriageState,
 };
 use earshot_core::media::CachedAvatar;
+use earshot_core::outbox::{self, OutboxEntry, ReplySettings};
+use earshot_core::rules::{self, Rule, Trial};
 use earshot_core::saved::WaitingToSync;
 use earshot_core::search::{SearchHit, SearchOptions};
 use earshot_core::sync::AccountSyncStatus;
@@ -277,7 +278,12 @@ pub async fn draft_save(
     account_id: Option<i64>,
     body: String,
 ) -> UiResult<Option<Draft>> {
-    Ok(compose::save_draft(&*app.workspace()?, id, account_id, &body)?)
+    Ok(compose::save_draft(
+        &*app.workspace()?,
+        id,
+        account_id,
+        &body,
+    )?)
 }
 
 #[tauri::command]
@@ -291,7 +297,11 @@ pub async fn saved_reply_save(
     name: String,
     body: String,
 ) -> UiResult<SavedReply> {
-    Ok(compose::save_reply_template(&*app.workspace()?, &name, &body)?)
+    Ok(compose::save_reply_template(
+        &*app.workspace()?,
+        &name,
+        &body,
+    )?)
 }
 
 #[tauri::command]
@@ -352,7 +362,50 @@ pub async fn reply_settings_set(
 ) -> UiResult<()> {
     let ws = app.workspace()?;
     outbox::set_undo_window(&ws, settings.undo_seconds.into())?;
-    Ok(outbox::set_after_first_reply(&ws, settings.after_first_reply)?)
+    Ok(outbox::set_after_first_reply(
+        &ws,
+        settings.after_first_reply,
+    )?)
+}
+
+// Rules: what flags, tags and notifies, and why it fired
+
+#[tauri::command]
+pub async fn rules_list(app: State<'_, Arc<AppState>>) -> UiResult<Vec<Rule>> {
+    Ok(app.workspace()?.store().read(rules::list)?)
+}
+
+/// Adds a rule (id 0) or replaces one; a query that does not parse is refused.
+#[tauri::command]
+pub async fn rule_save(app: State<'_, Arc<AppState>>, rule: Rule) -> UiResult<Rule> {
+    Ok(rules::save(&*app.workspace()?, &rule)?)
+}
+
+#[tauri::command]
+pub async fn rule_delete(app: State<'_, Arc<AppState>>, id: i64) -> UiResult<()> {
+    Ok(rules::delete(&*app.workspace()?, id)?)
+}
+
+#[tauri::command]
+pub async fn rules_reorder(app: State<'_, Arc<AppState>>, ids: Vec<i64>) -> UiResult<()> {
+    Ok(rules::reorder(&*app.workspace()?, &ids)?)
+}
+
+/// The most past items a trial looks at (the newest first), to answer at once.
+const TRIAL_ITEMS: usize = 200_000;
+
+/// Where a rule would have fired on the items of the last `days` days.
+#[tauri::command]
+pub async fn rule_trial(app: State<'_, Arc<AppState>>, rule: Rule, days: u32) -> UiResult<Trial> {
+    let ws = app.workspace()?;
+    let since = ws.now() - i64::from(days) * 86_400_000;
+    Ok(rules::trial(&ws, &rule, since, TRIAL_ITEMS)?)
+}
+
+/// Why rules fired on a conversation's items, newest first.
+#[tauri::command]
+pub async fn conversation_reasons(app: State<'_, Arc<AppState>>, id: i64) -> UiResult<Vec<String>> {
+    Ok(rules::reasons(&*app.workspace()?, id)?)
 }
 
 // Search

@@ -42,3 +42,8 @@ export type { OutboxState } from './generated/OutboxState';
 export type { Participant } from './generated/Participant';
 export type { ReplySettings } from './generated/ReplySettings';
 export type { SavedReply } from './generated/SavedReply';
+export type { Actions } from './generated/Actions';
+export type { Conditions } from './generated/Conditions';
+export type { Rule } from './generated/Rule';
+export type { Trial } from './generated/Trial';
+export type { TrialHit } from './generated/TrialHit';

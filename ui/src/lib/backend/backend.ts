@@ -6,7 +6,9 @@ import type {
   Draft,
   OutboxEntry,
   ReplySettings,
+  Rule,
   SavedReply,
+  Trial,
   AuthorPanel,
   AccountSyncStatus,
   CachedAvatar,
@@ -125,6 +127,19 @@ export interface Backend {
   outboxList(conversationId: number): Promise<OutboxEntry[]>;
   replySettings(): Promise<ReplySettings>;
   setReplySettings(settings: ReplySettings): Promise<void>;
+  /** Every rule, in evaluation order. */
+  rulesList(): Promise<Rule[]>;
+  /** Adds a rule (`id` 0, at the end) or replaces one; a query that does not parse is refused. */
+  ruleSave(rule: Rule): Promise<Rule>;
+  ruleDelete(id: number): Promise<void>;
+  /** Puts the rules in this order. */
+  rulesReorder(ids: number[]): Promise<void>;
+  /** Where `rule` would have fired on the items of the last `days` days. */
+  ruleTrial(rule: Rule, days: number): Promise<Trial>;
+  /** Why rules fired on the conversation's items, newest first ("urgent: a mention and 'refund'"). */
+  conversationReasons(conversationId: number): Promise<string[]>;
+  /** A notification's "Open" (or a click on it) asks for a conversation. */
+  onOpenConversation(handler: (conversationId: number) => void): Promise<() => void>;
   /** Opens an http(s) or mailto URL in the system browser; never in the webview. */
   openExternal(url: string): Promise<void>;
   /** Subscribes to core events; resolves to the unsubscribe function. */

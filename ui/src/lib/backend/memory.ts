@@ -1,4 +1,6 @@
 import type {
+  Rule,
+  Trial,
   Account,
   AccountLimits,
   ComposeInfo,
@@ -33,6 +35,7 @@ import {
   type MemorySignInHandler,
 } from './memory-accounts';
 import { MemoryReplies } from './memory-replies';
+import { MemoryRules } from './memory-rules';
 
 export type { MemoryAccount, MemorySignIn, MemorySignInHandler } from './memory-accounts';
 
@@ -63,6 +66,8 @@ export interface MemoryData {
   /** Connected accounts; `InboxFilter.accountId` matches a conversation's `accountHandle`. */
   accounts?: MemoryAccount[];
   status?: Partial<Pick<WorkspaceStatus, 'path' | 'encrypted' | 'demo'>>;
+  /** Why rules fired on conversations (by id), as `rule_effects` would hold it. */
+  reasons?: Record<number, string[]>;
 }
 
 export interface MemoryBackendOptions {
@@ -318,6 +323,7 @@ export class MemoryBackend implements Backend {
   readonly #listeners = new Set<(event: CoreEvent) => void>();
   readonly #workspaceListeners = new Set<(opened: WorkspaceOpened) => void>();
   readonly #replies: MemoryReplies;
+  readonly #rules: MemoryRules;
 
   constructor(data: MemoryData = { conversations: [] }, options: MemoryBackendOptions = {}) {
     for (const detail of data.conversations) {
@@ -342,6 +348,10 @@ export class MemoryBackend implements Backend {
       now: this.#now,
       emit: (event) => this.emit(event),
     });
+    this.#rules = new MemoryRules(
+      { conversations: () => [...this.#conversations.values()], now: this.#now },
+      data.reasons,
+    );
   }
 
   async #delay(): Promise<void> {
@@ -831,5 +841,45 @@ export class MemoryBackend implements Backend {
   /** Nothing to tell outside the desktop shell. */
   reportPainted(_marks: Record<string, number>): Promise<void> {
     return Promise.resolve();
+  }
+
+  async rulesList(): Promise<Rule[]> {
+    await this.#delay();
+    return this.#rules.list();
+  }
+
+  async ruleSave(rule: Rule): Promise<Rule> {
+    await this.#delay();
+    return this.#rules.save(rule);
+  }
+
+  async ruleDelete(id: number): Promise<void> {
+    await this.#delay();
+    this.#rules.delete(id);
+  }
+
+  async rulesReorder(ids: number[]): Promise<void> {
+    await this.#delay();
+    this.#rules.reorder(ids);
+  }
+
+  async ruleTrial(rule: Rule, days: number): Promise<Trial> {
+    await this.#delay();
+    return this.#rules.trial(rule, days);
+  }
+
+  async conversationReasons(conversationId: number): Promise<string[]> {
+    await this.#delay();
+    this.#get(conversationId);
+    return this.#rules.reasons(conversationId);
+  }
+
+  async onOpenConversation(handler: (conversationId: number) => void): Promise<() => void> {
+    return this.#rules.onOpen(handler);
+  }
+
+  /** As clicking a notification's "Open" would (tests, demo). */
+  openFromNotification(conversationId: number): void {
+    this.#rules.open(conversationId);
   }
 }

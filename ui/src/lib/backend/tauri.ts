@@ -31,6 +31,8 @@ import {
   type BlueskySignIn,
   type CoreEvent,
 } from './backend';
+import { OPEN_EVENT } from './rules';
+import type { Rule, Trial } from '../types';
 
 type InvokeArgs = Record<string, unknown>;
 
@@ -223,5 +225,33 @@ export class TauriBackend implements Backend {
 
   setReplySettings(settings: ReplySettings): Promise<void> {
     return call('reply_settings_set', { settings });
+  }
+
+  rulesList(): Promise<Rule[]> {
+    return call('rules_list');
+  }
+
+  ruleSave(rule: Rule): Promise<Rule> {
+    return call('rule_save', { rule });
+  }
+
+  ruleDelete(id: number): Promise<void> {
+    return call('rule_delete', { id });
+  }
+
+  rulesReorder(ids: number[]): Promise<void> {
+    return call('rules_reorder', { ids });
+  }
+
+  ruleTrial(rule: Rule, days: number): Promise<Trial> {
+    return call('rule_trial', { rule, days });
+  }
+
+  conversationReasons(id: number): Promise<string[]> {
+    return call('conversation_reasons', { id });
+  }
+
+  onOpenConversation(handler: (conversationId: number) => void): Promise<() => void> {
+    return subscribe<number>(OPEN_EVENT, handler);
   }
 }
