@@ -141,10 +141,11 @@ pub fn run(
             "≤ 2,000 ms (no word to index)"
         };
         out.push(format!(
-            "| retroactive run over {cache_items} items: {name}, `{query}` ({} {}, {} hits) | {} ms | {target} |\n",
+            "| retroactive run over {cache_items} items: {name}, `{query}` ({} {}, {} hits; storing them {} ms of it) | {} ms | {target} |\n",
             report.scanned,
             if report.used_index { "FTS5 candidates" } else { "items scanned" },
             report.hits,
+            report.write_ms,
             report.elapsed_ms
         ));
     }
@@ -202,8 +203,12 @@ pub fn run(
     let now = earshot_core::clock::format_rfc3339_ms(earshot_core::clock::Clock::now_ms(
         &earshot_core::clock::SystemClock,
     ));
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".into());
     Ok(format!(
-        "Measured {now} on {} with `earshot-cli bench listen --items {ingest_items} --cache-items {cache_items} --queries {queries}` \
+        "Measured {now} on {} (1-minute load average {load} at the end: other jobs shared the machine) with `earshot-cli bench listen --items {ingest_items} --cache-items {cache_items} --queries {queries}` \
          (release build). Queries are generated over the generator's words (a word, a phrase, NEAR/3, OR with NOT, \
          words with network:, a prefix with has:link).\n\n\
          | measure | result | target |\n|---|---|---|\n{}",

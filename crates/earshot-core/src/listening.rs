@@ -13,6 +13,7 @@ pub mod matcher;
 pub mod sources;
 pub mod spikes;
 
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Instant;
 
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -79,6 +80,8 @@ pub struct RunReport {
     /// Whether the full-text index narrowed the candidates (else every item was scanned).
     pub used_index: bool,
     pub elapsed_ms: u64,
+    /// Of which storing the hits.
+    pub write_ms: u64,
 }
 
 /// Whether a query parses: `Ok`, or where it is wrong and what was expected.
@@ -109,6 +112,19 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ListeningQuery> {
     })
 }
 
+/// Every query without counting its hits (which costs a walk of them): for
+/// work that needs only ids, names and texts.
+pub(crate) fn list_uncounted(ws: &Workspace) -> Result<Vec<ListeningQuery>> {
+    ws.store().read(|c| {
+        let mut stmt = c.prepare_cached(
+            "SELECT id, name, query, enabled, created_at, updated_at, 0 FROM listening_queries
+             ORDER BY name, id",
+        )?;
+        let rows = stmt.query_map([], from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    })
+}
+
 /// Every query, by name.
 pub fn list(ws: &Workspace) -> Result<Vec<ListeningQuery>> {
     ws.store().read(|c| {
@@ -129,18 +145,20 @@ pub fn get(ws: &Workspace, id: i64) -> Result<ListeningQuery> {
 
 /// Finds a query by id or by name (what the CLI accepts).
 pub fn find(ws: &Workspace, id_or_name: &str) -> Result<ListeningQuery> {
-    let all = list(ws)?;
+    let all = list_uncounted(ws)?;
     if let Ok(id) = id_or_name.parse::<i64>() {
-        if let Some(q) = all.iter().find(|q| q.id == id) {
-            return Ok(q.clone());
+        if all.iter().any(|q| q.id == id) {
+            return get(ws, id);
         }
     }
-    all.into_iter()
+    let found = all
+        .into_iter()
         .find(|q| q.name.eq_ignore_ascii_case(id_or_name.trim()))
         .ok_or(Error::NotFound {
             what: "listening query",
             id: id_or_name.to_owned(),
-        })
+        })?;
+    get(ws, found.id)
 }
 
 fn validate(input: &QueryInput) -> Result<()> {
@@ -220,15 +238,23 @@ pub fn delete(ws: &Workspace, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Items the scan reads per statement: a pause for the writer between batches.
-const SCAN_BATCH: i64 = 50_000;
+/// Id ranges a run is split into; workers take them in turn.
+const CHUNKS: i64 = 32;
 
-/// The columns the matcher needs, for the FTS5 path (`?1` the MATCH expression)
-/// and the scan (`?1` the last id seen). `?2`: read the author's handle.
-const CANDIDATE_COLUMNS: &str = "i.id, i.network, i.kind, i.text, i.lang, i.sentiment, i.has_link,
-        i.parent_remote_id IS NOT NULL,
-        CASE WHEN ?2 THEN (SELECT handle FROM authors a WHERE a.id = i.author_id) END,
-        i.author_id";
+/// The columns the matcher needs; the text and the author's handle only when
+/// the query looks at them (tokenising is most of a scan's cost).
+fn candidate_columns(query: &Query) -> String {
+    format!(
+        "i.id, i.network, i.kind, {}, i.lang, i.sentiment, i.has_link,
+         i.parent_remote_id IS NOT NULL, {}, i.author_id",
+        if query.uses_words() { "i.text" } else { "''" },
+        if query.uses_author() {
+            "(SELECT handle FROM authors a WHERE a.id = i.author_id)"
+        } else {
+            "NULL"
+        }
+    )
+}
 
 /// A hit found by a run, with what the dashboard reads beside it.
 struct Hit {
@@ -251,7 +277,11 @@ fn candidate_matches(
     let lang = r.get_ref(4)?.as_str_or_null().ok().flatten();
     let author = r.get_ref(8)?.as_str_or_null().ok().flatten();
     let doc = Doc {
-        words: words(text),
+        words: if text.is_empty() {
+            Vec::new()
+        } else {
+            words(text)
+        },
         network,
         author: author.unwrap_or_default(),
         lang,
@@ -273,92 +303,109 @@ fn candidate_matches(
 }
 
 /// Matches one query over every stored item and replaces its hits. FTS5 narrows
-/// the candidates when the query needs a word; otherwise every item is scanned
-/// in batches. `progress` is called as items are looked at.
+/// the candidates when the query needs a word; otherwise every item is scanned.
+/// The items are split into id ranges matched on every core, each range one
+/// short read (the writer is never held up). `progress` is called from the
+/// calling thread as items are looked at.
 pub fn run(ws: &Workspace, id: i64, mut progress: impl FnMut(RunProgress)) -> Result<RunReport> {
     let started = Instant::now();
     let stored = get(ws, id)?;
     let query = Query::parse(&stored.query)?;
-    let uses_author = query.uses_author();
-    let mut hits: Vec<Hit> = Vec::new();
-    let mut scanned: u64 = 0;
-    let used_index = match query.fts_prefilter() {
-        Some(fts) => {
-            ws.store().read(|c| -> Result<()> {
-                let total: i64 = c.query_row(
-                    "SELECT count(*) FROM items_fts WHERE items_fts MATCH ?1",
-                    [&fts],
-                    |r| r.get(0),
-                )?;
-                let total = total as u64;
-                progress(RunProgress {
-                    query_id: id,
-                    done: 0,
-                    total,
-                });
-                let mut stmt = c.prepare(&format!(
-                    "SELECT {CANDIDATE_COLUMNS} FROM items_fts f JOIN items i ON i.id = f.rowid
-                     WHERE items_fts MATCH ?1 AND i.from_us = 0"
-                ))?;
-                let mut rows = stmt.query(params![fts, uses_author])?;
-                while let Some(r) = rows.next()? {
-                    candidate_matches(&query, r, &mut hits)?;
-                    scanned += 1;
-                    if scanned.is_multiple_of(20_000) {
-                        progress(RunProgress {
-                            query_id: id,
-                            done: scanned,
-                            total,
-                        });
-                    }
-                }
-                progress(RunProgress {
-                    query_id: id,
-                    done: scanned,
-                    total: total.max(scanned),
-                });
-                Ok(())
+    let fts = query.fts_prefilter();
+    let (bounds, total) = ws.store().read(|c| -> Result<_> {
+        let bounds: (Option<i64>, Option<i64>) =
+            c.query_row("SELECT min(id), max(id) FROM items", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
             })?;
-            true
-        }
+        let total: i64 = match &fts {
+            Some(f) => c.query_row(
+                "SELECT count(*) FROM items_fts WHERE items_fts MATCH ?1",
+                [f],
+                |r| r.get(0),
+            )?,
+            None => c.query_row("SELECT count(*) FROM items", [], |r| r.get(0))?,
+        };
+        Ok((bounds, total as u64))
+    })?;
+    progress(RunProgress {
+        query_id: id,
+        done: 0,
+        total,
+    });
+    let columns = candidate_columns(&query);
+    let sql = match &fts {
+        Some(_) => format!(
+            "SELECT {columns} FROM items_fts f JOIN items i ON i.id = f.rowid
+             WHERE items_fts MATCH ?3 AND f.rowid BETWEEN ?1 AND ?2 AND i.from_us = 0"
+        ),
         None => {
-            let total: i64 = ws.store().read(|c| -> Result<i64> {
-                Ok(c.query_row("SELECT count(*) FROM items", [], |r| r.get(0))?)
-            })?;
-            let total = total as u64;
-            let mut after = i64::MIN;
-            loop {
-                let (seen, last) = ws.store().read(|c| -> Result<(u64, Option<i64>)> {
-                    let mut stmt = c.prepare_cached(&format!(
-                        "SELECT {CANDIDATE_COLUMNS}, i.from_us FROM items i
-                         WHERE i.id > ?1 ORDER BY i.id LIMIT {SCAN_BATCH}"
-                    ))?;
-                    let mut rows = stmt.query(params![after, uses_author])?;
-                    let (mut seen, mut last) = (0u64, None);
-                    while let Some(r) = rows.next()? {
-                        seen += 1;
-                        last = Some(r.get::<_, i64>(0)?);
-                        if !r.get::<_, bool>(10)? {
-                            candidate_matches(&query, r, &mut hits)?;
-                        }
-                    }
-                    Ok((seen, last))
-                })?;
-                scanned += seen;
-                progress(RunProgress {
-                    query_id: id,
-                    done: scanned,
-                    total: total.max(scanned),
-                });
-                match last {
-                    Some(l) if seen == SCAN_BATCH as u64 => after = l,
-                    _ => break,
-                }
-            }
-            false
+            format!("SELECT {columns} FROM items i WHERE i.id BETWEEN ?1 AND ?2 AND i.from_us = 0")
         }
     };
+    let done = AtomicU64::new(0);
+    let mut hits: Vec<Hit> = Vec::new();
+    if let (Some(lo), Some(hi)) = bounds {
+        let step = (hi - lo) / CHUNKS + 1;
+        let next = AtomicI64::new(0);
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+        let worker = || -> Result<Vec<Hit>> {
+            let mut found = Vec::new();
+            loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                let from = lo.saturating_add(k.saturating_mul(step));
+                if k > CHUNKS || from > hi {
+                    return Ok(found);
+                }
+                let to = from.saturating_add(step - 1).min(hi);
+                ws.store().read(|c| -> Result<()> {
+                    let mut stmt = c.prepare_cached(&sql)?;
+                    let mut rows = match &fts {
+                        Some(f) => stmt.query(params![from, to, f])?,
+                        None => stmt.query(params![from, to])?,
+                    };
+                    let mut seen = 0u64;
+                    while let Some(r) = rows.next()? {
+                        candidate_matches(&query, r, &mut found)?;
+                        seen += 1;
+                        if seen.is_multiple_of(1_000) {
+                            done.fetch_add(1_000, Ordering::Relaxed);
+                        }
+                    }
+                    done.fetch_add(seen % 1_000, Ordering::Relaxed);
+                    Ok(())
+                })?;
+            }
+        };
+        let results: Vec<Result<Vec<Hit>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers).map(|_| scope.spawn(worker)).collect();
+            while !handles.iter().all(|h| h.is_finished()) {
+                progress(RunProgress {
+                    query_id: id,
+                    done: done.load(Ordering::Relaxed),
+                    total,
+                });
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(Error::Invalid("a listening run failed".into())))
+                })
+                .collect()
+        });
+        for r in results {
+            hits.extend(r?);
+        }
+    }
+    let scanned = done.load(Ordering::Relaxed);
+    progress(RunProgress {
+        query_id: id,
+        done: scanned,
+        total: total.max(scanned),
+    });
     hits.sort_unstable_by_key(|h| h.item_id);
+    let write_started = Instant::now();
     ws.store().write(|tx| -> Result<()> {
         tx.execute("DELETE FROM listening_hits WHERE query_id = ?1", [id])?;
         let mut insert = tx.prepare_cached(INSERT_HIT)?;
@@ -378,8 +425,9 @@ pub fn run(ws: &Workspace, id: i64, mut progress: impl FnMut(RunProgress)) -> Re
         query_id: id,
         scanned,
         hits: hits.len() as u64,
-        used_index,
+        used_index: fts.is_some(),
         elapsed_ms: started.elapsed().as_millis() as u64,
+        write_ms: write_started.elapsed().as_millis() as u64,
     })
 }
 

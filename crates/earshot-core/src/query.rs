@@ -215,6 +215,20 @@ impl Query {
         fts(&self.root)
     }
 
+    /// Whether the query looks at the words of the text (else a scan need not
+    /// read or tokenise it).
+    pub fn uses_words(&self) -> bool {
+        fn walk(n: &Node) -> bool {
+            match n {
+                Node::Term(_) | Node::Near(..) => true,
+                Node::Field(_) => false,
+                Node::And(all) | Node::Or(all) => all.iter().any(walk),
+                Node::Not(inner) => walk(inner),
+            }
+        }
+        walk(&self.root)
+    }
+
     /// Whether the query looks at the author (so a scan must read handles).
     pub fn uses_author(&self) -> bool {
         fn walk(n: &Node) -> bool {

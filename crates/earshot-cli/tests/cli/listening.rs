@@ -10,7 +10,10 @@ fn queries_dashboard_and_export() {
     ok_json(d, &["demo"]);
 
     // Created after the items arrived: the whole cache is matched at once.
-    let added = ok_json(d, &["listen", "add", "Refunds", "refund* OR \"charged twice\""]);
+    let added = ok_json(
+        d,
+        &["listen", "add", "Refunds", "refund* OR \"charged twice\""],
+    );
     let refunds = added["query"]["id"].as_i64().unwrap();
     let hits = added["run"]["hits"].as_u64().unwrap();
     assert!(hits > 0, "the demo has refund requests: {added}");
@@ -30,7 +33,12 @@ fn queries_dashboard_and_export() {
     let refund_panel = panels.iter().find(|p| p["queryId"] == refunds).unwrap();
     assert_eq!(refund_panel["total"].as_u64().unwrap(), hits);
     assert!(!refund_panel["latest"].as_array().unwrap().is_empty());
-    assert!(refund_panel["latest"][0]["conversationId"].as_i64().unwrap() > 0);
+    assert!(
+        refund_panel["latest"][0]["conversationId"]
+            .as_i64()
+            .unwrap()
+            > 0
+    );
     assert_eq!(dash["shareOfVoice"].as_array().unwrap().len(), 2);
 
     let out = cli(
@@ -39,7 +47,11 @@ fn queries_dashboard_and_export() {
             "listen", "export", "latest", "Refunds", "--days", "365", "--bucket", "week",
         ],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let csv = String::from_utf8(out.stdout).unwrap();
     assert!(csv.starts_with("created_at,network,author,"), "{csv}");
     assert!(csv.contains("\r\n"), "RFC 4180 lines end in CRLF");
@@ -47,11 +59,24 @@ fn queries_dashboard_and_export() {
     let out = cli(
         d,
         &[
-            "listen", "export", "volume", "--days", "365", "--bucket", "week", "--of", "Refunds",
-            "--out", file.to_str().unwrap(),
+            "listen",
+            "export",
+            "volume",
+            "--days",
+            "365",
+            "--bucket",
+            "week",
+            "--of",
+            "Refunds",
+            "--out",
+            file.to_str().unwrap(),
         ],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let volume = std::fs::read_to_string(&file).unwrap();
     let total: u64 = volume
         .lines()
@@ -64,7 +89,10 @@ fn queries_dashboard_and_export() {
     let out = cli(d, &["listen", "check", "refund AND (card"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("expected ')'") && err.contains("at character 17"), "{err}");
+    assert!(
+        err.contains("expected ')'") && err.contains("at character 17"),
+        "{err}"
+    );
     let out = cli(d, &["listen", "add", "Bad", "OR refund"]);
     assert!(!out.status.success(), "a bad query is refused");
 

@@ -225,14 +225,42 @@ pub struct Dashboard {
     pub spikes: Vec<super::spikes::Spike>,
 }
 
-/// One hit as the pass over the range reads it.
-#[derive(Debug, Clone)]
+/// One hit as the pass over the range reads it; network and language are
+/// indexes into [`Labels`] (a range holds hundreds of thousands of hits and a
+/// handful of distinct labels).
+#[derive(Debug, Clone, Copy)]
 struct HitRow {
     id: i64,
     sentiment: Option<f64>,
     author_id: i64,
-    network: String,
-    lang: Option<String>,
+    network: u32,
+    lang: u32,
+}
+
+/// The distinct networks and languages of the hits read.
+#[derive(Default)]
+struct Labels {
+    names: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl Labels {
+    fn id(&mut self, label: &str) -> u32 {
+        if let Some(&i) = self.index.get(label) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(label.to_owned());
+        self.index.insert(label.to_owned(), i);
+        i
+    }
+
+    fn named(&self, counts: HashMap<u32, i64>) -> HashMap<String, i64> {
+        counts
+            .into_iter()
+            .map(|(i, n)| (self.names[i as usize].clone(), n))
+            .collect()
+    }
 }
 
 fn band(s: f64) -> usize {
@@ -280,24 +308,35 @@ impl Series {
     }
 }
 
-fn hit_rows(c: &Connection, query_id: i64, from: i64, to: i64) -> Result<Vec<HitRow>> {
+fn hit_rows(
+    c: &Connection,
+    labels: &mut Labels,
+    query_id: i64,
+    from: i64,
+    to: i64,
+) -> Result<Vec<HitRow>> {
     let mut stmt = c.prepare_cached(
-        "SELECT item_id, sentiment, author_id, NULL, network, lang FROM listening_hits
+        "SELECT item_id, sentiment, author_id, network, lang FROM listening_hits
          WHERE query_id = ?1 AND item_id >= ?2 AND item_id < ?3",
     )?;
-    let rows = stmt.query_map(
-        params![query_id, first_item_id_at(from), first_item_id_at(to)],
-        |r| {
-            Ok(HitRow {
-                id: r.get(0)?,
-                sentiment: r.get(1)?,
-                author_id: r.get::<_, Option<i64>>(2)?.unwrap_or_default(),
-                network: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
-                lang: r.get(5)?,
-            })
-        },
-    )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut rows = stmt.query(params![
+        query_id,
+        first_item_id_at(from),
+        first_item_id_at(to)
+    ])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let network = r.get_ref(3)?.as_str_or_null().ok().flatten();
+        let lang = r.get_ref(4)?.as_str_or_null().ok().flatten();
+        out.push(HitRow {
+            id: r.get(0)?,
+            sentiment: r.get(1)?,
+            author_id: r.get::<_, Option<i64>>(2)?.unwrap_or_default(),
+            network: labels.id(network.unwrap_or("unknown")),
+            lang: labels.id(lang.unwrap_or("unknown")),
+        });
+    }
+    Ok(out)
 }
 
 fn hit_ids(c: &Connection, query_id: i64, from: i64, to: i64) -> Result<Vec<i64>> {
@@ -360,6 +399,7 @@ struct PanelSpec<'a> {
     query_id: Option<i64>,
     name: String,
     rows: &'a [HitRow],
+    labels: &'a Labels,
     previous: &'a [i64],
     /// The query's own words, left out of the top terms.
     own_words: HashSet<String>,
@@ -382,8 +422,8 @@ fn panel(
     let mut trend: Vec<([i64; 3], f64, i64)> = vec![([0; 3], 0.0, 0); series.len];
     let mut split = SentimentSplit::default();
     let mut authors: HashMap<i64, (i64, Option<i64>)> = HashMap::new();
-    let mut networks: HashMap<String, i64> = HashMap::new();
-    let mut languages: HashMap<String, i64> = HashMap::new();
+    let mut networks: HashMap<u32, i64> = HashMap::new();
+    let mut languages: HashMap<u32, i64> = HashMap::new();
     for row in spec.rows {
         let t = item_id_time(row.id);
         if let Some(i) = series.index(t) {
@@ -402,9 +442,8 @@ fn panel(
             None => split.unknown += 1,
         }
         authors.entry(row.author_id).or_insert((0, None)).0 += 1;
-        *networks.entry(row.network.clone()).or_default() += 1;
-        let lang = row.lang.clone().unwrap_or_else(|| "unknown".into());
-        *languages.entry(lang).or_default() += 1;
+        *networks.entry(row.network).or_default() += 1;
+        *languages.entry(row.lang).or_default() += 1;
     }
     for &id in spec.previous {
         if let Some(i) = series.index(item_id_time(id) + period) {
@@ -500,8 +539,8 @@ fn panel(
         top_terms: top_counts(terms, req.top),
         top_hashtags: top_counts(tags, req.top),
         terms_sampled: sample.len() as i64,
-        networks: top_counts(networks, usize::MAX),
-        languages: top_counts(languages, usize::MAX),
+        networks: top_counts(spec.labels.named(networks), usize::MAX),
+        languages: top_counts(spec.labels.named(languages), usize::MAX),
         latest,
     })
 }
@@ -571,7 +610,7 @@ pub fn dashboard(ws: &Workspace, req: &DashboardRequest) -> Result<Dashboard> {
         ));
     }
     let series = Series::new(req)?;
-    let all = super::list(ws)?;
+    let all = super::list_uncounted(ws)?;
     let chosen: Vec<super::ListeningQuery> = if req.query_ids.is_empty() {
         all.into_iter().filter(|q| q.enabled).collect()
     } else {
@@ -592,9 +631,10 @@ pub fn dashboard(ws: &Workspace, req: &DashboardRequest) -> Result<Dashboard> {
     let (panels, share_of_voice) = ws.store().read(|c| -> Result<_> {
         let mut panels = Vec::new();
         let mut rows_of = Vec::new();
+        let mut labels = Labels::default();
         let mut previous_of = Vec::new();
         for q in &chosen {
-            rows_of.push(hit_rows(c, q.id, req.from, req.to)?);
+            rows_of.push(hit_rows(c, &mut labels, q.id, req.from, req.to)?);
             previous_of.push(hit_ids(c, q.id, req.from - period, req.from)?);
         }
         for (i, q) in chosen.iter().enumerate() {
@@ -604,6 +644,7 @@ pub fn dashboard(ws: &Workspace, req: &DashboardRequest) -> Result<Dashboard> {
                     query_id: Some(q.id),
                     name: q.name.clone(),
                     rows: &rows_of[i],
+                    labels: &labels,
                     previous: &previous_of[i],
                     own_words: own_words(&q.query),
                 },
@@ -612,7 +653,7 @@ pub fn dashboard(ws: &Workspace, req: &DashboardRequest) -> Result<Dashboard> {
             )?);
         }
         if chosen.len() > 1 {
-            let mut rows: Vec<HitRow> = rows_of.iter().flatten().cloned().collect();
+            let mut rows: Vec<HitRow> = rows_of.iter().flatten().copied().collect();
             rows.sort_by_key(|r| r.id);
             rows.dedup_by_key(|r| r.id);
             let mut previous: Vec<i64> = previous_of.iter().flatten().copied().collect();
@@ -625,6 +666,7 @@ pub fn dashboard(ws: &Workspace, req: &DashboardRequest) -> Result<Dashboard> {
                     query_id: None,
                     name: "All queries".into(),
                     rows: &rows,
+                    labels: &labels,
                     previous: &previous,
                     own_words: own,
                 },

@@ -67,7 +67,7 @@ pub fn is_spike(hits: i64, hourly: &[i64]) -> Option<(f64, f64, f64)> {
 pub fn spikes(ws: &Workspace, query_ids: &[i64], now: i64) -> Result<Vec<Spike>> {
     let window_start = now - HOUR;
     let base_start = window_start - BASELINE_HOURS * HOUR;
-    let names = super::list(ws)?;
+    let names = super::list_uncounted(ws)?;
     ws.store().read(|c| {
         let mut stmt = c.prepare_cached(
             "SELECT item_id FROM listening_hits
@@ -116,7 +116,7 @@ pub fn spikes(ws: &Workspace, query_ids: &[i64], now: i64) -> Result<Vec<Spike>>
 /// alerted within the last hour. Returns the new spikes.
 pub fn alert_spikes(ws: &Workspace) -> Result<Vec<Spike>> {
     let now = ws.now();
-    let ids: Vec<i64> = super::list(ws)?
+    let ids: Vec<i64> = super::list_uncounted(ws)?
         .into_iter()
         .filter(|q| q.enabled)
         .map(|q| q.id)
