@@ -26,6 +26,7 @@ use tauri_plugin_opener::OpenerExt;
 
 use crate::error::{UiError, UiResult};
 use crate::state::AppState;
+use crate::tray::UrgentBadge;
 
 // Workspace
 
@@ -169,11 +170,14 @@ pub async fn view_delete(app: State<'_, Arc<AppState>>, name: String) -> UiResul
 pub async fn conversation_mark_read(
     app: State<'_, Arc<AppState>>,
     notifications: State<'_, Arc<earshot_notify::NotifyingSink>>,
+    badge: State<'_, UrgentBadge>,
     id: i64,
 ) -> UiResult<()> {
     // The conversation on screen never raises a notification.
     notifications.set_viewing(Some(id));
-    Ok(app.workspace()?.mark_read(id)?)
+    app.workspace()?.mark_read(id)?;
+    badge.poke();
+    Ok(())
 }
 
 // Triage
@@ -184,8 +188,11 @@ pub async fn triage_set_state(
     id: i64,
     state: TriageState,
     snooze: Option<Snooze>,
+    badge: State<'_, UrgentBadge>,
 ) -> UiResult<()> {
-    Ok(app.workspace()?.set_state(id, state, snooze)?)
+    app.workspace()?.set_state(id, state, snooze)?;
+    badge.poke();
+    Ok(())
 }
 
 #[tauri::command]
@@ -400,6 +407,17 @@ pub async fn rule_trial(app: State<'_, Arc<AppState>>, rule: Rule, days: u32) ->
     let ws = app.workspace()?;
     let since = ws.now() - i64::from(days) * 86_400_000;
     Ok(rules::trial(&ws, &rule, since, TRIAL_ITEMS)?)
+}
+
+/// The unread urgent count (the tray's), or `None` while it is first counted;
+/// changes arrive as `earshot://urgent` events.
+#[tauri::command]
+pub fn urgent_count(badge: State<'_, UrgentBadge>) -> Option<u32> {
+    let count = badge.current();
+    if count.is_none() {
+        badge.poke();
+    }
+    count
 }
 
 /// Why rules fired on a conversation's items, newest first.

@@ -5,6 +5,7 @@ mod commands;
 mod error;
 mod media;
 mod state;
+mod tray;
 
 use std::sync::Arc;
 
@@ -28,6 +29,14 @@ struct TauriEvents(tauri::AppHandle);
 
 impl EventSink for TauriEvents {
     fn emit(&self, event: CoreEvent) {
+        if matches!(
+            event,
+            CoreEvent::ItemsIngested { .. } | CoreEvent::Urgent { .. }
+        ) {
+            if let Some(badge) = self.0.try_state::<tray::UrgentBadge>() {
+                badge.poke();
+            }
+        }
         // A window that is gone cannot be told; the core carries on.
         let _ = self.0.emit(CORE_EVENT, event);
     }
@@ -60,7 +69,7 @@ fn notifying(handle: &tauri::AppHandle) -> Arc<earshot_notify::NotifyingSink> {
     ))
 }
 
-fn show_main_window(app: &tauri::AppHandle) {
+pub(crate) fn show_main_window(app: &tauri::AppHandle) {
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.unminimize();
         let _ = window.show();
@@ -110,6 +119,9 @@ pub fn run() {
                     options: SyncOptions::default(),
                     events: notifications,
                     on_opened: Arc::new(move |o: &WorkspaceOpened| {
+                        if let Some(badge) = opened.try_state::<tray::UrgentBadge>() {
+                            badge.poke();
+                        }
                         let _ = opened.emit(WORKSPACE_EVENT, o);
                     }),
                     runtime: tauri::async_runtime::handle().inner().clone(),
@@ -119,6 +131,7 @@ pub fn run() {
             state.open_in_background(config)?;
             app.manage(state);
             spell_check(&handle);
+            app.manage(tray::start(&handle));
             if let Some(lock) = lock {
                 let wake = handle.clone();
                 lock.on_second_instance(move || show_main_window(&wake))?;
@@ -165,6 +178,7 @@ pub fn run() {
             commands::rules_reorder,
             commands::rule_trial,
             commands::conversation_reasons,
+            commands::urgent_count,
             commands::account_add_bluesky,
             commands::account_add_mastodon_token,
             commands::account_add_mastodon_browser,

@@ -908,9 +908,34 @@ pub fn author_panel(conn: &Connection, conversation_id: i64) -> Result<AuthorPan
     })
 }
 
+/// How many conversations are urgent and still unread (open or pending), for
+/// the tray and the window title.
+pub fn urgent_unread(conn: &Connection) -> Result<u32> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM conversations
+             WHERE urgent = 1 AND unread_count > 0 AND state IN ('open', 'pending')",
+        )?
+        .query_row([], |r| r.get(0))?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urgent_unread_counts_what_still_needs_looking_at() {
+        let (_dir, ws, _account) = crate::sync::testing::workspace();
+        let mut risky = crate::sync::testing::item("1", None, 1_000);
+        risky.content = crate::item::Content::Text("I want a refund now".into());
+        ws.ingest(vec![risky, crate::sync::testing::item("2", None, 2_000)])
+            .unwrap();
+        let count = || ws.store().read(urgent_unread).unwrap();
+        assert_eq!(count(), 1, "the default rule marks the refund urgent");
+        let id = ws.inbox(&Default::default()).unwrap().conversations[1].id;
+        ws.mark_read(id).unwrap();
+        assert_eq!(count(), 0, "read, it no longer counts");
+    }
 
     fn view(remote: &str) -> ItemView {
         ItemView {

@@ -140,6 +140,10 @@ export interface Backend {
   conversationReasons(conversationId: number): Promise<string[]>;
   /** A notification's "Open" (or a click on it) asks for a conversation. */
   onOpenConversation(handler: (conversationId: number) => void): Promise<() => void>;
+  /** Unread urgent conversations (open or pending): the tray's count; null while first counted. */
+  urgentCount(): Promise<number | null>;
+  /** The unread urgent count changed. */
+  onUrgentCount(handler: (count: number) => void): Promise<() => void>;
   /** Opens an http(s) or mailto URL in the system browser; never in the webview. */
   openExternal(url: string): Promise<void>;
   /** Subscribes to core events; resolves to the unsubscribe function. */

@@ -324,6 +324,7 @@ export class MemoryBackend implements Backend {
   readonly #workspaceListeners = new Set<(opened: WorkspaceOpened) => void>();
   readonly #replies: MemoryReplies;
   readonly #rules: MemoryRules;
+  readonly #urgentListeners = new Set<(count: number) => void>();
 
   constructor(data: MemoryData = { conversations: [] }, options: MemoryBackendOptions = {}) {
     for (const detail of data.conversations) {
@@ -740,6 +741,7 @@ export class MemoryBackend implements Backend {
     }
     c.state = state;
     c.snoozeUntil = state === 'snoozed' ? (snooze?.until ?? null) : null;
+    this.#urgentChanged();
   }
 
   async tag(conversationId: number, add: string[], remove: string[]): Promise<void> {
@@ -782,6 +784,7 @@ export class MemoryBackend implements Backend {
   async markRead(conversationId: number): Promise<void> {
     await this.#delay();
     this.#get(conversationId).conversation.unreadCount = 0;
+    this.#urgentChanged();
   }
 
   /**
@@ -881,5 +884,26 @@ export class MemoryBackend implements Backend {
   /** As clicking a notification's "Open" would (tests, demo). */
   openFromNotification(conversationId: number): void {
     this.#rules.open(conversationId);
+  }
+
+  #urgent(): number {
+    return [...this.#conversations.values()].filter(
+      ({ conversation: c }) => c.urgent && c.unreadCount > 0 && (c.state === 'open' || c.state === 'pending'),
+    ).length;
+  }
+
+  #urgentChanged(): void {
+    const count = this.#urgent();
+    for (const listener of [...this.#urgentListeners]) listener(count);
+  }
+
+  async urgentCount(): Promise<number | null> {
+    await this.#delay();
+    return this.#urgent();
+  }
+
+  async onUrgentCount(handler: (count: number) => void): Promise<() => void> {
+    this.#urgentListeners.add(handler);
+    return () => this.#urgentListeners.delete(handler);
   }
 }

@@ -3,6 +3,9 @@ import type { Rule } from '../types';
 /** The Tauri event name a notification's "Open" arrives on (a conversation id). */
 export const OPEN_EVENT = 'earshot://open';
 
+/** The Tauri event name the unread urgent count arrives on when it changes. */
+export const URGENT_EVENT = 'earshot://urgent';
+
 /** A new rule: every condition open, no action yet. */
 export function blankRule(): Rule {
   return {

@@ -31,7 +31,7 @@ import {
   type BlueskySignIn,
   type CoreEvent,
 } from './backend';
-import { OPEN_EVENT } from './rules';
+import { OPEN_EVENT, URGENT_EVENT } from './rules';
 import type { Rule, Trial } from '../types';
 
 type InvokeArgs = Record<string, unknown>;
@@ -253,5 +253,13 @@ export class TauriBackend implements Backend {
 
   onOpenConversation(handler: (conversationId: number) => void): Promise<() => void> {
     return subscribe<number>(OPEN_EVENT, handler);
+  }
+
+  urgentCount(): Promise<number | null> {
+    return call('urgent_count');
+  }
+
+  onUrgentCount(handler: (count: number) => void): Promise<() => void> {
+    return subscribe<number>(URGENT_EVENT, handler);
   }
 }

@@ -1,0 +1,35 @@
+import { render, screen, waitFor } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import App from '../../App.svelte';
+import { conversation } from '../../test/fixtures';
+import { MemoryBackend } from '../backend/memory';
+
+beforeEach(() => localStorage.clear());
+afterEach(() => localStorage.clear());
+
+describe('the unread urgent count', () => {
+  it('shows on the Inbox button and in the title until the conversations are read', async () => {
+    const backend = new MemoryBackend({
+      conversations: [
+        conversation(1, { urgent: true, unreadCount: 2 }),
+        conversation(2, { urgent: true, unreadCount: 1 }),
+        conversation(3, { urgent: true, unreadCount: 0 }),
+        conversation(4, { urgent: false, unreadCount: 5 }),
+      ],
+    });
+    const user = userEvent.setup();
+    render(App, { backend });
+    const badge = await screen.findByTestId('nav-inbox-badge');
+    expect(badge).toHaveTextContent('2 urgent unread');
+    expect(document.title).toBe('Earshot (2 urgent)');
+
+    // Newest first: 4, 3, then the two urgent unread ones, 2 and 1.
+    await waitFor(() => expect(screen.getAllByTestId('conversation-row').length).toBe(4));
+    await user.keyboard('jjo');
+    await waitFor(() => expect(screen.getByTestId('nav-inbox-badge')).toHaveTextContent('1'));
+    await user.keyboard('jo');
+    await waitFor(() => expect(screen.queryByTestId('nav-inbox-badge')).toBeNull());
+    expect(document.title).toBe('Earshot');
+  });
+});
