@@ -246,3 +246,67 @@ fn feeds_and_hacker_news_are_heard_and_matched_retroactively() {
         .unwrap();
     assert_eq!(broken["failures"], 1);
 }
+
+/// Searches on the real local networks (tests/servers/start.sh) as sources: bob
+/// posts on Mastodon and Bluesky without mentioning us; a query hears both
+/// through `mastodon-search` and `bluesky-search` sources, and the inbox stays empty.
+#[test]
+fn network_searches_are_heard() {
+    use super::networks::{add_bluesky, add_mastodon, bsky_login, servers, unique, var};
+    let env = servers();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    add_mastodon(d, &env);
+    add_bluesky(d, &env);
+    let marker = unique("lumenprobe");
+
+    earshot_connectors::http::install_crypto_provider();
+    let posted = reqwest::blocking::Client::new()
+        .post(format!(
+            "{}/api/v1/statuses",
+            var(&env, "EARSHOT_TEST_MASTODON_URL")
+        ))
+        .bearer_auth(var(&env, "EARSHOT_TEST_MASTODON_BOB_TOKEN"))
+        .json(&serde_json::json!({ "status": format!("Trying {marker} on my phone") }))
+        .send()
+        .unwrap();
+    assert!(posted.status().is_success(), "{}", posted.status());
+    bsky_login(&env, "BOB").post(&format!("Loving {marker} so far"), None, None);
+
+    ok_json(d, &["listen", "add", "Probe", &marker]);
+    ok_json(d, &["source", "add", "mastodon-search", &marker]);
+    ok_json(d, &["source", "add", "bluesky-search", &marker]);
+
+    // The AppView indexes a post within a second or so: poll until both are heard.
+    let start = std::time::Instant::now();
+    let networks = loop {
+        let reports = poll(d, "http://127.0.0.1:9", true);
+        assert!(reports.iter().all(|r| r["error"].is_null()), "{reports:?}");
+        let probe = ok_json(d, &["listen", "list"]);
+        let hits = probe[0]["hits"].as_i64().unwrap();
+        if hits >= 2 {
+            let dash = ok_json(d, &["listen", "dashboard", "Probe", "--days", "1"]);
+            break dash["panels"][0]["networks"].clone();
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "only {hits} hits after 20 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    };
+    let keys: Vec<&str> = networks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["key"].as_str().unwrap())
+        .collect();
+    assert!(
+        keys.contains(&"mastodon") && keys.contains(&"bluesky"),
+        "{keys:?}"
+    );
+    let inbox = ok_json(d, &["inbox"]);
+    assert!(
+        inbox["conversations"].as_array().unwrap().is_empty(),
+        "search results stay out of the inbox: {inbox}"
+    );
+}
