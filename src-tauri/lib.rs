@@ -4,6 +4,7 @@
 mod commands;
 mod error;
 mod media;
+mod people;
 mod state;
 mod tray;
 
@@ -188,6 +189,27 @@ pub fn run() {
             commands::sync_status,
             commands::open_external,
             commands::ui_painted,
+            people::contact_panel,
+            people::contacts_list,
+            people::contact_get,
+            people::contact_timeline,
+            people::contact_suggestions,
+            people::contact_tags,
+            people::contacts_link,
+            people::contact_split,
+            people::contact_tag,
+            people::contact_set_notes,
+            people::contact_rename,
+            people::contact_of,
+            people::contact_delete,
+            people::contact_dismiss,
+            people::report_build,
+            people::business_hours_get,
+            people::business_hours_set,
+            people::business_hours_parse,
+            people::report_export_csv,
+            people::report_export_html,
+            people::export_reveal,
         ])
         .build(tauri::generate_context!())
         .map(|app| {

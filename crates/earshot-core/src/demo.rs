@@ -37,6 +37,37 @@ const DEMO_TAGS: &[(&str, &str)] = &[
     ),
 ];
 
+/// A person the demo has already linked: name, tags, notes and (network, handle)s.
+type DemoContact = (
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+/// People the demo has already linked into contacts. The other people with
+/// two handles are left for the suggestions.
+const DEMO_CONTACTS: &[DemoContact] = &[
+    (
+        "Maria Okafor",
+        &["customer", "vip"],
+        "Runs a 40-person research team on the Team plan. Prefers Mastodon; renewal in March.",
+        &[
+            ("mastodon", "maria@fosstodon.example"),
+            ("bluesky", "maria.bsky.example"),
+        ],
+    ),
+    (
+        "Dana Whitfield",
+        &["press"],
+        "Tech journalist. Route anything for a story through the press office.",
+        &[
+            ("mastodon", "dana@journa.example"),
+            ("bluesky", "danawhitfield.bsky.example"),
+        ],
+    ),
+];
+
 impl Workspace {
     /// Loads the demo sample into this workspace, dated so that it ends a few
     /// minutes ago, then triages it the way a manager part-way through a week would.
@@ -51,9 +82,34 @@ impl Workspace {
         let report =
             self.import_records(DEMO_JSONL.as_bytes(), shift, AccountOrigin::Demo, progress)?;
         self.triage_demo()?;
+        self.link_demo_contacts()?;
         self.set_setting("demo", &serde_json::Value::Bool(true))?;
         self.store().checkpoint()?;
         Ok(report)
+    }
+
+    fn link_demo_contacts(&self) -> Result<()> {
+        use crate::contacts::{self, Person};
+        for (name, tags, notes, handles) in DEMO_CONTACTS {
+            let mut people = Vec::new();
+            for (network, handle) in *handles {
+                if let Some(id) = self
+                    .store()
+                    .read(|c| contacts::find_author(c, network, handle))?
+                {
+                    people.push(Person::Author(id));
+                }
+            }
+            if people.is_empty() {
+                continue;
+            }
+            let contact = Person::Contact(contacts::link(self, &people)?.id);
+            contacts::rename(self, contact, name)?;
+            let tags: Vec<String> = tags.iter().map(|t| (*t).to_owned()).collect();
+            contacts::tag(self, contact, &tags, &[])?;
+            contacts::set_notes(self, contact, notes)?;
+        }
+        Ok(())
     }
 
     fn triage_demo(&self) -> Result<()> {

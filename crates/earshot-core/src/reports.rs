@@ -22,6 +22,7 @@
 //! - *positive* / *negative*: sentiment ≥ 0.05 / ≤ −0.05, as the inbox's filter.
 
 mod export;
+mod save;
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
@@ -39,6 +40,7 @@ pub use export::{
     csv_field, csv_record, csv_tables, duration, escape_html, html, write_conversations_csv,
     write_csv_dir,
 };
+pub use save::{export_dir, save_csv, save_html, SavedExport, EXPORT_DIR_ENV};
 
 const DAY_MS: i64 = 86_400_000;
 const WEEK_MS: i64 = 7 * DAY_MS;

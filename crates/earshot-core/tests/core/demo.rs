@@ -46,3 +46,32 @@ fn a_workspace_in_use_is_opened_instead_of_the_demo() {
     assert!(!demo, "an account means the manager's own workspace");
     assert_eq!(ws.dir(), dir.path());
 }
+
+#[test]
+fn the_demo_has_people_linked_across_networks_and_more_to_suggest() {
+    use earshot_core::contacts::{self, ContactFilter};
+    let dir = tempfile::tempdir().unwrap();
+    let (ws, _) = open_or_demo(dir.path(), &KeyringVault).unwrap();
+    let people = ws
+        .store()
+        .read(|c| contacts::list(c, &ContactFilter::default()))
+        .unwrap();
+    let maria = people
+        .iter()
+        .find(|c| c.name == "Maria Okafor")
+        .expect("the demo links Maria's two handles");
+    assert_eq!(
+        maria.handles.len(),
+        2,
+        "one handle on Mastodon, one on Bluesky"
+    );
+    assert_eq!(maria.tags, ["customer", "vip"]);
+    assert!(people
+        .iter()
+        .any(|c| c.name == "Dana Whitfield" && c.tags == ["press"]));
+    let suggestions = ws.store().read(|c| contacts::suggestions(c, None)).unwrap();
+    assert!(
+        !suggestions.is_empty(),
+        "the other people with two handles are left for the manager to accept"
+    );
+}
