@@ -56,9 +56,9 @@ describe('Navigation', () => {
     expect(screen.getByTestId('view-inbox')).not.toBeVisible();
 
     await user.click(screen.getByTestId('nav-contacts'));
-    expect(screen.getByTestId('view-contacts')).toHaveTextContent(/from:/);
+    expect(screen.getByTestId('view-contacts')).toHaveTextContent(/Suggested links/);
     await user.click(screen.getByTestId('nav-reports'));
-    expect(screen.getByTestId('view-reports')).toHaveTextContent(/earshot-cli status/);
+    expect(screen.getByTestId('view-reports')).toHaveTextContent(/Printable report/);
     await user.click(screen.getByTestId('nav-settings'));
     expect(screen.getByTestId('view-settings')).toBeInTheDocument();
 

@@ -24,6 +24,7 @@ import type {
   WorkspaceOpened,
   WorkspaceStatus,
 } from '../types';
+import type { ContactsBackend } from './people';
 
 /** What the Rust core pushes to the UI on the {@link CORE_EVENT} channel. */
 export type { CoreEvent };
@@ -49,7 +50,7 @@ export interface BlueskySignIn {
  *
  * Every method rejects with a {@link BackendError}.
  */
-export interface Backend {
+export interface Backend extends ContactsBackend {
   workspaceStatus(): Promise<WorkspaceStatus>;
   inboxList(filter: InboxFilter): Promise<InboxPage>;
   conversationGet(id: number): Promise<ConversationDetail>;

@@ -6,6 +6,7 @@ import type {
   TriageState,
 } from '../types';
 import type { MemoryData } from './memory';
+import type { MemoryContactSeed } from './memory-people';
 
 /** Small deterministic PRNG (mulberry32) so the demo inbox is the same every run. */
 function rng(seed: number): () => number {
@@ -84,6 +85,34 @@ function author(pick: () => number, network: string): AuthorRef {
     followers: pick() < 0.2 ? null : Math.floor(pick() ** 3 * 80000),
     url: `https://example.org/${network}/${slug}`,
   };
+}
+
+/**
+ * Two people who write from two networks, already linked (as the desktop demo
+ * does); the rest of them are left for the suggestions.
+ */
+function demoContacts(conversations: ConversationDetail[]): MemoryContactSeed[] {
+  const byName = new Map<string, Map<string, string>>();
+  for (const { items } of conversations) {
+    for (const { network, author } of items) {
+      if (!author.name) continue;
+      const handles = byName.get(author.name) ?? new Map<string, string>();
+      if (!handles.has(network)) handles.set(network, author.handle);
+      byName.set(author.name, handles);
+    }
+  }
+  const extras = [
+    { tags: ['customer', 'vip'], notes: 'Runs a research team on the Team plan. Renewal in March.' },
+    { tags: ['press'], notes: 'Tech journalist: route anything for a story through the press office.' },
+  ];
+  return [...byName]
+    .filter(([, handles]) => handles.size > 1)
+    .slice(0, extras.length)
+    .map(([name, handles], i) => ({
+      name,
+      ...extras[i],
+      handles: [...handles].map(([network, handle]) => ({ network, handle })),
+    }));
 }
 
 /** A deterministic demo workspace: ~140 conversations across four networks. */
@@ -178,6 +207,7 @@ export function demoData(now: number = Date.now(), count = 140): MemoryData {
 
   return {
     conversations,
+    contacts: demoContacts(conversations),
     accounts: ACCOUNTS.map(({ id, handle, network, server }) => ({
       id,
       handle,

@@ -35,6 +35,7 @@ import {
   type MemorySignInHandler,
 } from './memory-accounts';
 import { MemoryReplies } from './memory-replies';
+import { MemoryPeople, type MemoryContactSeed, type PeopleHost } from './memory-people';
 import { MemoryRules } from './memory-rules';
 
 export type { MemoryAccount, MemorySignIn, MemorySignInHandler } from './memory-accounts';
@@ -66,6 +67,8 @@ export interface MemoryData {
   /** Connected accounts; `InboxFilter.accountId` matches a conversation's `accountHandle`. */
   accounts?: MemoryAccount[];
   status?: Partial<Pick<WorkspaceStatus, 'path' | 'encrypted' | 'demo'>>;
+  /** Contacts to start with (handles that are not in any conversation are left out). */
+  contacts?: MemoryContactSeed[];
   /** Why rules fired on conversations (by id), as `rule_effects` would hold it. */
   reasons?: Record<number, string[]>;
 }
@@ -310,7 +313,7 @@ function markedSnippet(text: string, terms: string[], radius = 60): string {
  * Data is deep-copied on the way in and on the way out, so callers can never mutate
  * the store behind its back.
  */
-export class MemoryBackend implements Backend {
+export class MemoryBackend extends MemoryPeople implements Backend {
   /** Every URL {@link openExternal} was asked to open, oldest first (for tests). */
   readonly openedUrls: string[] = [];
 
@@ -327,6 +330,7 @@ export class MemoryBackend implements Backend {
   readonly #urgentListeners = new Set<(count: number) => void>();
 
   constructor(data: MemoryData = { conversations: [] }, options: MemoryBackendOptions = {}) {
+    super(data.contacts);
     for (const detail of data.conversations) {
       this.#conversations.set(detail.conversation.id, structuredClone(detail));
     }
@@ -353,6 +357,16 @@ export class MemoryBackend implements Backend {
       { conversations: () => [...this.#conversations.values()], now: this.#now },
       data.reasons,
     );
+  }
+
+  protected peopleHost(): PeopleHost {
+    return {
+      conversations: () => [...this.#conversations.values()],
+      conversation: (id) => this.#get(id),
+      accounts: () => this.#accountList(),
+      now: this.#now,
+      delay: () => this.#delay(),
+    };
   }
 
   async #delay(): Promise<void> {

@@ -31,6 +31,7 @@ import {
   type BlueskySignIn,
   type CoreEvent,
 } from './backend';
+import { TauriPeople } from './tauri-people';
 import { OPEN_EVENT, URGENT_EVENT } from './rules';
 import type { Rule, Trial } from '../types';
 
@@ -53,7 +54,11 @@ async function subscribe<T>(name: string, handler: (payload: T) => void): Promis
 }
 
 /** The real backend: Tauri commands implemented by the Rust core. */
-export class TauriBackend implements Backend {
+export class TauriBackend extends TauriPeople implements Backend {
+  protected call<T>(command: string, args?: InvokeArgs): Promise<T> {
+    return call<T>(command, args);
+  }
+
   workspaceStatus(): Promise<WorkspaceStatus> {
     return call('workspace_status');
   }
