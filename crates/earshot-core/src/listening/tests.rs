@@ -561,3 +561,32 @@ fn source_items_are_heard_but_stay_out_of_the_inbox() {
     sources::remove(&ws, src.id).unwrap();
     assert_eq!(hits(&ws, q.id), vec!["feed-1"], "what it brought stays");
 }
+
+#[test]
+fn a_run_stores_many_hits_in_batches() {
+    let (_d, ws, _e, _c) = open();
+    ws.ingest(
+        (0..250)
+            .map(|i| {
+                item(
+                    &format!("m{i}"),
+                    "ana",
+                    "earshot again",
+                    NOW - (i + 1) * 1000,
+                )
+            })
+            .collect(),
+    )
+    .unwrap();
+    let (q, report) = create(&ws, &input("Brand", "earshot"), |_| {}).unwrap();
+    assert_eq!(
+        (report.hits, q.hits),
+        (250, 250),
+        "two full batches and a part"
+    );
+    let d = dashboard(&ws, &last_day_by_hour()).unwrap();
+    assert_eq!(
+        d.panels[0].networks[0].count, 250,
+        "stored with their network"
+    );
+}
