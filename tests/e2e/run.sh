@@ -19,6 +19,8 @@ export EARSHOT_DATA_DIR="$data"
 export EARSHOT_SHOTS="${EARSHOT_SHOTS:-$target_dir/screenshots}"
 # The window remembers its size in the config directory: keep tests apart from the user's.
 export XDG_CONFIG_HOME="$data/config"
+# Reports are exported here rather than into the Downloads folder.
+export EARSHOT_EXPORT_DIR="$data/exports"
 
 cleanup() {
   [ -n "${driver_pid:-}" ] && kill "$driver_pid" 2>/dev/null || true
