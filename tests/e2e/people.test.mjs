@@ -122,6 +122,24 @@ describe('contacts and reports', () => {
     );
     assert.ok((await s.findAll('[data-testid="sentiment-chart"] canvas')).length > 0, `uPlot drew the trend: ${chart}`);
 
+    // The chart follows the theme: toggled from the palette, it is drawn again in the dark colours.
+    const palette = async (command) => {
+      await s.keys(['\uE009', 'k']);
+      await s.until('the palette', () => s.visible('[data-testid="command-palette"]'));
+      await s.typeText(command);
+      await s.keys('\uE007');
+      await s.until('the palette to close', async () => !(await s.visible('[data-testid="command-palette"]')));
+    };
+    const axisColour = () =>
+      s.execute('return getComputedStyle(document.documentElement).getPropertyValue("--accent").trim()');
+    const light = await axisColour();
+    await palette('Toggle light and dark');
+    await s.until('the dark theme', async () => (await axisColour()) !== light);
+    await s.waitFor('[data-testid="sentiment-chart"] canvas');
+    await sleep(600);
+    await shot('report-dark');
+    await palette('Use the system theme');
+
     await (await s.findAll('[data-testid="report-export-csv"]'))[0].click();
     await s.waitFor('[data-testid="report-saved"]');
     const [saved] = await s.texts('[data-testid="report-saved"]');
