@@ -131,6 +131,10 @@ pub enum BenchCommand {
         /// Bluesky poll interval, seconds
         #[arg(long, default_value_t = 5)]
         interval: u64,
+        /// Put the real desktop notifier in front (a notification service must run,
+        /// e.g. under scripts/with-notifications.sh) and time each notification shown
+        #[arg(long)]
+        notify: bool,
         /// Write the results into this Markdown file (its mentions section is replaced)
         #[arg(long, value_name = "FILE")]
         write: Option<PathBuf>,
@@ -261,6 +265,7 @@ pub fn run(cmd: &BenchCommand, json: bool) -> Result<(), Error> {
             servers_env,
             runs,
             interval,
+            notify,
             write,
         } => {
             let env = servers_env.clone().unwrap_or_else(default_servers_env);
@@ -268,6 +273,7 @@ pub fn run(cmd: &BenchCommand, json: bool) -> Result<(), Error> {
                 &env,
                 (*runs).max(1),
                 Duration::from_secs((*interval).max(1)),
+                *notify,
                 json,
             )?;
             if let Some(path) = write {

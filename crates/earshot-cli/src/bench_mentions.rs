@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use earshot_core::events::{CoreEvent, EventSink};
@@ -21,14 +21,93 @@ use serde_json::json;
 
 use crate::bench::{latency, machine, Latency};
 
-/// Notes when an account's live stream is up.
+/// Notes when an account's live stream is up, and when each urgent item was
+/// announced: behind the desktop notifier (`--notify`), that is once its
+/// notification has been shown (the notification service answered).
 #[derive(Default)]
-struct StreamUp(AtomicBool);
+struct Watch {
+    up: AtomicBool,
+    urgent: Mutex<Vec<(String, Instant)>>,
+}
 
-impl EventSink for StreamUp {
+impl EventSink for Watch {
     fn emit(&self, event: CoreEvent) {
-        if let CoreEvent::Stream { connected, .. } = event {
-            self.0.store(connected, Ordering::SeqCst);
+        match event {
+            CoreEvent::Stream { connected, .. } => self.up.store(connected, Ordering::SeqCst),
+            CoreEvent::Urgent { items } => {
+                let now = Instant::now();
+                let mut urgent = self.urgent.lock().unwrap_or_else(|p| p.into_inner());
+                urgent.extend(items.into_iter().map(|i| (i.text, now)));
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Watch {
+    fn announced(&self, marker: &str) -> Option<Instant> {
+        let urgent = self.urgent.lock().unwrap_or_else(|p| p.into_inner());
+        urgent
+            .iter()
+            .find(|(text, _)| text.contains(marker))
+            .map(|(_, at)| *at)
+    }
+}
+
+/// The sink a bench workspace reports to: `watch`, behind the real desktop
+/// notifier when `notify`.
+fn sink(watch: &Arc<Watch>, notify: bool) -> Arc<dyn EventSink> {
+    if !notify {
+        return watch.clone();
+    }
+    Arc::new(earshot_notify::NotifyingSink::new(
+        watch.clone(),
+        earshot_core::notify::NotifyPolicy::default(),
+        earshot_notify::Desktop::new("Earshot bench"),
+        Arc::new(earshot_core::clock::SystemClock),
+    ))
+}
+
+/// Per run: from the server accepting the post to the item stored, and to its
+/// urgent announcement (the notification shown, with `--notify`).
+#[derive(Default)]
+struct Times {
+    stored: Vec<Duration>,
+    notified: Vec<Duration>,
+}
+
+impl Times {
+    async fn measure(
+        &mut self,
+        posted: reqwest::Response,
+        ws: &Workspace,
+        watch: &Watch,
+        marker: &str,
+        limit: Duration,
+    ) -> Result<(), Error> {
+        let accepted = Instant::now();
+        if !posted.status().is_success() {
+            return Err(Error::Invalid(format!(
+                "posting a mention: {}",
+                posted.status()
+            )));
+        }
+        wait_stored(ws, marker, limit).await?;
+        self.stored.push(accepted.elapsed());
+        let start = Instant::now();
+        loop {
+            if let Some(at) = watch.announced(marker) {
+                self.notified.push(at.saturating_duration_since(accepted));
+                return Ok(());
+            }
+            if start.elapsed() > Duration::from_secs(5) {
+                return Err(Error::Invalid(
+                    "a mention with a risk word was stored but never announced as urgent (is the \
+                     default rule on, and a notification service running?)"
+                        .into(),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
         }
     }
 }
@@ -85,24 +164,6 @@ async fn wait_stored(ws: &Workspace, marker: &str, limit: Duration) -> Result<Du
     Ok(start.elapsed())
 }
 
-/// From the moment the server accepted a post to the moment it is stored.
-async fn time_until_stored(
-    posted: reqwest::Response,
-    ws: &Workspace,
-    marker: &str,
-    limit: Duration,
-) -> Result<Duration, Error> {
-    let accepted = Instant::now();
-    if !posted.status().is_success() {
-        return Err(Error::Invalid(format!(
-            "posting a mention: {}",
-            posted.status()
-        )));
-    }
-    wait_stored(ws, marker, limit).await?;
-    Ok(accepted.elapsed())
-}
-
 /// Stores a signed-in account and starts syncing it.
 fn supervise(
     ws: &Arc<Workspace>,
@@ -128,16 +189,20 @@ fn workspace(sink: Arc<dyn EventSink>) -> Result<(tempfile::TempDir, Arc<Workspa
     Ok((dir, Arc::new(ws)))
 }
 
-async fn mastodon(env: &HashMap<String, String>, runs: usize) -> Result<Latency, Error> {
+async fn mastodon(
+    env: &HashMap<String, String>,
+    runs: usize,
+    notify: bool,
+) -> Result<(Latency, Latency), Error> {
     let server = var(env, "EARSHOT_TEST_MASTODON_URL")?;
-    let up = Arc::new(StreamUp::default());
-    let (_dir, ws) = workspace(up.clone())?;
+    let watch = Arc::new(Watch::default());
+    let (_dir, ws) = workspace(sink(&watch, notify))?;
     let token = Secret::new(var(env, "EARSHOT_TEST_MASTODON_ALICE_TOKEN")?);
     let (account, credentials) =
         earshot_connectors::mastodon::sign_in_with_token(server, &token).await?;
     let (account, supervisor) = supervise(&ws, &account, &credentials, SyncOptions::default())?;
     let start = Instant::now();
-    while !up.0.load(Ordering::SeqCst) {
+    while !watch.up.load(Ordering::SeqCst) {
         if start.elapsed() > Duration::from_secs(30) {
             return Err(Error::Invalid("the Mastodon stream did not connect".into()));
         }
@@ -145,30 +210,50 @@ async fn mastodon(env: &HashMap<String, String>, runs: usize) -> Result<Latency,
     }
     let client = reqwest::Client::new();
     let bob = var(env, "EARSHOT_TEST_MASTODON_BOB_TOKEN")?;
-    let mut times = Vec::new();
+    let mut times = Times::default();
     for n in 0..runs {
         let marker = format!("bench-mastodon-{}-{n}", std::process::id());
+        // "refund": the default rule makes it urgent, so it is announced.
         let posted = client
             .post(format!("{server}/api/v1/statuses"))
             .bearer_auth(bob)
-            .json(&json!({ "status": format!("@alice latency {marker}") }))
+            .json(&json!({ "status": format!("@alice latency refund {marker}") }))
             .send()
             .await
             .map_err(failed("posting a mention"))?;
-        times.push(time_until_stored(posted, &ws, &marker, Duration::from_secs(10)).await?);
+        times
+            .measure(posted, &ws, &watch, &marker, Duration::from_secs(10))
+            .await?;
     }
     supervisor.shutdown().await;
     ws.remove_account(&KeyringVault, account.id)?;
-    Ok(latency("Mastodon mention → stored, live stream", times))
+    Ok((
+        latency("Mastodon mention → stored, live stream", times.stored),
+        latency(
+            &format!("Mastodon mention → {}, live stream", announced(notify)),
+            times.notified,
+        ),
+    ))
+}
+
+/// What the second measure of a run ends at.
+fn announced(notify: bool) -> &'static str {
+    if notify {
+        "desktop notification shown"
+    } else {
+        "urgent event (no notifier)"
+    }
 }
 
 async fn bluesky(
     env: &HashMap<String, String>,
     runs: usize,
     interval: Duration,
-) -> Result<Latency, Error> {
+    notify: bool,
+) -> Result<(Latency, Latency), Error> {
     let pds = var(env, "EARSHOT_TEST_BSKY_PDS")?;
-    let (_dir, ws) = workspace(Arc::new(earshot_core::events::NoEvents))?;
+    let watch = Arc::new(Watch::default());
+    let (_dir, ws) = workspace(sink(&watch, notify))?;
     let alice = var(env, "EARSHOT_TEST_BSKY_ALICE_HANDLE")?;
     let password = Secret::new(var(env, "EARSHOT_TEST_BSKY_ALICE_APP_PASSWORD")?);
     let (account, credentials) =
@@ -197,7 +282,7 @@ async fn bluesky(
         session["did"].as_str().unwrap_or_default().to_owned(),
         session["accessJwt"].as_str().unwrap_or_default().to_owned(),
     );
-    let mut times = Vec::new();
+    let mut times = Times::default();
     for n in 0..runs {
         // A random point of the poll interval.
         let mut b = [0u8; 2];
@@ -205,7 +290,7 @@ async fn bluesky(
         let phase = interval.mul_f64(u16::from_le_bytes(b) as f64 / u16::MAX as f64);
         tokio::time::sleep(phase).await;
         let marker = format!("bench-bluesky-{}-{n}", std::process::id());
-        let text = format!("@{alice} latency {marker}");
+        let text = format!("@{alice} latency refund {marker}");
         let now = earshot_core::clock::format_rfc3339_ms(earshot_core::clock::Clock::now_ms(
             &earshot_core::clock::SystemClock,
         ));
@@ -229,20 +314,33 @@ async fn bluesky(
             .await
             .map_err(failed("posting a mention"))?;
         let limit = interval * 3 + Duration::from_secs(5);
-        times.push(time_until_stored(posted, &ws, &marker, limit).await?);
+        times.measure(posted, &ws, &watch, &marker, limit).await?;
     }
     supervisor.shutdown().await;
     ws.remove_account(&KeyringVault, account.id)?;
-    Ok(latency(
-        &format!(
-            "Bluesky mention → stored, polling every {} s",
-            interval.as_secs()
+    let every = interval.as_secs();
+    Ok((
+        latency(
+            &format!("Bluesky mention → stored, polling every {every} s"),
+            times.stored,
         ),
-        times,
+        latency(
+            &format!(
+                "Bluesky mention → {}, polling every {every} s",
+                announced(notify)
+            ),
+            times.notified,
+        ),
     ))
 }
 
-pub fn run(env_file: &Path, runs: usize, interval: Duration, json: bool) -> Result<String, Error> {
+pub fn run(
+    env_file: &Path,
+    runs: usize,
+    interval: Duration,
+    notify: bool,
+    json: bool,
+) -> Result<String, Error> {
     earshot_connectors::http::install_crypto_provider();
     let env = servers(env_file)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -250,41 +348,48 @@ pub fn run(env_file: &Path, runs: usize, interval: Duration, json: bool) -> Resu
         .enable_all()
         .build()
         .map_err(|e| Error::io("cannot start the async runtime", e))?;
-    let (m, b) = rt.block_on(async {
-        let m = mastodon(&env, runs).await?;
-        let b = bluesky(&env, runs, interval).await?;
+    let ((m, mn), (b, bn)) = rt.block_on(async {
+        let m = mastodon(&env, runs, notify).await?;
+        let b = bluesky(&env, runs, interval, notify).await?;
         Ok::<_, Error>((m, b))
     })?;
     if json {
-        let text =
-            serde_json::to_string_pretty(&[&m, &b]).map_err(|e| Error::Invalid(e.to_string()))?;
+        let text = serde_json::to_string_pretty(&[&m, &mn, &b, &bn])
+            .map_err(|e| Error::Invalid(e.to_string()))?;
         println!("{text}");
     }
     let now = earshot_core::clock::format_rfc3339_ms(earshot_core::clock::Clock::now_ms(
         &earshot_core::clock::SystemClock,
     ));
     let mut s = format!(
-        "Measured {now} on {} with `earshot-cli bench mentions --runs {runs} --interval {}` \
+        "Measured {now} on {} with `earshot-cli bench mentions --runs {runs} --interval {}{}` \
          (release build) against the local servers of tests/servers (mastodon-mock, \
          @atproto/dev-env), from the moment the server accepted the post to the moment the \
-         item was in the store the inbox reads.\n\n",
+         item was in the store the inbox reads, and to the moment its desktop notification \
+         was shown (`--notify`: the real notifier, notify-rust over D-Bus to dunst, returned; \
+         each mention has a risk word, so the default rule makes it urgent).\n\n",
         machine(),
-        interval.as_secs()
+        interval.as_secs(),
+        if notify { " --notify" } else { "" }
     );
     s.push_str("| measure | result | target |\n|---|---|---|\n");
-    s.push_str(&format!(
-        "| {} ({} runs) | p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms | ≤ 1,000 ms |\n",
-        m.name, m.runs, m.p50_ms, m.p95_ms, m.max_ms
-    ));
-    s.push_str(&format!(
-        "| {} ({} runs) | p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms | ≤ {} ms (interval + 1 s) |\n",
-        b.name,
-        b.runs,
-        b.p50_ms,
-        b.p95_ms,
-        b.max_ms,
-        interval.as_millis() + 1000
-    ));
+    for l in [&m, &mn] {
+        s.push_str(&format!(
+            "| {} ({} runs) | p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms | ≤ 1,000 ms |\n",
+            l.name, l.runs, l.p50_ms, l.p95_ms, l.max_ms
+        ));
+    }
+    for l in [&b, &bn] {
+        s.push_str(&format!(
+            "| {} ({} runs) | p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms | ≤ {} ms (interval + 1 s) |\n",
+            l.name,
+            l.runs,
+            l.p50_ms,
+            l.p95_ms,
+            l.max_ms,
+            interval.as_millis() + 1000
+        ));
+    }
     if !json {
         println!("{s}");
     }

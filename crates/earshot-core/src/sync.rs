@@ -203,6 +203,19 @@ fn save_cursor(ws: &Workspace, account_id: i64, feed: &str, cursor: &str) -> Res
     })
 }
 
+/// Whether a feed has synced successfully before (even if it was empty then).
+fn synced_before(ws: &Workspace, account_id: i64, feed: &str) -> Result<bool> {
+    ws.store().read(|c| {
+        Ok(c.prepare_cached(
+            "SELECT 1 FROM sync_status
+                 WHERE account_id = ?1 AND feed = ?2 AND last_ok_at IS NOT NULL",
+        )?
+        .query_row(params![account_id, feed], |_| Ok(()))
+        .optional()?
+        .is_some())
+    })
+}
+
 fn record_status(
     ws: &Workspace,
     account_id: i64,
@@ -286,8 +299,9 @@ pub async fn sync_feed(
     let account = connector.account().clone();
     let mut report = SyncReport::default();
     let saved = cursor(ws, account.id, feed)?;
-    // A feed never synced before brings in history, not news.
-    let backfill = saved.is_none();
+    // A feed never synced before brings in history, not news. One that was
+    // synced while empty has no cursor yet, but what it brings now is news.
+    let backfill = saved.is_none() && !synced_before(ws, account.id, feed)?;
     let mut request = FeedRequest {
         feed: feed.to_owned(),
         cursor: saved,
@@ -1032,6 +1046,39 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(c.requests.lock().unwrap()[2].cursor.as_deref(), Some("3"));
+    }
+
+    /// A new account whose feed is empty at first: its first mentions are news
+    /// (they notify), though the feed has no cursor yet.
+    #[tokio::test]
+    async fn a_feed_empty_at_its_first_sync_brings_news_afterwards() {
+        #[derive(Default)]
+        struct Urgent(std::sync::Mutex<usize>);
+        impl crate::events::EventSink for Urgent {
+            fn emit(&self, event: CoreEvent) {
+                if let CoreEvent::Urgent { items } = event {
+                    *self.0.lock().unwrap() += items.len();
+                }
+            }
+        }
+        let (_dir, ws, account) = workspace();
+        let mut ws = Arc::into_inner(ws).unwrap();
+        let urgent = Arc::new(Urgent::default());
+        ws.set_event_sink(urgent.clone());
+        let ws = Arc::new(ws);
+        let c = Scripted::new(account);
+        c.page(Ok(page(vec![], None, None)));
+        sync_account(&ws, &c, &SyncOptions::default())
+            .await
+            .unwrap();
+        let mut risky = item("1", None, ws.now());
+        risky.content = crate::item::Content::Text("I want a refund".into());
+        c.page(Ok(page(vec![risky], None, None)));
+        sync_account(&ws, &c, &SyncOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(count(&ws), 1);
+        assert_eq!(*urgent.0.lock().unwrap(), 1, "the mention is news");
     }
 
     #[tokio::test]

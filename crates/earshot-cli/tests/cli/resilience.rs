@@ -687,7 +687,7 @@ async fn bluesky_replies_are_undone_or_sent_exactly_once_even_when_the_answer_is
     assert_eq!(done[0].state, outbox::OutboxState::Sent, "{:?}", done[0]);
     assert_eq!(
         bluesky_replies(&pds, &alice_did, &root_uri).await,
-        [text.clone()],
+        vec![text.as_str()],
         "the undone one never reached the network"
     );
 
