@@ -33,3 +33,17 @@ describe('the unread urgent count', () => {
     expect(document.title).toBe('Earshot');
   });
 });
+
+describe("a notification's Open", () => {
+  it('shows the inbox with its conversation open', async () => {
+    const backend = new MemoryBackend({ conversations: [conversation(1), conversation(2)] });
+    const user = userEvent.setup();
+    render(App, { backend });
+    await waitFor(() => expect(screen.getAllByTestId('conversation-row').length).toBe(2));
+    await user.keyboard('gs');
+    await screen.findByTestId('settings-rules');
+    backend.openFromNotification(1);
+    await waitFor(() => expect(screen.getByTestId('thread-pane')).toHaveTextContent('Snippet for conversation 1'));
+    expect(screen.getByTestId('nav-inbox')).toHaveAttribute('aria-current', 'page');
+  });
+});
