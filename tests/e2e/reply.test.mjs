@@ -190,6 +190,21 @@ describe('replying', () => {
     assert.equal(ours[0].in_reply_to_id, root.id, 'it answers the mention');
     assert.match(ours[0].content, /Thanks!/);
     assert.match(ours[0].content, /refund R-77 is on its way/);
+
+    // The rules that flagged it, in Settings.
+    await click('[data-testid="nav-settings"]');
+    await s.waitFor('[data-testid="rule-row"]', { min: 3 });
+    // Scrolls the view's own scroller (not the window, which must stay put).
+    await s.execute(`
+      const rules = document.querySelector('[data-testid="settings-rules"]');
+      let box = rules.parentElement;
+      while (box && !(box.scrollHeight > box.clientHeight && getComputedStyle(box).overflowY !== 'visible')) {
+        box = box.parentElement;
+      }
+      if (box) box.scrollTop += rules.getBoundingClientRect().top - box.getBoundingClientRect().top - 16;
+    `);
+    await new Promise((r) => setTimeout(r, 300));
+    await shot('rules');
   });
 
   test('a draft typed when the app is killed is there after the restart', async () => {
