@@ -385,10 +385,23 @@ pub(crate) fn write_batch(
             });
         }
     }
-    for (id, author_id, a) in heard {
-        crate::listening::record_hits(tx, id, author_id, a)?;
-        state.hits += a.hits.len();
-    }
+    let hits: Vec<crate::listening::HitRow<'_>> = heard
+        .iter()
+        .flat_map(|&(item_id, author_id, a)| {
+            a.hits
+                .iter()
+                .map(move |&query_id| crate::listening::HitRow {
+                    query_id,
+                    item_id,
+                    author_id,
+                    network: &a.item.network,
+                    lang: a.lang.as_deref(),
+                    sentiment: a.sentiment,
+                })
+        })
+        .collect();
+    crate::listening::store_hits(tx, &hits)?;
+    state.hits += hits.len();
     // Index last: once FTS5 holds pending terms, every later statement that opens a
     // savepoint (an upsert, a RETURNING) makes it flush them to disk as a tiny
     // segment. Written after everything else, the batch becomes one segment.

@@ -408,7 +408,18 @@ pub fn run(ws: &Workspace, id: i64, mut progress: impl FnMut(RunProgress)) -> Re
     let write_started = Instant::now();
     ws.store().write(|tx| -> Result<()> {
         tx.execute("DELETE FROM listening_hits WHERE query_id = ?1", [id])?;
-        store_hits(tx, id, &hits)
+        let rows: Vec<HitRow<'_>> = hits
+            .iter()
+            .map(|h| HitRow {
+                query_id: id,
+                item_id: h.item_id,
+                author_id: h.author_id,
+                network: &h.network,
+                lang: h.lang.as_deref(),
+                sentiment: h.sentiment,
+            })
+            .collect();
+        store_hits(tx, &rows)
     })?;
     Ok(RunReport {
         query_id: id,
@@ -424,8 +435,19 @@ pub fn run(ws: &Workspace, id: i64, mut progress: impl FnMut(RunProgress)) -> Re
 /// spends most of its time in statement overhead.
 const ROWS_PER_INSERT: usize = 100;
 
-fn store_hits(tx: &Transaction<'_>, query_id: i64, hits: &[Hit]) -> Result<()> {
-    for chunk in hits.chunks(ROWS_PER_INSERT) {
+/// One hit row as stored, borrowing what it carries.
+pub(crate) struct HitRow<'a> {
+    pub query_id: i64,
+    pub item_id: i64,
+    pub author_id: i64,
+    pub network: &'a str,
+    pub lang: Option<&'a str>,
+    pub sentiment: Option<f64>,
+}
+
+/// Stores hits, [`ROWS_PER_INSERT`] to a statement.
+pub(crate) fn store_hits(tx: &Transaction<'_>, rows: &[HitRow<'_>]) -> Result<()> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
         let sql = format!(
             "INSERT OR IGNORE INTO listening_hits
                 (query_id, item_id, author_id, network, lang, sentiment) VALUES {}",
@@ -435,7 +457,7 @@ fn store_hits(tx: &Transaction<'_>, query_id: i64, hits: &[Hit]) -> Result<()> {
         let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 6);
         for h in chunk {
             values.extend([
-                &query_id as &dyn rusqlite::ToSql,
+                &h.query_id as &dyn rusqlite::ToSql,
                 &h.item_id,
                 &h.author_id,
                 &h.network,
@@ -475,30 +497,6 @@ pub(crate) fn query_set(
         }
     }
     Ok(QuerySet::compile(compiled))
-}
-
-const INSERT_HIT: &str = "INSERT OR IGNORE INTO listening_hits
-    (query_id, item_id, author_id, network, lang, sentiment) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-
-/// Stores the hits found on ingest for one item, in the batch's transaction.
-pub(crate) fn record_hits(
-    tx: &Transaction<'_>,
-    item_id: i64,
-    author_id: i64,
-    a: &crate::ingest::analyse::Analysed,
-) -> Result<()> {
-    let mut stmt = tx.prepare_cached(INSERT_HIT)?;
-    for q in &a.hits {
-        stmt.execute(params![
-            q,
-            item_id,
-            author_id,
-            a.item.network,
-            a.lang,
-            a.sentiment
-        ])?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
