@@ -1,7 +1,10 @@
 //! Contacts and reports: one thin command per core call, as in `commands.rs`.
-//! Exports are written to the Downloads folder (no save dialog in the shell),
-//! and the printable page opens in the system browser, never in the webview.
+//! Exports are written where the manager chooses in a save dialog (opened in
+//! Downloads; `EARSHOT_EXPORT_DIR` writes there without asking, for tests and
+//! scripts), and the printable page opens in the system browser, never in the
+//! webview.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use earshot_core::contacts::{
@@ -9,6 +12,7 @@ use earshot_core::contacts::{
 };
 use earshot_core::reports::{self, BusinessHours, Report, ReportQuery, SavedExport};
 use tauri::State;
+use tauri_plugin_dialog::{DialogExt, FilePath};
 use tauri_plugin_opener::OpenerExt;
 
 use crate::error::{UiError, UiResult};
@@ -155,30 +159,64 @@ pub async fn business_hours_parse(text: String) -> UiResult<BusinessHours> {
     Ok(BusinessHours::parse(&text)?)
 }
 
-/// Every table of the report as CSV, in a new folder in Downloads.
+/// Every table of the report as CSV, in a new folder inside the folder the
+/// manager picks. `None`: they cancelled.
 #[tauri::command]
 pub async fn report_export_csv(
     app: State<'_, Arc<AppState>>,
+    handle: tauri::AppHandle,
     query: ReportQuery,
-) -> UiResult<SavedExport> {
-    Ok(reports::save_csv(
-        &*app.workspace()?,
-        &query,
-        &reports::export_dir()?,
-    )?)
+) -> UiResult<Option<SavedExport>> {
+    let dir = match reports::export_dir_override() {
+        Some(dir) => dir,
+        None => match handle
+            .dialog()
+            .file()
+            .set_title("Save the report's CSV tables in")
+            .set_directory(reports::export_dir()?)
+            .blocking_pick_folder()
+        {
+            Some(dir) => chosen(dir)?,
+            None => return Ok(None),
+        },
+    };
+    Ok(Some(reports::save_csv(&*app.workspace()?, &query, &dir)?))
 }
 
-/// The printable page in Downloads, opened in the system browser.
+/// The printable page, saved where the manager chooses and opened in the
+/// system browser. `None`: they cancelled.
 #[tauri::command]
 pub async fn report_export_html(
     app: State<'_, Arc<AppState>>,
     handle: tauri::AppHandle,
     query: ReportQuery,
     title: String,
-) -> UiResult<SavedExport> {
-    let saved = reports::save_html(&*app.workspace()?, &query, &reports::export_dir()?, &title)?;
+) -> UiResult<Option<SavedExport>> {
+    let ws = app.workspace()?;
+    let saved = match reports::export_dir_override() {
+        Some(dir) => reports::save_html(&ws, &query, &dir, &title)?,
+        None => match handle
+            .dialog()
+            .file()
+            .set_title("Save the printable report")
+            .set_directory(reports::export_dir()?)
+            .set_file_name(reports::page_name(&query))
+            .add_filter("Web page", &["html"])
+            .blocking_save_file()
+        {
+            Some(path) => reports::save_html_as(&ws, &query, &chosen(path)?, &title)?,
+            None => return Ok(None),
+        },
+    };
     open_path(&handle, &saved.path)?;
-    Ok(saved)
+    Ok(Some(saved))
+}
+
+fn chosen(path: FilePath) -> UiResult<PathBuf> {
+    path.into_path().map_err(|e| UiError {
+        code: None,
+        message: format!("that place cannot be saved to: {e}"),
+    })
 }
 
 /// Shows what an export wrote in the system's file manager (it opens nothing).

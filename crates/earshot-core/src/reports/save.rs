@@ -26,10 +26,17 @@ pub struct SavedExport {
     pub files: Vec<String>,
 }
 
+/// The folder `EARSHOT_EXPORT_DIR` names, if set: exports go there without asking.
+pub fn export_dir_override() -> Option<PathBuf> {
+    std::env::var_os(EXPORT_DIR_ENV)
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+}
+
 /// Where exports go: `EARSHOT_EXPORT_DIR`, else the user's Downloads folder, else home.
 pub fn export_dir() -> Result<PathBuf> {
-    if let Some(dir) = std::env::var_os(EXPORT_DIR_ENV).filter(|d| !d.is_empty()) {
-        return Ok(PathBuf::from(dir));
+    if let Some(dir) = export_dir_override() {
+        return Ok(dir);
     }
     let dirs = directories::UserDirs::new().ok_or_else(|| {
         Error::Invalid(format!(
@@ -42,7 +49,12 @@ pub fn export_dir() -> Result<PathBuf> {
         .to_owned())
 }
 
-/// `earshot-report 2025-11-01 to 2025-11-07` (the last day the period includes).
+/// `earshot-report 2026-11-01 to 2026-11-07.html`: the name offered for the page.
+pub fn page_name(q: &ReportQuery) -> String {
+    format!("{}.html", base_name(q))
+}
+
+/// `earshot-report 2026-11-01 to 2026-11-07` (the last day the period includes).
 fn base_name(q: &ReportQuery) -> String {
     let day = |ms: i64| -> String {
         crate::clock::format_rfc3339_ms(ms)
@@ -93,16 +105,25 @@ pub fn save_csv(ws: &Workspace, q: &ReportQuery, dir: &Path) -> Result<SavedExpo
 
 /// Writes the one-page printable report as an HTML file in `dir`.
 pub fn save_html(ws: &Workspace, q: &ReportQuery, dir: &Path, title: &str) -> Result<SavedExport> {
-    let report = build(ws, q)?;
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-    let path = unused(dir, &base_name(q), ".html");
-    std::fs::write(&path, html(&report, title))
+    save_html_as(ws, q, &unused(dir, &base_name(q), ".html"), title)
+}
+
+/// Writes the one-page printable report to `path` (a file the manager chose).
+pub fn save_html_as(
+    ws: &Workspace,
+    q: &ReportQuery,
+    path: &Path,
+    title: &str,
+) -> Result<SavedExport> {
+    let report = build(ws, q)?;
+    std::fs::write(path, html(&report, title))
         .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
     Ok(SavedExport {
-        path: show(&path),
-        folder: show(dir),
-        files: vec![show(&path)],
+        path: show(path),
+        folder: show(path.parent().unwrap_or(path)),
+        files: vec![show(path)],
     })
 }
 
@@ -145,6 +166,10 @@ mod tests {
         assert!(page
             .path
             .ends_with("earshot-report 2025-11-01 to 2025-11-07.html"));
+        assert_eq!(
+            page_name(&query()),
+            "earshot-report 2025-11-01 to 2025-11-07.html"
+        );
         let text = std::fs::read_to_string(&page.path).unwrap();
         assert!(text.contains("Week 44"), "the page carries its title");
     }

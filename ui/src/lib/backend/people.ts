@@ -49,10 +49,10 @@ export interface ContactsBackend {
   setBusinessHours(hours: BusinessHours | null): Promise<void>;
   /** Reads `Mon-Fri 09:00-17:00 +01:00`; rejects saying how to write it. */
   parseBusinessHours(text: string): Promise<BusinessHours>;
-  /** Every table as CSV in a new folder in Downloads. */
-  reportExportCsv(query: ReportQuery): Promise<SavedExport>;
-  /** The one-page printable report in Downloads, opened in the system browser. */
-  reportExportHtml(query: ReportQuery, title: string): Promise<SavedExport>;
+  /** Every table as CSV in a new folder where the manager chooses (a dialog); null if they cancel. */
+  reportExportCsv(query: ReportQuery): Promise<SavedExport | null>;
+  /** The one-page printable report saved where the manager chooses, opened in the system browser; null if they cancel. */
+  reportExportHtml(query: ReportQuery, title: string): Promise<SavedExport | null>;
   /** Shows what an export wrote in the file manager. */
   revealExport(path: string): Promise<void>;
 }

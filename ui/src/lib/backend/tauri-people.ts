@@ -88,11 +88,11 @@ export abstract class TauriPeople implements ContactsBackend {
     return this.call('business_hours_parse', { text });
   }
 
-  reportExportCsv(query: ReportQuery): Promise<SavedExport> {
+  reportExportCsv(query: ReportQuery): Promise<SavedExport | null> {
     return this.call('report_export_csv', { query });
   }
 
-  reportExportHtml(query: ReportQuery, title: string): Promise<SavedExport> {
+  reportExportHtml(query: ReportQuery, title: string): Promise<SavedExport | null> {
     return this.call('report_export_html', { query, title });
   }
 
