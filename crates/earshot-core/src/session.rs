@@ -310,8 +310,7 @@ impl Session {
             ));
         }
         let undo = crate::outbox::undo_window(&shown.ws)?;
-        let entry =
-            crate::outbox::queue_reply_as(&shown.ws, conversation_id, body, account, undo)?;
+        let entry = crate::outbox::queue_reply_as(&shown.ws, conversation_id, body, account, undo)?;
         let _runtime = self.config.runtime.enter();
         // A little after the window closes, so the reply is due when the sync looks.
         shown
