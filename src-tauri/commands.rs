@@ -11,6 +11,7 @@ use earshot_core::inbox::{
     AuthorPanel, ConversationDetail, InboxFilter, InboxPage, SavedView, Snooze, TriageState,
 };
 use earshot_core::media::CachedAvatar;
+use earshot_core::notify::{self, NotifySettings};
 use earshot_core::outbox::{self, OutboxEntry, ReplySettings};
 use earshot_core::rules::{self, Rule, Trial};
 use earshot_core::saved::WaitingToSync;
@@ -407,6 +408,23 @@ pub async fn rule_trial(app: State<'_, Arc<AppState>>, rule: Rule, days: u32) ->
     let ws = app.workspace()?;
     let since = ws.now() - i64::from(days) * 86_400_000;
     Ok(rules::trial(&ws, &rule, since, TRIAL_ITEMS)?)
+}
+
+#[tauri::command]
+pub async fn notify_settings_get(app: State<'_, Arc<AppState>>) -> UiResult<NotifySettings> {
+    Ok(notify::settings(&*app.workspace()?)?)
+}
+
+/// Saves the notification settings and applies them at once.
+#[tauri::command]
+pub async fn notify_settings_set(
+    app: State<'_, Arc<AppState>>,
+    notifications: State<'_, Arc<earshot_notify::NotifyingSink>>,
+    settings: NotifySettings,
+) -> UiResult<()> {
+    notify::set_settings(&*app.workspace()?, &settings)?;
+    notifications.set_policy(settings.policy());
+    Ok(())
 }
 
 /// The unread urgent count (the tray's), or `None` while it is first counted;

@@ -119,7 +119,7 @@ pub fn run() {
                     vault: Arc::new(KeyringVault),
                     connect: Arc::new(earshot_connectors::connect),
                     options: SyncOptions::default(),
-                    events: notifications,
+                    events: notifications.clone(),
                     on_opened: Arc::new(move |o: &WorkspaceOpened| {
                         if let Some(badge) = opened.try_state::<tray::UrgentBadge>() {
                             badge.poke();
@@ -131,6 +131,7 @@ pub fn run() {
                 .map_err(error::UiError::from);
             let state = Arc::new(state::AppState::default());
             state.open_in_background(config)?;
+            apply_notify_settings(&state, &notifications);
             app.manage(state);
             spell_check(&handle);
             app.manage(tray::start(&handle));
@@ -181,6 +182,8 @@ pub fn run() {
             commands::rule_trial,
             commands::conversation_reasons,
             commands::urgent_count,
+            commands::notify_settings_get,
+            commands::notify_settings_set,
             commands::account_add_bluesky,
             commands::account_add_mastodon_token,
             commands::account_add_mastodon_browser,
@@ -257,4 +260,22 @@ fn spell_check(app: &tauri::AppHandle) {
     }
     #[cfg(not(target_os = "linux"))]
     let _ = app;
+}
+
+/// Applies the workspace's notification settings (digest window, quiet hours)
+/// once it has opened: opening may wait on the keyring, so not on this thread.
+fn apply_notify_settings(
+    state: &Arc<state::AppState>,
+    notifications: &Arc<earshot_notify::NotifyingSink>,
+) {
+    let (state, notifications) = (Arc::clone(state), Arc::clone(notifications));
+    let _ = std::thread::Builder::new()
+        .name("notify-settings".into())
+        .spawn(move || {
+            if let Ok(ws) = state.workspace() {
+                if let Ok(settings) = earshot_core::notify::settings(&ws) {
+                    notifications.set_policy(settings.policy());
+                }
+            }
+        });
 }

@@ -118,6 +118,11 @@ impl Notifier {
         }
     }
 
+    /// Takes new settings; a digest under way carries on under them.
+    pub fn set_policy(&mut self, policy: NotifyPolicy) {
+        self.policy = policy;
+    }
+
     /// The conversation on screen, which never notifies.
     pub fn set_viewing(&mut self, conversation_id: Option<i64>) {
         self.viewing = conversation_id;
@@ -174,8 +179,98 @@ impl Notifier {
     }
 }
 
+/// The manager's notification settings, kept in the workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct NotifySettings {
+    /// Urgent items within this many seconds of the first become one digest
+    /// (0: each its own notification).
+    pub digest_seconds: u32,
+    /// No notifications in these hours.
+    pub quiet: Option<QuietHours>,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        Self {
+            digest_seconds: NotifyPolicy::default().digest_window.as_secs() as u32,
+            quiet: None,
+        }
+    }
+}
+
+impl NotifySettings {
+    pub fn policy(&self) -> NotifyPolicy {
+        NotifyPolicy {
+            digest_window: Duration::from_secs(self.digest_seconds.into()),
+            quiet: self.quiet,
+            ..NotifyPolicy::default()
+        }
+    }
+}
+
+const SETTINGS: &str = "notify.settings";
+/// The longest digest window that can be set: an hour.
+pub const MAX_DIGEST_SECONDS: u32 = 3600;
+
+pub fn settings(ws: &crate::Workspace) -> crate::Result<NotifySettings> {
+    Ok(ws
+        .setting(SETTINGS)?
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default())
+}
+
+pub fn set_settings(ws: &crate::Workspace, settings: &NotifySettings) -> crate::Result<()> {
+    if settings.digest_seconds > MAX_DIGEST_SECONDS {
+        return Err(crate::Error::Invalid(format!(
+            "the digest window is at most {MAX_DIGEST_SECONDS} seconds"
+        )));
+    }
+    if let Some(q) = settings.quiet {
+        if q.start_minute >= 24 * 60 || q.end_minute >= 24 * 60 || q.start_minute == q.end_minute {
+            return Err(crate::Error::Invalid(
+                "quiet hours need a start and a different end, each 00:00 to 23:59".into(),
+            ));
+        }
+        if q.utc_offset_minutes.abs() > 14 * 60 {
+            return Err(crate::Error::Invalid(
+                "a UTC offset is at most 14 hours".into(),
+            ));
+        }
+    }
+    ws.set_setting(SETTINGS, &serde_json::json!(settings))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn settings_are_kept_checked_and_become_the_policy() {
+        let (_dir, ws, _account) = crate::sync::testing::workspace();
+        assert_eq!(
+            super::settings(&ws).unwrap(),
+            super::NotifySettings::default()
+        );
+        let quiet = super::QuietHours::parse("22:00-07:30", 60).unwrap();
+        let wanted = super::NotifySettings {
+            digest_seconds: 120,
+            quiet: Some(quiet),
+        };
+        super::set_settings(&ws, &wanted).unwrap();
+        assert_eq!(super::settings(&ws).unwrap(), wanted);
+        let policy = wanted.policy();
+        assert_eq!(policy.digest_window.as_secs(), 120);
+        assert_eq!(policy.quiet, Some(quiet));
+        assert!(super::set_settings(
+            &ws,
+            &super::NotifySettings {
+                digest_seconds: 4000,
+                quiet: None
+            }
+        )
+        .is_err());
+    }
+
     use super::*;
 
     fn urgent(conversation_id: i64, author: &str, at: i64) -> UrgentItem {

@@ -123,6 +123,11 @@ impl NotifyingSink {
         self.lock().set_viewing(conversation_id);
     }
 
+    /// The manager's settings (digest window, quiet hours), from now on.
+    pub fn set_policy(&self, policy: NotifyPolicy) {
+        self.lock().set_policy(policy);
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Notifier> {
         // The notifier's state is a window and a list; a panic elsewhere cannot
         // leave it unusable.

@@ -65,3 +65,5 @@ export type { TagCount } from './generated/TagCount';
 export type { Timeline } from './generated/Timeline';
 export type { TrendPoint } from './generated/TrendPoint';
 export type { VoiceShare } from './generated/VoiceShare';
+export type { NotifySettings } from './generated/NotifySettings';
+export type { QuietHours } from './generated/QuietHours';

@@ -6,6 +6,7 @@ import type {
   Draft,
   OutboxEntry,
   ReplySettings,
+  NotifySettings,
   Rule,
   SavedReply,
   Trial,
@@ -145,6 +146,10 @@ export interface Backend extends ContactsBackend {
   urgentCount(): Promise<number | null>;
   /** The unread urgent count changed. */
   onUrgentCount(handler: (count: number) => void): Promise<() => void>;
+  /** The digest window and quiet hours of desktop notifications. */
+  notifySettings(): Promise<NotifySettings>;
+  /** Saves them; they apply at once. */
+  setNotifySettings(settings: NotifySettings): Promise<void>;
   /** Opens an http(s) or mailto URL in the system browser; never in the webview. */
   openExternal(url: string): Promise<void>;
   /** Subscribes to core events; resolves to the unsubscribe function. */

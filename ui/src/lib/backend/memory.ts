@@ -1,4 +1,5 @@
 import type {
+  NotifySettings,
   Rule,
   Trial,
   Account,
@@ -328,6 +329,7 @@ export class MemoryBackend extends MemoryPeople implements Backend {
   readonly #replies: MemoryReplies;
   readonly #rules: MemoryRules;
   readonly #urgentListeners = new Set<(count: number) => void>();
+  #notify: NotifySettings = { digestSeconds: 60, quiet: null };
 
   constructor(data: MemoryData = { conversations: [] }, options: MemoryBackendOptions = {}) {
     super(data.contacts);
@@ -919,5 +921,21 @@ export class MemoryBackend extends MemoryPeople implements Backend {
   async onUrgentCount(handler: (count: number) => void): Promise<() => void> {
     this.#urgentListeners.add(handler);
     return () => this.#urgentListeners.delete(handler);
+  }
+
+  async notifySettings(): Promise<NotifySettings> {
+    await this.#delay();
+    return structuredClone(this.#notify);
+  }
+
+  async setNotifySettings(settings: NotifySettings): Promise<void> {
+    await this.#delay();
+    if (settings.digestSeconds < 0 || settings.digestSeconds > 3600) {
+      throw invalid('the digest window is at most 3600 seconds');
+    }
+    if (settings.quiet && settings.quiet.startMinute === settings.quiet.endMinute) {
+      throw invalid('quiet hours need a start and a different end, each 00:00 to 23:59');
+    }
+    this.#notify = structuredClone(settings);
   }
 }

@@ -33,7 +33,7 @@ import {
 } from './backend';
 import { TauriPeople } from './tauri-people';
 import { OPEN_EVENT, URGENT_EVENT } from './rules';
-import type { Rule, Trial } from '../types';
+import type { NotifySettings, Rule, Trial } from '../types';
 
 type InvokeArgs = Record<string, unknown>;
 
@@ -266,5 +266,13 @@ export class TauriBackend extends TauriPeople implements Backend {
 
   onUrgentCount(handler: (count: number) => void): Promise<() => void> {
     return subscribe<number>(URGENT_EVENT, handler);
+  }
+
+  notifySettings(): Promise<NotifySettings> {
+    return call('notify_settings_get');
+  }
+
+  setNotifySettings(settings: NotifySettings): Promise<void> {
+    return call('notify_settings_set', { settings });
   }
 }

@@ -89,6 +89,21 @@ describe('Settings → Rules', () => {
   });
 });
 
+describe('Settings → notifications', () => {
+  it('keeps the digest window and quiet hours', async () => {
+    const { user, backend } = await openRules();
+    await screen.findByTestId('notify-settings');
+    await user.selectOptions(screen.getByTestId('notify-digest'), '300');
+    await waitFor(async () => expect((await backend.notifySettings()).digestSeconds).toBe(300));
+    await user.click(screen.getByTestId('notify-quiet'));
+    await waitFor(async () =>
+      expect((await backend.notifySettings()).quiet).toMatchObject({ startMinute: 22 * 60, endMinute: 7 * 60 }),
+    );
+    await user.click(screen.getByTestId('notify-quiet'));
+    await waitFor(async () => expect((await backend.notifySettings()).quiet).toBeNull());
+  });
+});
+
 describe('Why a conversation is flagged', () => {
   it('shows each distinct reason above the thread', async () => {
     const user = userEvent.setup();
