@@ -39,5 +39,8 @@ export default defineConfig({
     include: ['src/**/*.test.ts'],
     setupFiles: ['src/test-setup.ts'],
     restoreMocks: true,
+    // CI machines may be shared and slow: a test that needs a few seconds of
+    // typing and rendering there is not a hung test.
+    testTimeout: 30_000,
   },
 });
