@@ -4,7 +4,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { app, driver, shots } from './env.mjs';
 import { Session, sleep } from './webdriver.mjs';
 
@@ -27,7 +28,8 @@ const count = async (css) => (await s.findAll(css)).length;
 describe('contacts and reports', () => {
   before(async () => {
     assert.ok(app, 'EARSHOT_APP names the built binary');
-    s = await Session.start(driver, app);
+    // A data directory of its own, so the demo is there whatever ran before.
+    s = await Session.start(driver, join(dirname(fileURLToPath(import.meta.url)), 'fresh-app.sh'));
     await s.waitFor('[data-testid="conversation-row"]', { min: 10 });
   });
 
