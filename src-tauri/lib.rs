@@ -3,6 +3,7 @@
 
 mod commands;
 mod error;
+mod listening;
 mod media;
 mod people;
 mod state;
@@ -214,6 +215,18 @@ pub fn run() {
             people::report_export_csv,
             people::report_export_html,
             people::export_reveal,
+            listening::listening_queries,
+            listening::listening_query_check,
+            listening::listening_query_add,
+            listening::listening_query_edit,
+            listening::listening_query_run,
+            listening::listening_query_remove,
+            listening::listening_dashboard,
+            listening::listening_export_csv,
+            listening::sources_list,
+            listening::source_add,
+            listening::source_remove,
+            listening::source_poll,
         ])
         .build(tauri::generate_context!())
         .map(|app| {

@@ -37,6 +37,9 @@ impl AppState {
             .spawn(move || {
                 let result =
                     config.and_then(|c| Session::open(c).map(Arc::new).map_err(UiError::from));
+                if let Ok(session) = &result {
+                    crate::listening::start_polling(session);
+                }
                 *state.lock() = Some(result);
                 state.opened.notify_all();
             })

@@ -170,9 +170,33 @@ pub fn open_or_demo(data_dir: &Path, vault: &dyn Vault) -> Result<(Workspace, bo
     let demo = Workspace::open(&demo_dir(data_dir), vault)?;
     if !demo.is_in_use()? {
         demo.load_demo(|_| {})?;
+        listen_demo(&demo)?;
     }
     Ok((demo, true))
 }
+
+/// The app's demo listens for the brand and for billing trouble, so its
+/// Listening view has a dashboard to show (the CLI's `demo` starts with none).
+fn listen_demo(ws: &Workspace) -> Result<()> {
+    for (name, query) in DEMO_QUERIES {
+        let input = crate::listening::QueryInput {
+            name: (*name).into(),
+            query: (*query).into(),
+            enabled: true,
+        };
+        crate::listening::create(ws, &input, |_| {})?;
+    }
+    Ok(())
+}
+
+/// The app demo's listening queries (the UI's in-memory demo has the same).
+const DEMO_QUERIES: &[(&str, &str)] = &[
+    ("Fernwood", "fernwood OR notebook* OR vault"),
+    (
+        "Billing and bugs",
+        "refund OR \"charged twice\" OR crash* OR stuck OR bug",
+    ),
+];
 
 pub fn demo_dir(data_dir: &Path) -> PathBuf {
     data_dir.join(DEMO_DIR)

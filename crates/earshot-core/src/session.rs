@@ -27,6 +27,9 @@ use crate::sync::{AccountSyncStatus, Supervisor, SyncOptions};
 use crate::vault::{Secret, Vault};
 use crate::Workspace;
 
+mod sources;
+pub use sources::{FetchSource, SearchConnectors, POLL_TICK};
+
 /// Makes the connector of one account (the connectors crate's `connect`).
 pub type Connect = dyn Fn(
         &AccountRef,
@@ -72,6 +75,8 @@ pub struct Session {
     adding: Mutex<()>,
     /// The sign-in under way (a browser sign-in may wait minutes), to cancel it.
     signing_in: Mutex<Option<tokio::task::AbortHandle>>,
+    /// The task polling listening sources, once started.
+    poller: Mutex<Option<sources::Poller>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -109,6 +114,7 @@ impl Session {
             shown: RwLock::new(Arc::clone(&shown)),
             adding: Mutex::new(()),
             signing_in: Mutex::new(None),
+            poller: Mutex::new(None),
         };
         if !demo {
             for account in shown.ws.accounts()?.iter().filter(|a| syncs(a)) {
@@ -343,6 +349,9 @@ impl Session {
     /// only after the page is stored.
     pub async fn shutdown(&self, within: Duration) {
         self.cancel_sign_in();
+        if let Some(poller) = lock(&self.poller).take() {
+            poller.stop();
+        }
         let shown = self.shown();
         let _ = tokio::time::timeout(within, shown.supervisor.shutdown()).await;
     }

@@ -109,6 +109,48 @@ fn t(s: &str) -> Cell {
     Cell::Text(s.to_owned())
 }
 
+/// Saves one panel of the requested dashboard as a CSV file in `dir` (the
+/// reports' export folder), named after the panel, the query and the range.
+pub fn save(
+    ws: &crate::Workspace,
+    req: &super::DashboardRequest,
+    kind: PanelKind,
+    query_id: Option<i64>,
+    dir: &std::path::Path,
+) -> Result<crate::reports::SavedExport> {
+    let dashboard = super::dashboard(ws, req)?;
+    let text = export(&dashboard, kind, query_id)?;
+    let query = match query_id {
+        Some(id) => super::get(ws, id)?.name,
+        None => "all queries".into(),
+    };
+    let day = |ms: i64| {
+        crate::clock::format_rfc3339_ms(ms)
+            .get(..10)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    // A name without the characters file systems refuse.
+    let query: String = query
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || " -_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let name = format!(
+        "earshot-listening {} {} {} to {}",
+        query.trim(),
+        kind.name(),
+        day(req.from),
+        day(req.to - 1)
+    );
+    crate::reports::save_file(dir, &name, ".csv", &text)
+}
+
 /// One panel of a dashboard as CSV. `query_id` picks the query's panel (`None`:
 /// the panel of all queries together, or the only one).
 pub fn export(dashboard: &Dashboard, kind: PanelKind, query_id: Option<i64>) -> Result<String> {

@@ -80,6 +80,21 @@ fn unused(dir: &Path, name: &str, extension: &str) -> PathBuf {
         .unwrap_or_else(|| dir.join(name))
 }
 
+/// Writes `contents` as a new file `name` + `extension` in `dir` (`name (2)` and
+/// on when that is taken), with a BOM so spreadsheets read it as UTF-8.
+pub fn save_file(dir: &Path, name: &str, extension: &str, contents: &str) -> Result<SavedExport> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    let path = unused(dir, name, extension);
+    std::fs::write(&path, format!("\u{feff}{contents}"))
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+    Ok(SavedExport {
+        path: show(&path),
+        folder: show(dir),
+        files: vec![show(&path)],
+    })
+}
+
 fn show(p: &Path) -> String {
     p.display().to_string()
 }
