@@ -51,7 +51,7 @@ describe('Navigation', () => {
     expect(screen.getByTestId('nav-listening')).toHaveAttribute('aria-current', 'page');
     expect(screen.getByTestId('nav-inbox')).not.toHaveAttribute('aria-current');
     expect(screen.getByTestId('view-listening')).toHaveTextContent(
-      /Listening queries watch everything Earshot syncs/,
+      /Saved queries over everything Earshot has synced/,
     );
     expect(screen.getByTestId('view-inbox')).not.toBeVisible();
 
@@ -367,21 +367,6 @@ describe('Empty states', () => {
   it('does not offer setup in the demo workspace', async () => {
     await renderApp({ conversations: [], status: { demo: true } });
     expect(screen.queryByTestId('inbox-setup')).toBeNull();
-  });
-
-  it('lets the Listening view start a real search', async () => {
-    const data = sampleData(0);
-    data.conversations.push(
-      conversation(1, {}, [item('11', { text: 'Can I get a refund?', createdAt: 5 })]),
-      conversation(2),
-    );
-    const { user } = await renderApp(data);
-    await user.keyboard('gl');
-    await user.click(screen.getByTestId('listening-try-refund'));
-    expect(currentView()).toBe('inbox');
-    expect(screen.getByTestId('search-input')).toHaveValue('refund OR "charged twice"');
-    const results = await screen.findAllByTestId('search-result');
-    expect(results.map((r) => r.dataset.conversationId)).toEqual(['1']);
   });
 });
 

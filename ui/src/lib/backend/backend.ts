@@ -25,6 +25,7 @@ import type {
   WorkspaceOpened,
   WorkspaceStatus,
 } from '../types';
+import type { ListeningBackend } from './listening';
 import type { ContactsBackend } from './people';
 
 /** What the Rust core pushes to the UI on the {@link CORE_EVENT} channel. */
@@ -51,7 +52,7 @@ export interface BlueskySignIn {
  *
  * Every method rejects with a {@link BackendError}.
  */
-export interface Backend extends ContactsBackend {
+export interface Backend extends ContactsBackend, ListeningBackend {
   workspaceStatus(): Promise<WorkspaceStatus>;
   inboxList(filter: InboxFilter): Promise<InboxPage>;
   conversationGet(id: number): Promise<ConversationDetail>;

@@ -208,6 +208,12 @@ export function demoData(now: number = Date.now(), count = 140): MemoryData {
   return {
     conversations,
     contacts: demoContacts(conversations),
+    listening: {
+      queries: [
+        { name: 'Fernwood', query: 'fernwood OR notebook* OR vault' },
+        { name: 'Billing and bugs', query: 'refund OR "charged twice" OR crash* OR stuck OR bug' },
+      ],
+    },
     accounts: ACCOUNTS.map(({ id, handle, network, server }) => ({
       id,
       handle,

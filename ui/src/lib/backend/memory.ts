@@ -36,7 +36,8 @@ import {
   type MemorySignInHandler,
 } from './memory-accounts';
 import { MemoryReplies } from './memory-replies';
-import { MemoryPeople, type MemoryContactSeed, type PeopleHost } from './memory-people';
+import { MemoryListening, type MemoryListeningSeed } from './memory-listening';
+import { type MemoryContactSeed, type PeopleHost } from './memory-people';
 import { MemoryRules } from './memory-rules';
 
 export type { MemoryAccount, MemorySignIn, MemorySignInHandler } from './memory-accounts';
@@ -72,6 +73,8 @@ export interface MemoryData {
   contacts?: MemoryContactSeed[];
   /** Why rules fired on conversations (by id), as `rule_effects` would hold it. */
   reasons?: Record<number, string[]>;
+  /** Listening queries and sources to start with. */
+  listening?: MemoryListeningSeed;
 }
 
 export interface MemoryBackendOptions {
@@ -314,7 +317,7 @@ function markedSnippet(text: string, terms: string[], radius = 60): string {
  * Data is deep-copied on the way in and on the way out, so callers can never mutate
  * the store behind its back.
  */
-export class MemoryBackend extends MemoryPeople implements Backend {
+export class MemoryBackend extends MemoryListening implements Backend {
   /** Every URL {@link openExternal} was asked to open, oldest first (for tests). */
   readonly openedUrls: string[] = [];
 
@@ -332,7 +335,7 @@ export class MemoryBackend extends MemoryPeople implements Backend {
   #notify: NotifySettings = { digestSeconds: 60, quiet: null };
 
   constructor(data: MemoryData = { conversations: [] }, options: MemoryBackendOptions = {}) {
-    super(data.contacts);
+    super(data.contacts, data.listening);
     for (const detail of data.conversations) {
       this.#conversations.set(detail.conversation.id, structuredClone(detail));
     }

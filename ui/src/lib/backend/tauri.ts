@@ -31,7 +31,7 @@ import {
   type BlueskySignIn,
   type CoreEvent,
 } from './backend';
-import { TauriPeople } from './tauri-people';
+import { TauriListening } from './tauri-listening';
 import { OPEN_EVENT, URGENT_EVENT } from './rules';
 import type { NotifySettings, Rule, Trial } from '../types';
 
@@ -54,7 +54,7 @@ async function subscribe<T>(name: string, handler: (payload: T) => void): Promis
 }
 
 /** The real backend: Tauri commands implemented by the Rust core. */
-export class TauriBackend extends TauriPeople implements Backend {
+export class TauriBackend extends TauriListening implements Backend {
   protected call<T>(command: string, args?: InvokeArgs): Promise<T> {
     return call<T>(command, args);
   }
