@@ -40,11 +40,11 @@ pub use export::{
     csv_field, csv_record, csv_tables, duration, escape_html, html, write_conversations_csv,
     write_csv_dir,
 };
+pub use save::save_file;
 pub use save::{
     export_dir, export_dir_override, page_name, save_csv, save_html, save_html_as, SavedExport,
     EXPORT_DIR_ENV,
 };
-pub use save::save_file;
 
 const DAY_MS: i64 = 86_400_000;
 const WEEK_MS: i64 = 7 * DAY_MS;
