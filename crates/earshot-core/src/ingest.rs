@@ -2,9 +2,9 @@
 //!
 //! Normalise → sanitise, detect language, score sentiment ([`analyse`]) →
 //! thread into a conversation → store and index. Idempotent: an item already
-//! stored (same network and remote id) is skipped. Writes are batched, one
-//! transaction per batch, and analysis of the next batch runs on another thread
-//! while the writer stores the current one.
+//! stored (same network and remote id) is skipped. Writes are batched, a few
+//! batches to a transaction, and analysis of the next batch runs on another
+//! thread while the writer stores the current one.
 
 pub mod analyse;
 mod sentiment;
@@ -19,8 +19,13 @@ use crate::error::{Error, Result};
 use crate::item::NewItem;
 use analyse::Analysed;
 
-/// Items written per transaction.
+/// Items analysed and handed to the writer at a time.
 pub const BATCH: usize = 10_000;
+/// Batches written per transaction. Each transaction rewrites (and encrypts) the
+/// index pages its items land on, scattered over the whole of each index, so
+/// fewer, larger transactions write each hot page fewer times; the analysis
+/// thread still hands over [`BATCH`] items at a time, so memory stays bounded.
+pub const BATCHES_PER_TRANSACTION: usize = 5;
 
 /// What an ingest did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -34,7 +39,7 @@ pub struct IngestReport {
 }
 
 impl IngestReport {
-    fn add(&mut self, other: IngestReport) {
+    pub(crate) fn add(&mut self, other: IngestReport) {
         self.received += other.received;
         self.inserted += other.inserted;
         self.duplicates += other.duplicates;
@@ -66,12 +71,13 @@ pub fn item_id_time(id: i64) -> i64 {
 }
 
 /// Runs analysis on a helper thread and writes batches as they come. `write`
-/// is called once per batch, in order; `progress` after each.
+/// is called once per transaction with up to [`BATCHES_PER_TRANSACTION`]
+/// batches, in order, as they arrive; `progress` after each transaction.
 pub(crate) fn pipeline<I>(
     items: I,
     rules: &crate::rules::RuleSet,
     listening: &crate::listening::QuerySet,
-    mut write: impl FnMut(&[Analysed]) -> Result<IngestReport>,
+    mut write: impl FnMut(&mut dyn Iterator<Item = Vec<Analysed>>) -> Result<IngestReport>,
     mut progress: impl FnMut(&IngestReport),
 ) -> Result<IngestReport>
 where
@@ -90,8 +96,15 @@ where
                     .take(BATCH)
                     .map(|item| {
                         let mut a = analyse::analyse(item);
-                        a.firings = rules.evaluate(&a);
-                        a.hits = listening.matches_item(&a);
+                        if !rules.is_empty() || !listening.is_empty() {
+                            // Split the words once for rules and listening alike.
+                            let doc = crate::rules::doc(&a, crate::query::words(&a.text));
+                            let firings = rules.evaluate_doc(&a, &doc);
+                            let hits = listening.matches(&doc);
+                            drop(doc);
+                            a.firings = firings;
+                            a.hits = hits;
+                        }
                         a
                     })
                     .collect();
@@ -101,8 +114,9 @@ where
             }
         });
         // Dropping the receiver on error stops the analyser at its next send.
-        for batch in rx {
-            let report = write(&batch)?;
+        let mut batches = rx.into_iter().peekable();
+        while batches.peek().is_some() {
+            let report = write(&mut batches.by_ref().take(BATCHES_PER_TRANSACTION))?;
             total.add(report);
             progress(&total);
         }
@@ -359,8 +373,18 @@ pub(crate) fn write_batch(
     flush_deltas(tx, &mut st, &mut deltas, state.source.is_some())?;
     // Rules act after the thread's own changes (a reply reopening it), so what
     // they set is what stays.
-    for (id, conversation_id, a) in fired {
-        crate::rules::apply(tx, id, conversation_id, &a.firings, now)?;
+    let mut tagged = std::collections::HashSet::new();
+    let mut effects = Vec::new();
+    for &(id, conversation_id, a) in &fired {
+        crate::rules::apply(
+            tx,
+            id,
+            conversation_id,
+            &a.firings,
+            now,
+            &mut tagged,
+            &mut effects,
+        )?;
         let urgent: Vec<&str> = a
             .firings
             .iter()
@@ -385,6 +409,7 @@ pub(crate) fn write_batch(
             });
         }
     }
+    crate::rules::store_effects(tx, &effects, now)?;
     let hits: Vec<crate::listening::HitRow<'_>> = heard
         .iter()
         .flat_map(|&(item_id, author_id, a)| {
@@ -511,8 +536,11 @@ fn resolve_conversation(
         }
     };
     if key == item.remote_id {
-        // The root itself has arrived: the key is final.
-        st.settle_conversation.execute([conversation_id])?;
+        // The root itself has arrived: the key is final (already so if this
+        // item just created the conversation).
+        if !created || provisional {
+            st.settle_conversation.execute([conversation_id])?;
+        }
     } else if item.root_remote_id.is_none() {
         // Replies that arrived before this item were filed under its id.
         let waiting: Option<i64> = st

@@ -111,6 +111,9 @@ pub struct Compiled {
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
     rules: Vec<Compiled>,
+    /// The rules' queries in one matcher, by position in `rules`: each item's
+    /// words are looked up once rather than scanned by every rule.
+    queries: crate::listening::QuerySet,
     /// Contact tags by (network, lower-cased handle), loaded only when a rule asks.
     contact_tags: std::sync::Arc<std::collections::HashMap<(String, String), Vec<String>>>,
 }
@@ -123,7 +126,9 @@ pub struct Firing {
     pub reason: String,
 }
 
-fn doc<'a>(a: &'a Analysed, words: Vec<String>) -> Doc<'a> {
+/// What rules and listening queries match an item against: its words are split
+/// once per item and shared by both.
+pub(crate) fn doc<'a>(a: &'a Analysed, words: Vec<String>) -> Doc<'a> {
     Doc {
         words,
         network: &a.item.network,
@@ -160,8 +165,14 @@ impl RuleSet {
                 .collect::<Result<_>>()?;
             out.push(Compiled { rule, query });
         }
+        let queries = crate::listening::QuerySet::compile(
+            out.iter()
+                .enumerate()
+                .filter_map(|(i, c)| Some((i as i64, c.query.clone()?))),
+        );
         Ok(Self {
             rules: out,
+            queries,
             contact_tags: Default::default(),
         })
     }
@@ -185,11 +196,22 @@ impl RuleSet {
         if self.rules.is_empty() {
             return Vec::new();
         }
-        let tokens = words(&a.text);
-        let d = doc(a, tokens);
+        self.evaluate_doc(a, &doc(a, words(&a.text)))
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// [`Self::evaluate`] on the item's already-split words ([`doc`]).
+    pub(crate) fn evaluate_doc(&self, a: &Analysed, d: &Doc<'_>) -> Vec<Firing> {
         let mut out = Vec::new();
-        for c in &self.rules {
-            if let Some(reason) = c.fires(a, &d, &self.contact_tags) {
+        let matched = self.queries.matches(d);
+        for (i, c) in self.rules.iter().enumerate() {
+            if c.query.is_some() && matched.binary_search(&(i as i64)).is_err() {
+                continue;
+            }
+            if let Some(reason) = c.fires(a, d, &self.contact_tags) {
                 let muted = c.rule.actions.mute;
                 out.push(Firing {
                     rule_id: c.rule.id,
@@ -206,7 +228,8 @@ impl RuleSet {
 }
 
 impl Compiled {
-    /// Why the rule fires on this item, or `None`.
+    /// Why the rule fires on this item, or `None`; its query, if any, is known
+    /// to match (see [`RuleSet::evaluate_doc`]).
     fn fires(
         &self,
         a: &Analysed,
@@ -299,9 +322,6 @@ impl Compiled {
             why.push(quoted(&found));
         }
         if let Some(q) = &self.query {
-            if !q.matches(d) {
-                return None;
-            }
             let terms = q.matched_terms(d);
             let terms: Vec<&str> = terms.iter().map(String::as_str).collect();
             why.push(if terms.is_empty() {
@@ -687,22 +707,32 @@ pub fn trial(ws: &Workspace, rule: &Rule, since: i64, limit: usize) -> Result<Tr
     })
 }
 
-/// Applies what fired on one stored item to its conversation, and records why.
-pub(crate) fn apply(
+/// Applies what fired on one stored item to its conversation, and adds why to
+/// `effects` (written by [`store_effects`]). `tagged` holds the (conversation,
+/// tag) pairs this transaction has already written, so a tag firing on many
+/// items of one thread is written once.
+pub(crate) fn apply<'a>(
     tx: &Transaction<'_>,
     item_id: i64,
     conversation_id: i64,
-    firings: &[Firing],
+    firings: &'a [Firing],
     now: i64,
+    tagged: &mut std::collections::HashSet<(i64, String)>,
+    effects: &mut Vec<(i64, i64, &'a str)>,
 ) -> Result<()> {
     for f in firings {
         let a = &f.actions;
         for tag in &a.tags {
             if let Ok(tag) = crate::inbox::normalise_tag(tag) {
+                let key = (conversation_id, tag);
+                if tagged.contains(&key) {
+                    continue;
+                }
                 tx.prepare_cached(
                     "INSERT OR IGNORE INTO conversation_tags (tag, conversation_id) VALUES (?1, ?2)",
                 )?
-                .execute(params![tag, conversation_id])?;
+                .execute(params![key.1, conversation_id])?;
+                tagged.insert(key);
             }
         }
         if let Some(p) = a.priority {
@@ -728,10 +758,31 @@ pub(crate) fn apply(
             )?
             .execute([conversation_id])?;
         }
-        tx.prepare_cached(
-            "INSERT INTO rule_effects (rule_id, item_id, reason, created_at) VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![f.rule_id, item_id, f.reason, now])?;
+        effects.push((f.rule_id, item_id, &f.reason));
+    }
+    Ok(())
+}
+
+/// Firings recorded per `INSERT`: one statement per firing costs more than the row.
+const EFFECTS_PER_INSERT: usize = 100;
+
+/// Records why rules fired: (rule, item, reason) rows, in order.
+pub(crate) fn store_effects(
+    tx: &Transaction<'_>,
+    effects: &[(i64, i64, &str)],
+    now: i64,
+) -> Result<()> {
+    for chunk in effects.chunks(EFFECTS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO rule_effects (rule_id, item_id, reason, created_at) VALUES {}",
+            vec!["(?, ?, ?, ?)"; chunk.len()].join(", ")
+        );
+        let mut stmt = tx.prepare_cached(&sql)?;
+        let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 4);
+        for (rule_id, item_id, reason) in chunk {
+            values.extend([rule_id as &dyn rusqlite::ToSql, item_id, reason, &now]);
+        }
+        stmt.execute(values.as_slice())?;
     }
     Ok(())
 }
