@@ -19,11 +19,6 @@ pub const DB_FILE: &str = "earshot.db";
 /// Page cache of the writer, in KiB. Ingest into a large FTS5 index is limited by
 /// page-cache misses: at SQLCipher's default 2 MiB every miss is a decrypt.
 const WRITER_CACHE_KIB: i64 = 64 * 1024;
-/// Page cache of the writer while a bulk ingest runs, in KiB: a transaction of
-/// several batches dirties more index pages than [`WRITER_CACHE_KIB`] holds, and
-/// a page spilled mid-transaction is encrypted and written out, then read back
-/// and decrypted when it is touched again. Given back when the ingest ends.
-const BULK_WRITER_CACHE_KIB: i64 = 256 * 1024;
 /// Page cache of each reader, in KiB.
 const READER_CACHE_KIB: i64 = 8 * 1024;
 /// Checkpoint the WAL after this many pages (64 MiB) rather than SQLite's 1,000:
@@ -153,20 +148,6 @@ impl Store {
         let value = f(&tx)?;
         tx.commit()?;
         Ok(value)
-    }
-
-    /// Runs `f` (an ingest, whose transactions use [`Self::write`]) with the
-    /// writer's page cache raised for bulk writes, then shrinks it back, which
-    /// frees the extra pages. A small ingest never fills the larger cache.
-    pub(crate) fn with_bulk_write_cache<T>(&self, f: impl FnOnce() -> T) -> T {
-        let set = |kib: i64| {
-            // Only a cache size: if it cannot be set, ingest is slower, not wrong.
-            let _ = lock(&self.writer).execute_batch(&format!("PRAGMA cache_size = -{kib};"));
-        };
-        set(BULK_WRITER_CACHE_KIB);
-        let value = f();
-        set(WRITER_CACHE_KIB);
-        value
     }
 
     /// Runs `f` on a reader connection (a consistent snapshot for its duration

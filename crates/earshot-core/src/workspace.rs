@@ -390,8 +390,7 @@ impl Workspace {
         self.ingest_inner(items, false, None, |_| {})
     }
 
-    /// Ingests a stream of items in batches, reporting progress after each
-    /// transaction (a few batches).
+    /// Ingests a stream of items in batches, reporting progress after each batch.
     pub fn ingest_with_progress<I>(
         &self,
         items: I,
@@ -436,24 +435,22 @@ impl Workspace {
                 })
             })
             .unwrap_or_default();
-        let report = self.store.with_bulk_write_cache(|| {
-            ingest::pipeline(
-                items,
-                &rules,
-                &listening,
-                |batches| {
-                    let now = self.now();
-                    self.store.write(|tx| {
-                        let mut report = IngestReport::default();
-                        for batch in batches {
-                            report.add(ingest::write_batch(tx, &batch, now, &mut state)?);
-                        }
-                        Ok::<_, crate::Error>(report)
-                    })
-                },
-                progress,
-            )
-        })?;
+        let report = ingest::pipeline(
+            items,
+            &rules,
+            &listening,
+            |batches| {
+                let now = self.now();
+                self.store.write(|tx| {
+                    let mut report = IngestReport::default();
+                    for batch in batches {
+                        report.add(ingest::write_batch(tx, &batch, now, &mut state)?);
+                    }
+                    Ok::<_, crate::Error>(report)
+                })
+            },
+            progress,
+        )?;
         if report.inserted > 0 {
             self.events.emit(CoreEvent::ItemsIngested {
                 inserted: report.inserted,
