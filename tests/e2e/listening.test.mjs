@@ -21,19 +21,6 @@ async function shot(name) {
   writeFileSync(join(shots, `${name}.png`), await s.screenshot());
 }
 
-/** Clicks once the element can take a click (a view may still be appearing). */
-async function click(css) {
-  const end = Date.now() + 15000;
-  for (;;) {
-    try {
-      await (await s.waitFor(css))[0].click();
-      return;
-    } catch (e) {
-      if (Date.now() > end || !/not interactable/.test(String(e))) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 async function type(css, text) {
   await (await s.waitFor(css))[0].type(text);
@@ -78,11 +65,11 @@ describe('listening', () => {
 
   test('hits from a network and a feed on the dashboard, and a new query matched retroactively', async () => {
     // Alice on the local Mastodon server: her mentions are synced into the cache.
-    await click('[data-testid="nav-settings"]');
-    await click('[data-testid="accounts-add"]');
-    await click('[data-testid="add-network-mastodon"]');
+    await s.click('[data-testid="nav-settings"]');
+    await s.click('[data-testid="accounts-add"]');
+    await s.click('[data-testid="add-network-mastodon"]');
     await type('[data-testid="mastodon-server"]', mastodon);
-    await click('[data-testid="mastodon-token-toggle"]');
+    await s.click('[data-testid="mastodon-token-toggle"]');
     await type('[data-testid="mastodon-token"]', servers.EARSHOT_TEST_MASTODON_ALICE_TOKEN);
     await s.keys(ENTER);
     await s.until(
@@ -98,21 +85,21 @@ describe('listening', () => {
     assert.ok(posted.ok, `posting to the Mastodon server: ${posted.status}`);
 
     // A query on the word, and the feed as a source.
-    await click('[data-testid="nav-listening"]');
-    await click('[data-testid="query-new"]');
+    await s.click('[data-testid="nav-listening"]');
+    await s.click('[data-testid="query-new"]');
     await type('[data-testid="query-name"]', 'Lumen');
     await type('[data-testid="query-text"]', word);
-    await click('[data-testid="query-save"]');
+    await s.click('[data-testid="query-save"]');
     await s.waitFor('[data-testid="query-row"]');
     // An RSS or Atom feed is the kind the form starts with.
     await type('[data-testid="source-target"]', feedUrl);
-    await click('[data-testid="source-add"]');
+    await s.click('[data-testid="source-add"]');
 
     // Both arrive: the mention through the stream, the feed's item through its first poll.
     await s.until(
       'hits from the network and the feed',
       async () => {
-        await click('[data-testid="listening-refresh"]').catch(() => {});
+        await s.click('[data-testid="listening-refresh"]').catch(() => {});
         const hits = (await s.texts('[data-testid="latest-hit"]')).join('\n');
         return /offline\?/.test(hits) && /Fernwood review/.test(hits);
       },
@@ -126,10 +113,10 @@ describe('listening', () => {
     await shot('listening');
 
     // A second query after the items arrived: history is matched at once.
-    await click('[data-testid="query-new"]');
+    await s.click('[data-testid="query-new"]');
     await type('[data-testid="query-name"]', 'Offline');
     await type('[data-testid="query-text"]', `${word} AND offline`);
-    await click('[data-testid="query-save"]');
+    await s.click('[data-testid="query-save"]');
     await s.until(
       'the new query to list its past hits',
       async () => (await s.texts('[data-testid="query-row"]')).some((t) => /Offline/.test(t) && /\b2 hits/.test(t)),

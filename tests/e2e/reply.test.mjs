@@ -41,26 +41,13 @@ async function replies(base, token, id) {
   return (await response.json()).descendants;
 }
 
-/** Clicks the first element matching `css` once it can take a click (a view may still be appearing). */
-async function click(css) {
-  const end = Date.now() + 15000;
-  for (;;) {
-    try {
-      await (await s.waitFor(css))[0].click();
-      return;
-    } catch (e) {
-      if (Date.now() > end || !/not interactable/.test(String(e))) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 /** A tab of the inbox listed afresh; its newest conversation is selected. */
 async function freshInbox(tab = 'open') {
-  await click('[data-testid="nav-inbox"]');
-  await click('[data-testid="state-tab-done"]');
+  await s.click('[data-testid="nav-inbox"]');
+  await s.click('[data-testid="state-tab-done"]');
   await new Promise((r) => setTimeout(r, 300));
-  await click(`[data-testid="state-tab-${tab}"]`);
+  await s.click(`[data-testid="state-tab-${tab}"]`);
   await s.until(
     'the inbox to list',
     async () => (await s.findAll('[data-testid="conversation-row"]')).length > 0,
@@ -192,7 +179,7 @@ describe('replying', () => {
     assert.match(ours[0].content, /refund R-77 is on its way/);
 
     // The rules that flagged it, in Settings.
-    await click('[data-testid="nav-settings"]');
+    await s.click('[data-testid="nav-settings"]');
     await s.waitFor('[data-testid="rule-row"]', { min: 3 });
     // Scrolls the view's own scroller (not the window, which must stay put).
     await s.execute(`

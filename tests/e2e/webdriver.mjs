@@ -48,6 +48,20 @@ export class Session {
     );
   }
 
+  /** Clicks the first element matching `css` once it can take a click (a view may still be appearing). */
+  async click(css, timeout = 15000) {
+    const end = Date.now() + timeout;
+    for (;;) {
+      try {
+        await (await this.waitFor(css))[0].click();
+        return;
+      } catch (e) {
+        if (Date.now() > end || !/not interactable/.test(String(e))) throw e;
+        await sleep(100);
+      }
+    }
+  }
+
   /** Waits until `predicate()` is true. */
   async until(what, predicate, timeout = 15000) {
     const end = Date.now() + timeout;
