@@ -8,7 +8,7 @@ use earshot_core::accounts::Account;
 use earshot_core::compose::{self, ComposeInfo, Draft, SavedReply};
 use earshot_core::connector::{AccountLimits, ComposeLimits};
 use earshot_core::inbox::{
-    AuthorPanel, ConversationDetail, InboxFilter, InboxPage, SavedView, Snooze, TriageState,
+    ConversationDetail, InboxFilter, InboxPage, SavedView, Snooze, TriageState,
 };
 use earshot_core::media::CachedAvatar;
 use earshot_core::notify::{self, NotifySettings};
@@ -129,11 +129,6 @@ pub async fn conversation_get(
     id: i64,
 ) -> UiResult<ConversationDetail> {
     Ok(app.workspace()?.conversation(id)?)
-}
-
-#[tauri::command]
-pub async fn author_panel(app: State<'_, Arc<AppState>>, id: i64) -> UiResult<AuthorPanel> {
-    Ok(app.workspace()?.author_panel(id)?)
 }
 
 #[tauri::command]

@@ -150,7 +150,6 @@ pub fn run() {
             commands::inbox_list,
             commands::conversation_get,
             commands::conversation_mark_read,
-            commands::author_panel,
             commands::tags_list,
             commands::views_list,
             commands::view_save,

@@ -10,7 +10,6 @@ import type {
   Rule,
   SavedReply,
   Trial,
-  AuthorPanel,
   AccountSyncStatus,
   CachedAvatar,
   ConversationDetail,
@@ -56,8 +55,6 @@ export interface Backend extends ContactsBackend, ListeningBackend {
   workspaceStatus(): Promise<WorkspaceStatus>;
   inboxList(filter: InboxFilter): Promise<InboxPage>;
   conversationGet(id: number): Promise<ConversationDetail>;
-  /** The conversation's person and their other conversations with us (same handle for now). */
-  authorPanel(conversationId: number): Promise<AuthorPanel>;
   /** Every tag in use, the most used first. */
   tagsList(): Promise<string[]>;
   /** Saved views (named filter sets kept in the workspace), by name. */

@@ -10,7 +10,6 @@ import type {
   OutboxEntry,
   ReplySettings,
   SavedReply,
-  AuthorPanel,
   AccountSyncStatus,
   CachedAvatar,
   ConversationDetail,
@@ -45,8 +44,6 @@ export type { MemoryAccount, MemorySignIn, MemorySignInHandler } from './memory-
 export const DEFAULT_PAGE_LIMIT = 50;
 export const MAX_PAGE_LIMIT = 200;
 export const DEFAULT_SEARCH_LIMIT = 20;
-/** Longest list of an author's other conversations (as the core's). */
-export const AUTHOR_CONVERSATIONS = 20;
 
 /** A view's name: whitespace collapsed, 1–80 characters (as the core's). */
 function viewName(name: string): string {
@@ -569,27 +566,6 @@ export class MemoryBackend extends MemoryListening implements Backend {
     const items = this.#conversations.get(id)?.items ?? [];
     const theirs = items.filter((i) => !i.fromUs).sort((a, b) => b.createdAt - a.createdAt)[0];
     return theirs?.lang ?? null;
-  }
-
-  async authorPanel(id: number): Promise<AuthorPanel> {
-    await this.#delay();
-    const { conversation } = this.#get(id);
-    const author = conversation.author;
-    const theirs = [...this.#conversations.values()]
-      .filter(
-        (d) =>
-          d.conversation.id !== id &&
-          d.conversation.network === conversation.network &&
-          d.items.some((i) => i.author.handle === author.handle),
-      )
-      .map((d) => d.conversation)
-      .sort(compareInbox);
-    return {
-      network: conversation.network,
-      author: structuredClone(author),
-      conversations: structuredClone(theirs.slice(0, AUTHOR_CONVERSATIONS)),
-      more: theirs.length > AUTHOR_CONVERSATIONS,
-    };
   }
 
   async tagsList(): Promise<string[]> {

@@ -9,7 +9,6 @@ import type {
   OutboxEntry,
   ReplySettings,
   SavedReply,
-  AuthorPanel,
   AccountSyncStatus,
   CachedAvatar,
   ConversationDetail,
@@ -69,10 +68,6 @@ export class TauriBackend extends TauriListening implements Backend {
 
   conversationGet(id: number): Promise<ConversationDetail> {
     return call('conversation_get', { id });
-  }
-
-  authorPanel(id: number): Promise<AuthorPanel> {
-    return call('author_panel', { id });
   }
 
   tagsList(): Promise<string[]> {
