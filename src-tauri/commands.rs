@@ -351,11 +351,7 @@ pub async fn outbox_list(app: State<'_, Arc<AppState>>, id: i64) -> UiResult<Vec
 
 #[tauri::command]
 pub async fn reply_settings_get(app: State<'_, Arc<AppState>>) -> UiResult<ReplySettings> {
-    let ws = app.workspace()?;
-    Ok(ReplySettings {
-        undo_seconds: outbox::undo_window(&ws)?.as_secs() as u32,
-        after_first_reply: outbox::after_first_reply(&ws)?,
-    })
+    Ok(outbox::reply_settings(&*app.workspace()?)?)
 }
 
 #[tauri::command]
@@ -363,12 +359,7 @@ pub async fn reply_settings_set(
     app: State<'_, Arc<AppState>>,
     settings: ReplySettings,
 ) -> UiResult<()> {
-    let ws = app.workspace()?;
-    outbox::set_undo_window(&ws, settings.undo_seconds.into())?;
-    Ok(outbox::set_after_first_reply(
-        &ws,
-        settings.after_first_reply,
-    )?)
+    Ok(outbox::set_reply_settings(&*app.workspace()?, &settings)?)
 }
 
 // Rules: what flags, tags and notifies, and why it fired

@@ -518,6 +518,12 @@ mod tests {
         crate::outbox::set_undo_window(&ws, 0).unwrap();
         assert!(crate::outbox::undo_window(&ws).unwrap().is_zero());
         assert!(crate::outbox::set_undo_window(&ws, 61).is_err());
+        let settings = crate::outbox::ReplySettings {
+            undo_seconds: 10,
+            after_first_reply: crate::outbox::AfterFirstReply::Done,
+        };
+        crate::outbox::set_reply_settings(&ws, &settings).unwrap();
+        assert_eq!(crate::outbox::reply_settings(&ws).unwrap(), settings);
     }
 
     #[test]

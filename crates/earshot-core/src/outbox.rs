@@ -122,6 +122,18 @@ pub struct ReplySettings {
     pub after_first_reply: AfterFirstReply,
 }
 
+pub fn reply_settings(ws: &Workspace) -> Result<ReplySettings> {
+    Ok(ReplySettings {
+        undo_seconds: undo_window(ws)?.as_secs() as u32,
+        after_first_reply: after_first_reply(ws)?,
+    })
+}
+
+pub fn set_reply_settings(ws: &Workspace, settings: &ReplySettings) -> Result<()> {
+    set_undo_window(ws, settings.undo_seconds.into())?;
+    set_after_first_reply(ws, settings.after_first_reply)
+}
+
 const UNDO_SECONDS: &str = "reply.undoSeconds";
 
 /// How long a sent reply waits in the outbox, so that it can be taken back

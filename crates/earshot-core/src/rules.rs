@@ -787,12 +787,13 @@ pub(crate) fn store_effects(
     Ok(())
 }
 
-/// Why rules fired on a conversation's items, newest first.
+/// Why rules fired on a conversation's items, each reason once, the most
+/// recent first (the same rule often fires on several items of a thread).
 pub fn reasons(ws: &Workspace, conversation_id: i64) -> Result<Vec<String>> {
     ws.store().read(|c| {
         let mut stmt = c.prepare_cached(
             "SELECT e.reason FROM rule_effects e JOIN items i ON i.id = e.item_id
-             WHERE i.conversation_id = ?1 ORDER BY e.id DESC LIMIT 20",
+             WHERE i.conversation_id = ?1 GROUP BY e.reason ORDER BY max(e.id) DESC LIMIT 20",
         )?;
         let rows = stmt.query_map([conversation_id], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -859,6 +860,25 @@ mod tests {
             .unwrap();
         let s = ws.conversation_summary(id).unwrap();
         (id, s.urgent, s.priority, s.tags)
+    }
+
+    #[test]
+    fn a_reason_fired_on_several_items_is_given_once() {
+        let (_dir, ws, _events) = open();
+        let mut replies = Vec::new();
+        for id in ["11", "12"] {
+            let mut reply = item(id, ItemKind::Reply, "still no refund", None);
+            reply.parent_remote_id = Some("10".into());
+            reply.root_remote_id = Some("10".into());
+            replies.push(reply);
+        }
+        ws.ingest(replies).unwrap();
+        let (c, _, _, _) = conversation(&ws, "11");
+        assert_eq!(conversation(&ws, "12").0, c, "one thread");
+        assert_eq!(
+            reasons(&ws, c).unwrap(),
+            vec!["urgent: a reply and 'refund'".to_string()]
+        );
     }
 
     #[test]

@@ -136,7 +136,7 @@ export interface Backend extends ContactsBackend, ListeningBackend {
   rulesReorder(ids: number[]): Promise<void>;
   /** Where `rule` would have fired on the items of the last `days` days. */
   ruleTrial(rule: Rule, days: number): Promise<Trial>;
-  /** Why rules fired on the conversation's items, newest first ("urgent: a mention and 'refund'"). */
+  /** Why rules fired on the conversation's items, each reason once, newest first ("urgent: a mention and 'refund'"). */
   conversationReasons(conversationId: number): Promise<string[]>;
   /** A notification's "Open" (or a click on it) asks for a conversation. */
   onOpenConversation(handler: (conversationId: number) => void): Promise<() => void>;

@@ -149,8 +149,9 @@ export class MemoryRules {
     return trial;
   }
 
+  /** Each reason once, as the core's `rules::reasons`. */
   reasons(conversationId: number): string[] {
-    return [...(this.#reasons.get(conversationId) ?? [])];
+    return [...new Set(this.#reasons.get(conversationId) ?? [])];
   }
 
   onOpen(handler: (id: number) => void): () => void {
