@@ -622,6 +622,7 @@ pub(crate) fn generate(n: usize, seed: u64) -> impl Iterator<Item = NewItem> + S
             root_remote_id: root,
             url: None,
             lang: None,
+            attachments: Vec::new(),
         }
     })
 }

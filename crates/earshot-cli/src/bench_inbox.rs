@@ -62,6 +62,7 @@ pub fn long_thread(n: usize) -> impl Iterator<Item = NewItem> + Send {
             parent_remote_id: parent,
             url: None,
             lang: Some("en".into()),
+            attachments: Vec::new(),
         }
     })
 }

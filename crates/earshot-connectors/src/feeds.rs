@@ -449,6 +449,7 @@ fn item_of(
         root_remote_id: None,
         url: link,
         lang: lang.map(str::to_owned),
+        attachments: Vec::new(),
     })
 }
 

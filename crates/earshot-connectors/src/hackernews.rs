@@ -96,6 +96,7 @@ fn item_of(hit: Hit) -> Option<NewItem> {
         root_remote_id: if is_comment { root } else { None },
         url: Some(format!("https://news.ycombinator.com/item?id={id}")),
         lang: None,
+        attachments: Vec::new(),
     })
 }
 

@@ -821,6 +821,7 @@ pub(crate) mod tests_support {
             root_remote_id: None,
             url: None,
             lang: Some("en".into()),
+            attachments: Vec::new(),
         }
     }
 

@@ -12,9 +12,13 @@
 //! ```
 //!
 //! Required: `network`, `id`, `author.handle`, `created_at`, and `text` or `html`.
+//! Optional `attachments`: `[{"kind": "image", "url": "…", "preview_url": "…",
+//! "alt": "…", "width": 1200, "height": 800}]` (sanitised by ingest like a
+//! network's: [`crate::attachments`]).
 
 use serde::Deserialize;
 
+use crate::attachments::{AttachmentKind, NewAttachment};
 use crate::clock::parse_rfc3339_ms;
 use crate::item::{Content, ItemKind, NewAuthor, NewItem};
 
@@ -41,6 +45,30 @@ pub struct ImportRecord {
     pub url: Option<String>,
     #[serde(default)]
     pub lang: Option<String>,
+    /// Images, video, audio or link cards; only `http(s)` URLs are kept.
+    #[serde(default)]
+    pub attachments: Vec<ImportAttachment>,
+}
+
+/// An attachment in an import line: `{"kind": "image", "url": "…",
+/// "preview_url": "…", "alt": "…", "width": 1200, "height": 800}`, every field
+/// but one of the URLs optional.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportAttachment {
+    /// `image`, `video`, `gifv`, `audio` or `link`; anything else is `unknown`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub preview_url: Option<String>,
+    #[serde(default)]
+    pub alt: Option<String>,
+    #[serde(default)]
+    pub width: Option<u32>,
+    #[serde(default)]
+    pub height: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -118,6 +146,21 @@ impl ImportRecord {
             root_remote_id: self.root,
             url: self.url,
             lang: self.lang,
+            attachments: self
+                .attachments
+                .into_iter()
+                .map(|a| NewAttachment {
+                    kind: a
+                        .kind
+                        .as_deref()
+                        .map_or(AttachmentKind::Unknown, AttachmentKind::parse),
+                    url: a.url,
+                    preview_url: a.preview_url,
+                    alt: a.alt,
+                    width: a.width,
+                    height: a.height,
+                })
+                .collect(),
         }
     }
 }
@@ -150,5 +193,31 @@ mod tests {
             let e = parse_line(line).unwrap_err();
             assert!(e.contains(needle), "{line}: {e}");
         }
+    }
+
+    #[test]
+    fn attachments_are_optional_and_read_leniently() {
+        let line = r#"{"network":"mastodon","id":"1","author":{"handle":"a@x.test"},"text":"look","created_at":"2026-11-20T09:14:00Z","attachments":[{"kind":"image","url":"https://x.test/full.png","preview_url":"https://x.test/small.png","alt":"A chart","width":1200,"height":800},{"kind":"hologram","url":"https://x.test/h"},{"preview_url":"https://x.test/p.jpg"}]}"#;
+        let item = parse_line(line).unwrap().into_item(None, 0);
+        let kinds: Vec<_> = item.attachments.iter().map(|a| a.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                AttachmentKind::Image,
+                AttachmentKind::Unknown,
+                AttachmentKind::Unknown
+            ],
+            "an unknown or missing kind is `unknown`, not an error"
+        );
+        assert_eq!(item.attachments[0].alt.as_deref(), Some("A chart"));
+        assert_eq!(item.attachments[0].width, Some(1200));
+        let bogus = r#"{"network":"m","id":"1","author":{"handle":"a"},"text":"x","created_at":"2026-11-20T09:14:00Z","attachments":[{"url":"https://x.test/a","colour":"red"}]}"#;
+        assert!(parse_line(bogus).unwrap_err().contains("unknown field"));
+        let no_attachments = r#"{"network":"m","id":"1","author":{"handle":"a"},"text":"x","created_at":"2026-11-20T09:14:00Z"}"#;
+        assert!(parse_line(no_attachments)
+            .unwrap()
+            .into_item(None, 0)
+            .attachments
+            .is_empty());
     }
 }

@@ -108,6 +108,10 @@ pub struct ItemView {
     pub parent_id: Option<String>,
     pub depth: u32,
     pub from_us: bool,
+    /// Images, video, audio and link cards, with their cached previews (filled
+    /// in for a conversation's thread; empty in search results).
+    #[serde(default)]
+    pub attachments: Vec<crate::attachments::Attachment>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
@@ -508,6 +512,7 @@ pub(crate) fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(ItemView
             parent_id: None,
             depth: 0,
             from_us: r.get(11)?,
+            attachments: Vec::new(),
             author: AuthorRef {
                 handle: r.get(12)?,
                 name: r.get(13)?,
@@ -530,9 +535,11 @@ pub fn detail(conn: &Connection, id: i64) -> Result<ConversationDetail> {
     let rows: Vec<(ItemView, Option<String>)> = stmt
         .query_map([id], item_from_row)?
         .collect::<Result<_, _>>()?;
+    let mut items = thread_order(rows);
+    crate::attachments::fill(conn, id, &mut items)?;
     Ok(ConversationDetail {
         conversation,
-        items: thread_order(rows),
+        items,
     })
 }
 
@@ -958,6 +965,7 @@ mod tests {
             parent_id: None,
             depth: 0,
             from_us: false,
+            attachments: Vec::new(),
         }
     }
 

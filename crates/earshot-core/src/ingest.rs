@@ -330,6 +330,7 @@ pub(crate) fn write_batch(
             continue;
         };
         report.inserted += 1;
+        crate::attachments::store(tx, id, &item.attachments)?;
         to_index.push((id, &a.text));
         if !from_us && !a.firings.is_empty() {
             fired.push((id, conversation_id, a));

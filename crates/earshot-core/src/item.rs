@@ -75,4 +75,7 @@ pub struct NewItem {
     pub url: Option<String>,
     /// A language the network declared (BCP 47 or ISO 639); detected when absent.
     pub lang: Option<String>,
+    /// Images, video, audio and link cards, as the network described them
+    /// (sanitised when stored: [`crate::attachments`]). Usually empty.
+    pub attachments: Vec<crate::attachments::NewAttachment>,
 }

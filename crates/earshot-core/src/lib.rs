@@ -6,6 +6,7 @@
 //! HTTP client here: the core builds and tests without a display or network.
 
 pub mod accounts;
+pub mod attachments;
 pub mod clock;
 pub mod compose;
 pub mod connector;

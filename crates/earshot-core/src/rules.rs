@@ -681,6 +681,7 @@ pub fn trial(ws: &Workspace, rule: &Rule, since: i64, limit: usize) -> Result<Tr
                     root_remote_id: None,
                     url: None,
                     lang: None,
+                    attachments: Vec::new(),
                 },
                 text,
                 html: String::new(),
@@ -836,6 +837,7 @@ mod tests {
             root_remote_id: None,
             url: None,
             lang: Some("en".into()),
+            attachments: Vec::new(),
         }
     }
 

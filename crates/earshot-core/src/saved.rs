@@ -10,7 +10,9 @@
 //! sync. Unsaving keeps everything already fetched and stops the refetching;
 //! saving again fetches again.
 //!
-//! Attachments are not fetched yet: connectors do not report them (avatars only).
+//! The previews of its attachments (images, video thumbnails, link cards) are
+//! cached with the avatars, at most [`crate::attachments::MAX_PREVIEWS_PER_THREAD`];
+//! full-size images, video and audio never are.
 
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
@@ -118,7 +120,8 @@ pub struct SavedReport {
 pub const MAX_AVATARS: usize = 50;
 
 /// Fetches every saved conversation of the connector's account that is due:
-/// its whole thread, then its authors' avatars (at most [`MAX_AVATARS`]), each
+/// its whole thread, then its authors' avatars (at most [`MAX_AVATARS`]) and
+/// its attachments' previews, each
 /// request within the server's rate budget. A transient failure (offline, rate
 /// limited) stops here and leaves the rest for the next sync; a thread the
 /// network refuses (deleted, private) is marked done with the reason.
@@ -144,9 +147,15 @@ pub async fn fetch_due(
             }
             Err(e) => return Err(e.into()),
         }
+        let previews = crate::attachments::missing_previews(
+            ws,
+            id,
+            crate::attachments::MAX_PREVIEWS_PER_THREAD,
+        )?;
         for url in crate::media::missing_avatars(ws, id)?
             .into_iter()
             .take(MAX_AVATARS)
+            .chain(previews)
         {
             respect_budget(connector, options, ws.now()).await;
             match connector
@@ -330,7 +339,15 @@ mod tests {
         c.inner.threads.lock().unwrap().push_back(vec![
             with_avatar(item("10", None, 1_000), "carol"),
             with_avatar(item("11", Some("10"), 2_000), "bob"),
-            with_avatar(item("12", Some("10"), 3_000), "svg-dave"),
+            NewItem {
+                attachments: vec![crate::attachments::NewAttachment {
+                    kind: crate::attachments::AttachmentKind::Image,
+                    url: Some("https://cdn.example.test/full.png".into()),
+                    preview_url: Some("https://cdn.example.test/preview.png".into()),
+                    ..Default::default()
+                }],
+                ..with_avatar(item("12", Some("10"), 3_000), "svg-dave")
+            },
         ]);
         assert_eq!(
             fetch_due(&ws, &c, &SyncOptions::default()).await.unwrap(),
@@ -346,10 +363,19 @@ mod tests {
             SavedReport {
                 conversations: 1,
                 inserted: 2,
-                media: 2,
+                media: 3,
                 media_skipped: 1
             },
-            "root and second reply stored; two PNG avatars kept, the SVG refused"
+            "root and second reply stored; two PNG avatars and the attachment's preview \
+             kept, the SVG refused"
+        );
+        assert!(
+            !c.asked
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|u| u.ends_with("full.png")),
+            "never the full-size image"
         );
         let asked = c.asked.lock().unwrap().clone();
         assert_eq!(
@@ -358,6 +384,10 @@ mod tests {
         );
         let detail = ws.conversation(conversation_of(&ws, "10")).unwrap();
         assert_eq!(detail.items.len(), 3, "the thread reads whole");
+        assert!(
+            detail.items[2].attachments[0].preview_src.is_some(),
+            "the preview reads from the cache"
+        );
         let avatars = crate::media::avatars(&ws, detail.conversation.id).unwrap();
         let handles: Vec<_> = avatars.iter().map(|a| a.handle.as_str()).collect();
         assert_eq!(handles, ["bob", "carol"]);

@@ -298,6 +298,31 @@ impl Session {
         Ok(())
     }
 
+    /// Fetches the previews of these items' attachments that are not cached
+    /// yet (at most [`crate::attachments::MAX_PREVIEWS_PER_THREAD`] per
+    /// conversation) through their accounts' running syncs, and returns the
+    /// items' attachments as now cached. The demo, an account whose sync is not
+    /// running, or a network out of reach fetch nothing: what is cached shows.
+    pub async fn fetch_previews(
+        &self,
+        item_ids: &[i64],
+    ) -> Result<Vec<crate::attachments::ItemAttachments>> {
+        let shown = self.shown();
+        for (conversation, account) in crate::attachments::conversations_of(&shown.ws, item_ids)? {
+            let Some(connector) = account.and_then(|a| shown.supervisor.connector(a)) else {
+                continue;
+            };
+            match crate::attachments::fetch_previews(&shown.ws, connector.as_ref(), conversation)
+                .await
+            {
+                // Offline or rate limited: the next opening tries again.
+                Ok(_) | Err(Error::Connector(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        crate::attachments::of_items(&shown.ws, item_ids)
+    }
+
     /// Queues a reply (as `account`, or the conversation's own), held for the
     /// undo window, then sent by the account's sync. The text leaves the draft
     /// for the outbox; [`crate::outbox::cancel`] takes it back while it waits.

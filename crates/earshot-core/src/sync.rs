@@ -854,6 +854,7 @@ pub(crate) mod testing {
             root_remote_id: None,
             url: None,
             lang: Some("en".into()),
+            attachments: Vec::new(),
         }
     }
 

@@ -26,6 +26,7 @@ export function item(id: string, overrides: Partial<ItemView> = {}): ItemView {
     parentId: null,
     depth: 0,
     fromUs: false,
+    attachments: [],
     ...overrides,
   };
 }

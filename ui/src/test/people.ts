@@ -20,6 +20,7 @@ function item(id: string, network: string, handle: string, name: string, at: num
     parentId: null,
     depth: 0,
     fromUs,
+    attachments: [],
   };
 }
 

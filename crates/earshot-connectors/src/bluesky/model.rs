@@ -214,6 +214,7 @@ pub fn post_item(
         root_remote_id: post.reply.as_ref().map(|r| r.root.uri.clone()),
         url: post_url(uri, author),
         lang: post.langs.into_iter().next(),
+        attachments: Vec::new(),
     })
 }
 

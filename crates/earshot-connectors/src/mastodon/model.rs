@@ -230,6 +230,7 @@ impl Mapper {
             root_remote_id: None,
             url: status.url.or(status.uri),
             lang: status.language.filter(|l| !l.is_empty()),
+            attachments: Vec::new(),
         })
     }
 

@@ -577,6 +577,7 @@ mod tests {
             root_remote_id: None,
             url: None,
             lang: None,
+            attachments: Vec::new(),
         };
         let a = analyse(item);
         assert!(a.text.len() <= MAX_TEXT_BYTES + 3);

@@ -37,6 +37,7 @@ fn item(id: &str, handle: &str, text: &str, at: i64) -> NewItem {
         root_remote_id: None,
         url: None,
         lang: Some("en".into()),
+        attachments: Vec::new(),
     }
 }
 

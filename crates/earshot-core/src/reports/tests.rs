@@ -60,6 +60,7 @@ fn item(
         root_remote_id: None,
         url: None,
         lang: Some("en".into()),
+        attachments: Vec::new(),
     }
 }
 

@@ -163,6 +163,7 @@ mod tests {
             root_remote_id: None,
             url: Some(format!("https://blog.example/{id}")),
             lang: Some("en".into()),
+            attachments: Vec::new(),
         }
     }
 

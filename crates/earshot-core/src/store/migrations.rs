@@ -36,6 +36,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "listening: sources' poll state, conversations only sources brought, hits the dashboard reads alone",
         V7_LISTENING,
     ),
+    (
+        "attachments of items (images, video, audio, link cards)",
+        V8_ATTACHMENTS,
+    ),
 ];
 
 /// The schema version this build writes.
@@ -378,6 +382,22 @@ UPDATE listening_hits SET author_id = i.author_id, network = i.network, lang = i
     FROM items i WHERE i.id = listening_hits.item_id;
 "#;
 
+const V8_ATTACHMENTS: &str = r#"
+-- What an item carries besides its text, as its network described it. Only the
+-- preview is ever fetched, into the media table; the URLs are opened in the browser.
+CREATE TABLE attachments (
+    item_id     INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    position    INTEGER NOT NULL,
+    kind        TEXT NOT NULL,   -- image, video, gifv, audio, link, unknown
+    url         TEXT,
+    preview_url TEXT,
+    alt         TEXT,
+    width       INTEGER,
+    height      INTEGER,
+    PRIMARY KEY (item_id, position)
+) WITHOUT ROWID;
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -565,6 +585,40 @@ mod tests {
             "v7 defaults old rows: conversations stay in the inbox, sources stay on"
         );
         assert!(objects(&conn).contains(&"items_by_source".to_string()));
+    }
+
+    #[test]
+    fn v8_adds_attachments_beside_existing_items() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let key = CacheKey::generate().unwrap();
+        let mut conn = open_raw(&path, &key);
+        migrate_to(&mut conn, &path, 7).unwrap();
+        conn.execute_batch(
+            "INSERT INTO authors (network, handle, updated_at) VALUES ('n', 'a', 1);
+             INSERT INTO conversations (network, root_key, last_activity_at, created_at)
+                 VALUES ('n', 'r', 1, 1);
+             INSERT INTO items (id, network, remote_id, conversation_id, author_id, kind, text,
+                 html, created_at, ingested_at) VALUES (5, 'n', 'r', 1, 1, 'post', 't', '', 1, 1);",
+        )
+        .unwrap();
+        migrate_to(&mut conn, &path, 8).unwrap();
+        assert!(objects(&conn).contains(&"attachments".to_string()));
+        conn.execute(
+            "INSERT INTO attachments (item_id, position, kind, preview_url)
+             VALUES (5, 0, 'image', 'https://x.test/p.png')",
+            [],
+        )
+        .unwrap();
+        let again = conn.execute(
+            "INSERT INTO attachments (item_id, position, kind) VALUES (5, 0, 'image')",
+            [],
+        );
+        assert!(again.is_err(), "one row per item and position");
+        let items: i64 = conn
+            .query_row("SELECT count(*) FROM items", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(items, 1, "v8 keeps the items");
     }
 
     #[test]

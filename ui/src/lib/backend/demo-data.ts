@@ -152,6 +152,7 @@ export function demoData(now: number = Date.now(), count = 140): MemoryData {
         parentId,
         depth,
         fromUs: false,
+        attachments: [],
       };
     };
 

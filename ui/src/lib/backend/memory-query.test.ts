@@ -18,6 +18,7 @@ function item(text: string, extra: Partial<ItemView> = {}): ItemView {
     parentId: null,
     depth: 0,
     fromUs: false,
+    attachments: [],
     ...extra,
   };
 }

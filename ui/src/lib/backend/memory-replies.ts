@@ -278,6 +278,7 @@ export class MemoryReplies {
       parentId: parent?.id ?? null,
       depth: (parent?.depth ?? -1) + 1,
       fromUs: true,
+      attachments: [],
     });
     const c = detail.conversation;
     c.itemCount = detail.items.length;
