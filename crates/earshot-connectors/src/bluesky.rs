@@ -397,6 +397,7 @@ impl Bluesky {
             root_remote_id: Some(root),
             url: url.clone(),
             lang: None,
+            attachments: Vec::new(),
         };
         Ok(SentReply {
             remote_id: uri.to_owned(),

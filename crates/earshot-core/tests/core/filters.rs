@@ -26,6 +26,7 @@ fn post(network: &str, id: &str, who: &str, at: i64, text: &str, lang: &str) -> 
         root_remote_id: None,
         url: None,
         lang: Some(lang.into()),
+        attachments: Vec::new(),
     }
 }
 

@@ -35,6 +35,7 @@ fn item(
         root_remote_id: root.map(Into::into),
         url: None,
         lang: None,
+        attachments: Vec::new(),
     }
 }
 
