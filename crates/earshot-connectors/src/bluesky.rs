@@ -19,6 +19,7 @@
 //!   from the outbox entry ([`tid::for_reply`]): a retry finds the post it
 //!   already made instead of making another.
 
+mod embeds;
 pub(crate) mod facets;
 #[cfg(test)]
 mod fake_pds;
@@ -53,6 +54,8 @@ pub const NETWORK: &str = "bluesky";
 pub const NOTIFICATIONS: &str = "notifications";
 
 const PAGE_SIZE: &str = "50";
+/// `app.bsky.feed.getPosts` takes at most this many URIs.
+const GET_POSTS_MAX: usize = 25;
 const POST_COLLECTION: &str = "app.bsky.feed.post";
 
 /// Signs in with an identifier (handle, DID or e-mail) and an app password.
@@ -184,6 +187,7 @@ impl Bluesky {
         let mut newest: Option<(i64, String)> = None;
         let mut reached_floor = false;
         let mut skipped = 0;
+        let mut with_media = Vec::new();
         for value in &page.notifications {
             let entry = match model::notification(value, self.account.id) {
                 Ok(entry) => entry,
@@ -202,9 +206,13 @@ impl Bluesky {
             {
                 newest = Some((entry.indexed_at_ms, entry.indexed_at));
             }
+            if entry.has_media {
+                with_media.extend(entry.item.as_ref().map(|i| i.remote_id.clone()));
+            }
             items.extend(entry.item);
         }
         self.count_skipped(skipped);
+        self.add_media(&mut items, &with_media).await?;
         let step = paging::step(
             request,
             &state,
@@ -220,6 +228,39 @@ impl Bluesky {
             cursor: step.cursor,
             total: None,
         })
+    }
+
+    /// Fills in the attachments of the notified posts that embed media: a
+    /// record names its images by blob, so their URLs come from the posts'
+    /// views (`getPosts`, 25 at a time). A server that cannot say leaves them
+    /// without; one out of reach fails the page, to be read again.
+    async fn add_media(
+        &self,
+        items: &mut [NewItem],
+        uris: &[String],
+    ) -> Result<(), ConnectorError> {
+        for chunk in uris.chunks(GET_POSTS_MAX) {
+            let params: Vec<(&str, &str)> = chunk.iter().map(|u| ("uris", u.as_str())).collect();
+            let posts: model::Posts = match self
+                .xrpc
+                .json("app.bsky.feed.getPosts", Call::Query(&params))
+                .await
+            {
+                Ok(posts) => posts,
+                Err(e) if e.is_transient() => return Err(e),
+                Err(_) => continue,
+            };
+            for (view, with) in posts
+                .posts
+                .iter()
+                .filter_map(|p| model::post_view(p, self.account.id).ok())
+            {
+                if let Some(item) = items.iter_mut().find(|i| i.remote_id == view.uri) {
+                    item.attachments = with.attachments;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The post behind an at-uri, as `getPosts` shows it.

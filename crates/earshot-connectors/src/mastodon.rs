@@ -18,6 +18,7 @@
 //!   id is the cursor, paged the same way. A conversation that gets a new
 //!   message moves past the cursor and is read again, which ingest ignores.
 
+mod attachments;
 pub(crate) mod compose;
 mod model;
 mod oauth;

@@ -64,6 +64,9 @@ pub struct PostView {
     pub author: Profile,
     pub record: Value,
     pub indexed_at: String,
+    /// Images, video or a link card, as views with URLs ([`super::embeds`]).
+    #[serde(default)]
+    pub embed: Option<Value>,
 }
 
 /// `app.bsky.notification.listNotifications#notification`.
@@ -122,6 +125,8 @@ pub struct NotificationEntry {
     pub indexed_at_ms: i64,
     pub indexed_at: String,
     pub item: Option<NewItem>,
+    /// The post embeds media, whose URLs only its view has.
+    pub has_media: bool,
 }
 
 /// Reads one notification; `Err` says why it is unreadable.
@@ -146,17 +151,19 @@ pub fn notification(value: &Value, account_id: i64) -> Result<NotificationEntry,
         )?),
         None => None,
     };
+    let has_media = item.is_some() && super::embeds::record_has_media(&n.record);
     Ok(NotificationEntry {
         indexed_at_ms,
         indexed_at: n.indexed_at,
         item,
+        has_media,
     })
 }
 
 /// Reads a post view (from a thread, a search or `getPosts`).
 pub fn post_view(value: &Value, account_id: i64) -> Result<(PostView, NewItem), String> {
     let view = PostView::deserialize(value).map_err(|e| e.to_string())?;
-    let item = post_item(
+    let mut item = post_item(
         &view.uri,
         &view.author,
         &view.record,
@@ -164,6 +171,9 @@ pub fn post_view(value: &Value, account_id: i64) -> Result<(PostView, NewItem), 
         None,
         account_id,
     )?;
+    if let Some(embed) = &view.embed {
+        item.attachments = super::embeds::from_view(embed);
+    }
     Ok((view, item))
 }
 

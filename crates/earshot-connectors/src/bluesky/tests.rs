@@ -931,3 +931,47 @@ fn a_recorded_session_is_read() {
     assert_eq!(session.did, "did:plc:c52cdm6irxruqpg57jelmwnd");
     assert_eq!(session.handle, "alice.test");
 }
+
+#[tokio::test]
+async fn notified_posts_with_images_get_their_attachments_from_get_posts() {
+    let t0 = now_ms() - 3_600_000;
+    let mut with_image = notification("mention", "pic", t0 + 2000);
+    with_image["record"]["embed"] = json!({"$type": "app.bsky.embed.images", "images": [
+        {"alt": "the error", "image": {"$type": "blob", "ref": {"$link": "bafkreiimg"},
+         "mimeType": "image/png", "size": 1234}}]});
+    let page = json!({"notifications": [with_image, notification("mention", "plain", t0 + 1000)]});
+    let token = in_an_hour("a1");
+    let store = MemoryStore::with(&credentials(&token, &in_an_hour("r1"), None));
+    let uri = format!("at://{BOB}/app.bsky.feed.post/pic");
+    let pds = FakePds::start(move |r: &Request| match r.nsid.as_str() {
+        "app.bsky.notification.listNotifications" => Reply::ok(page.clone()),
+        "app.bsky.feed.getPosts" => {
+            assert_eq!(r.params("uris"), vec![uri.as_str()], "only the post with media");
+            Reply::ok(json!({"posts": [{
+                "uri": uri, "cid": "bafy", "author": author("bob.test"),
+                "record": post_record("pic", None, "2025-11-22T10:00:00Z"),
+                "embed": {"$type": "app.bsky.embed.images#view", "images": [{
+                    "thumb": "https://cdn.test/img/feed_thumbnail/plain/did:plc:bob/bafkreiimg@jpeg",
+                    "fullsize": "https://cdn.test/img/feed_fullsize/plain/did:plc:bob/bafkreiimg@jpeg",
+                    "alt": "the error", "aspectRatio": {"width": 800, "height": 600}}]},
+                "indexedAt": "2025-11-22T10:00:00Z"}]}))
+        }
+        _ => Reply::error(404, "MethodNotImplemented", ""),
+    })
+    .await;
+    let bsky = connector(&pds, store);
+    let page = bsky
+        .fetch(&feed(None, None, t0 - 86_400_000))
+        .await
+        .unwrap();
+    assert_eq!(texts(&page.items), vec!["pic", "plain"]);
+    let a = &page.items[0].attachments;
+    assert_eq!(a.len(), 1);
+    assert_eq!(
+        a[0].preview_url.as_deref(),
+        Some("https://cdn.test/img/feed_thumbnail/plain/did:plc:bob/bafkreiimg@jpeg")
+    );
+    assert_eq!(a[0].alt.as_deref(), Some("the error"));
+    assert!(page.items[1].attachments.is_empty());
+    assert_eq!(pds.calls("app.bsky.feed.getPosts").len(), 1);
+}

@@ -41,6 +41,10 @@ pub(super) struct Status {
     pub reblog: Option<IgnoredAny>,
     #[serde(default)]
     pub mentions: Option<Vec<Mention>>,
+    /// Read entry by entry ([`super::attachments`]): a malformed one never
+    /// costs the status.
+    #[serde(default)]
+    pub media_attachments: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -207,6 +211,11 @@ impl Mapper {
             html.push_str("</p>");
         }
         html.push_str(status.content.as_deref().unwrap_or_default());
+        let attachments = status
+            .media_attachments
+            .as_ref()
+            .and_then(Value::as_array)
+            .map_or_else(Vec::new, |list| super::attachments::parse(list));
         let account = status.account;
         Some(NewItem {
             network: NETWORK.to_owned(),
@@ -230,7 +239,7 @@ impl Mapper {
             root_remote_id: None,
             url: status.url.or(status.uri),
             lang: status.language.filter(|l| !l.is_empty()),
-            attachments: Vec::new(),
+            attachments,
         })
     }
 
