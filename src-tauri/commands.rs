@@ -5,6 +5,7 @@
 
 use earshot_connectors::{bluesky, mastodon};
 use earshot_core::accounts::Account;
+use earshot_core::attachments::ItemAttachments;
 use earshot_core::compose::{self, ComposeInfo, Draft, SavedReply};
 use earshot_core::connector::{AccountLimits, ComposeLimits};
 use earshot_core::inbox::{
@@ -223,6 +224,18 @@ pub async fn conversation_avatars(
     id: i64,
 ) -> UiResult<Vec<CachedAvatar>> {
     Ok(earshot_core::media::avatars(&*app.workspace()?, id)?)
+}
+
+/// The attachments of these items (store ids), after fetching the previews
+/// not cached yet through their accounts' syncs (the thread pane asks once it
+/// shows a thread; offline or in the demo, what is cached comes back).
+#[tauri::command]
+pub async fn attachments_fetch(
+    app: State<'_, Arc<AppState>>,
+    item_ids: Vec<String>,
+) -> UiResult<Vec<ItemAttachments>> {
+    let ids: Vec<i64> = item_ids.iter().filter_map(|id| id.parse().ok()).collect();
+    Ok(app.session()?.fetch_previews(&ids).await?)
 }
 
 /// What is waiting to reach the networks (queued replies, read positions,

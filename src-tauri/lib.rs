@@ -160,6 +160,7 @@ pub fn run() {
             commands::triage_set_saved,
             commands::saved_refresh,
             commands::conversation_avatars,
+            commands::attachments_fetch,
             commands::sync_waiting,
             commands::search,
             commands::compose_open,

@@ -12,6 +12,7 @@ import type {
   Trial,
   AccountSyncStatus,
   CachedAvatar,
+  ItemAttachments,
   ConversationDetail,
   CoreEvent,
   InboxFilter,
@@ -96,6 +97,11 @@ export interface Backend extends ContactsBackend, ListeningBackend {
   refreshSaved(conversationId: number): Promise<void>;
   /** The cached avatars of a conversation's authors, served from the encrypted cache. */
   conversationAvatars(conversationId: number): Promise<CachedAvatar[]>;
+  /**
+   * The attachments of these items, after fetching the previews not cached yet
+   * (into the encrypted cache; offline, what is cached).
+   */
+  fetchAttachments(itemIds: string[]): Promise<ItemAttachments[]>;
   /** What is waiting to reach the networks (queued replies, read positions, saved fetches). */
   syncWaiting(): Promise<WaitingToSync>;
   /** Sets the conversation's unread count to 0. */

@@ -115,6 +115,62 @@ function demoContacts(conversations: ConversationDetail[]): MemoryContactSeed[] 
     }));
 }
 
+/** A small picture for the demo's cached previews (a data: URI, as the CSP allows images). */
+function demoPicture(from: string, to: string): string {
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="160" height="100">` +
+    `<defs><linearGradient id="g"><stop offset="0" stop-color="${from}"/>` +
+    `<stop offset="1" stop-color="${to}"/></linearGradient></defs>` +
+    `<rect width="160" height="100" fill="url(#g)"/>` +
+    `<polyline points="10,80 50,55 90,65 150,20" fill="none" stroke="#fff" stroke-width="4"/></svg>`;
+  return `data:image/svg+xml,${encodeURIComponent(svg)}`;
+}
+
+/**
+ * Gives the first items of the first two conversations attachments, without
+ * touching the random sequence: a cached screenshot and a video on the first,
+ * and on the second an image whose preview is not cached (as offline).
+ */
+function addDemoAttachments(conversations: ConversationDetail[]): void {
+  const first = conversations[0]?.items[0];
+  if (first) {
+    first.attachments = [
+      {
+        kind: 'image',
+        url: 'https://example.org/media/sync-error-full.png',
+        alt: 'Screenshot of the sync error: "Vault locked, retrying in 30 s"',
+        width: 1600,
+        height: 1000,
+        hasPreview: true,
+        previewSrc: demoPicture('#3b6fd8', '#7c4dcc'),
+      },
+      {
+        kind: 'video',
+        url: 'https://example.org/media/screen-recording.mp4',
+        alt: 'Screen recording of the app freezing on start',
+        width: 1280,
+        height: 720,
+        hasPreview: true,
+        previewSrc: demoPicture('#1f7a5a', '#2aa198'),
+      },
+    ];
+  }
+  const second = conversations[1]?.items[0];
+  if (second) {
+    second.attachments = [
+      {
+        kind: 'image',
+        url: 'https://example.org/media/invoice.png',
+        alt: 'Photo of an invoice charged twice',
+        width: 1200,
+        height: 900,
+        hasPreview: true,
+        previewSrc: null,
+      },
+    ];
+  }
+}
+
 /** A deterministic demo workspace: ~140 conversations across four networks. */
 export function demoData(now: number = Date.now(), count = 140): MemoryData {
   const pick = rng(0xea75);
@@ -205,6 +261,7 @@ export function demoData(now: number = Date.now(), count = 140): MemoryData {
     });
     t -= Math.floor(pick() ** 2 * 10 * 3600 * 1000) + 5 * 60 * 1000;
   }
+  addDemoAttachments(conversations);
 
   return {
     conversations,

@@ -12,6 +12,7 @@ import type {
   SavedReply,
   AccountSyncStatus,
   CachedAvatar,
+  ItemAttachments,
   ConversationDetail,
   ConversationSummary,
   InboxFilter,
@@ -769,6 +770,29 @@ export class MemoryBackend extends MemoryListening implements Backend {
   async conversationAvatars(conversationId: number): Promise<CachedAvatar[]> {
     await this.#delay();
     return this.avatars.get(conversationId) ?? [];
+  }
+
+  /** Previews "fetched" by {@link fetchAttachments}: URL → `src` (tests set them). */
+  readonly fetchablePreviews = new Map<string, string>();
+  /** The item ids each {@link fetchAttachments} call asked for. */
+  readonly attachmentRequests: string[][] = [];
+
+  async fetchAttachments(itemIds: string[]): Promise<ItemAttachments[]> {
+    await this.#delay();
+    this.attachmentRequests.push([...itemIds]);
+    const wanted = new Set(itemIds);
+    const out: ItemAttachments[] = [];
+    for (const detail of this.#conversations.values()) {
+      for (const item of detail.items) {
+        if (!wanted.has(item.id)) continue;
+        for (const a of item.attachments) {
+          const src = a.url ? this.fetchablePreviews.get(a.url) : undefined;
+          if (a.hasPreview && !a.previewSrc && src) a.previewSrc = src;
+        }
+        out.push({ itemId: item.id, attachments: structuredClone(item.attachments) });
+      }
+    }
+    return out;
   }
 
   async syncWaiting(): Promise<WaitingToSync> {

@@ -11,6 +11,7 @@ import type {
   SavedReply,
   AccountSyncStatus,
   CachedAvatar,
+  ItemAttachments,
   ConversationDetail,
   InboxFilter,
   InboxPage,
@@ -144,6 +145,10 @@ export class TauriBackend extends TauriListening implements Backend {
 
   conversationAvatars(conversationId: number): Promise<CachedAvatar[]> {
     return call('conversation_avatars', { id: conversationId });
+  }
+
+  fetchAttachments(itemIds: string[]): Promise<ItemAttachments[]> {
+    return call('attachments_fetch', { itemIds });
   }
 
   syncWaiting(): Promise<WaitingToSync> {
