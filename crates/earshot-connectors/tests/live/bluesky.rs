@@ -460,3 +460,212 @@ async fn saving_a_bluesky_conversation_fetches_every_reply() {
         "the fetched reply is searchable"
     );
 }
+
+/// A valid PNG of `width` × `height` pixels of noise from `seed` (stored, not
+/// compressed: no encoder needed), so the AppView can make a thumbnail of it.
+fn noise_png(width: u32, height: u32, seed: &[u8]) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let start = out.len();
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        let crc = crc32(&out[start..]);
+        out.extend_from_slice(&crc.to_be_bytes());
+    }
+    let mut state: u32 = seed
+        .iter()
+        .fold(0x9E37_79B9, |h, &b| h.rotate_left(5) ^ u32::from(b));
+    let mut raw = Vec::new();
+    for _ in 0..height {
+        raw.push(0); // filter: none
+        for _ in 0..width * 3 {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            raw.push(state as u8);
+        }
+    }
+    // zlib: header, stored blocks of at most 65,535 bytes, Adler-32.
+    let mut z = vec![0x78, 0x01];
+    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
+    for (i, block) in blocks.iter().enumerate() {
+        z.push(u8::from(i + 1 == blocks.len()));
+        let len = block.len() as u16;
+        z.extend_from_slice(&len.to_le_bytes());
+        z.extend_from_slice(&(!len).to_le_bytes());
+        z.extend_from_slice(block);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &byte in &raw {
+        a = (a + u32::from(byte)) % 65_521;
+        b = (b + a) % 65_521;
+    }
+    z.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut header = Vec::new();
+    header.extend_from_slice(&width.to_be_bytes());
+    header.extend_from_slice(&height.to_be_bytes());
+    header.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB
+    chunk(&mut png, b"IHDR", &header);
+    chunk(&mut png, b"IDAT", &z);
+    chunk(&mut png, b"IEND", &[]);
+    png
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+fn assert_nowhere_in(dir: &std::path::Path, needle: &[u8], when: &str) {
+    let files = files_under(dir);
+    assert!(
+        files.iter().any(|f| f.ends_with("earshot.db")),
+        "{when}: no database"
+    );
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "{when}: {} holds the image's bytes in plaintext; media must be encrypted",
+            file.display()
+        );
+    }
+}
+
+/// A post with an image that mentions alice: the sync stores its attachment
+/// (alt text, size, the AppView's thumbnail URL), saving the conversation
+/// caches the thumbnail (never the full size) in the encrypted cache, and the
+/// raw database files hold none of its bytes.
+#[tokio::test]
+async fn an_image_post_is_synced_and_saving_caches_its_preview_encrypted() {
+    let pds = server_env("EARSHOT_TEST_BSKY_PDS");
+    let alice_handle = server_env("EARSHOT_TEST_BSKY_ALICE_HANDLE");
+    let alice_did = server_env("EARSHOT_TEST_BSKY_ALICE_DID");
+    let run = format!("imagerun{}", now_ms());
+    let app_password = Secret::new(server_env("EARSHOT_TEST_BSKY_ALICE_APP_PASSWORD"));
+    let (account, secret) = sign_in(&pds, &alice_handle, &app_password).await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let vault = earshot_core::vault::MemoryVault::default();
+    let ws = Arc::new(earshot_core::Workspace::open(dir.path(), &vault).unwrap());
+    let added = ws.add_account(&vault, &account, &secret).unwrap();
+    let alice = Bluesky::new(added.to_ref(), Arc::new(Store::new(secret))).unwrap();
+    let (_, cursor) = sync(&alice, None, now_ms() - 3_600_000).await;
+
+    let (bob, _) = bob_and_carol(&pds).await;
+    let png = noise_png(96, 64, run.as_bytes());
+    let uploaded = xrpc(
+        bob.http
+            .post(format!("{pds}/xrpc/com.atproto.repo.uploadBlob"))
+            .bearer_auth(&bob.token)
+            .header("content-type", "image/png")
+            .body(png.clone()),
+    )
+    .await;
+    let text = format!("@{alice_handle} the export looks like this {run}");
+    let start = text.find('@').unwrap();
+    let record = json!({"$type": "app.bsky.feed.post", "text": text, "createdAt": rfc3339_now(),
+        "facets": [{"index": {"byteStart": start, "byteEnd": start + 1 + alice_handle.len()},
+                    "features": [{"$type": "app.bsky.richtext.facet#mention", "did": alice_did}]}],
+        "embed": {"$type": "app.bsky.embed.images", "images": [{
+            "alt": "The export dialog, stuck at 99%", "image": uploaded["blob"],
+            "aspectRatio": {"width": 96, "height": 64}}]}});
+    let created = xrpc(
+        bob.http
+            .post(format!("{pds}/xrpc/com.atproto.repo.createRecord"))
+            .bearer_auth(&bob.token)
+            .json(&json!({"repo": bob.did, "collection": "app.bsky.feed.post", "record": record})),
+    )
+    .await;
+    let uri = created["uri"].as_str().unwrap().to_owned();
+    let (items, _) = wait_for(&alice, &cursor, &[&uri], Instant::now()).await;
+    let heard = items.iter().find(|i| i.remote_id == uri).unwrap();
+    assert_eq!(
+        heard.attachments.len(),
+        1,
+        "the notification's post has its image"
+    );
+
+    earshot_core::sync::sync_account(&ws, &alice, &earshot_core::sync::SyncOptions::default())
+        .await
+        .unwrap();
+    let hits = ws
+        .search(&run, &earshot_core::search::SearchOptions::default())
+        .unwrap();
+    assert_eq!(hits.len(), 1);
+    let id = hits[0].conversation_id;
+    let detail = ws.conversation(id).unwrap();
+    let attachment = &detail.items[0].attachments[0];
+    assert_eq!(
+        attachment.kind,
+        earshot_core::attachments::AttachmentKind::Image
+    );
+    assert_eq!(
+        attachment.alt.as_deref(),
+        Some("The export dialog, stuck at 99%")
+    );
+    assert_eq!((attachment.width, attachment.height), (Some(96), Some(64)));
+    assert!(
+        attachment.has_preview && attachment.preview_src.is_none(),
+        "not cached yet"
+    );
+    assert!(
+        attachment.url.as_deref().unwrap().contains("feed_fullsize"),
+        "{attachment:?}"
+    );
+
+    ws.set_saved(id, true).unwrap();
+    let report = earshot_core::saved::fetch_due(&ws, &alice, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(report.conversations, 1, "{report:?}");
+    let detail = ws.conversation(id).unwrap();
+    let src = detail.items[0].attachments[0]
+        .preview_src
+        .clone()
+        .unwrap_or_else(|| panic!("the preview was not cached: {report:?}"));
+    let media_id: i64 = src.rsplit('/').next().unwrap().parse().unwrap();
+    let cached = earshot_core::media::get(&ws, media_id).unwrap().unwrap();
+    assert!(
+        cached.content_type.starts_with("image/"),
+        "{}",
+        cached.content_type
+    );
+    assert!(cached.bytes.len() > 64, "a real thumbnail");
+    // A stretch of the cached bytes, past any header that every image shares.
+    let mid = cached.bytes.len() / 2;
+    let needle = cached.bytes[mid..(mid + 32).min(cached.bytes.len())].to_vec();
+    assert_nowhere_in(dir.path(), &needle, "workspace open");
+    assert_nowhere_in(
+        dir.path(),
+        &png[png.len() / 2..png.len() / 2 + 32],
+        "the original",
+    );
+    drop(detail);
+    drop(alice);
+    drop(ws);
+    assert_nowhere_in(dir.path(), &needle, "after close");
+}

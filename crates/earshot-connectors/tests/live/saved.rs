@@ -182,3 +182,85 @@ async fn images_come_through_the_connector_capped() {
         earshot_core::connector::ConnectorError::Refused { .. }
     ));
 }
+
+/// The mock takes `/api/v2/media` uploads and lists them on statuses as
+/// `media_attachments`: a mention with an image is synced with its attachment,
+/// and saving the conversation caches the preview.
+#[tokio::test]
+async fn a_mention_with_an_image_keeps_its_attachment_and_saving_caches_the_preview() {
+    earshot_connectors::http::install_crypto_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let vault = MemoryVault::default();
+    let ws = Arc::new(Workspace::open(dir.path(), &vault as &dyn Vault).unwrap());
+    let (signed_in, secret) = sign_in_with_token(&url(), &Secret::new(token("ALICE")))
+        .await
+        .unwrap();
+    let account = ws.add_account(&vault, &signed_in, &secret).unwrap();
+    let m = Mastodon::new(
+        account.to_ref(),
+        Arc::new(crate::MemoryCredentials::new(secret.clone())),
+    )
+    .unwrap();
+
+    let mark = marker();
+    let boundary = "earshotboundary7d1f";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\
+         Content-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&png());
+    body.extend_from_slice(
+        format!(
+            "\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\n\
+             The error dialog\r\n--{boundary}--\r\n"
+        )
+        .as_bytes(),
+    );
+    let media = json(
+        reqwest::Client::new()
+            .post(format!("{}/api/v2/media", url()))
+            .bearer_auth(token("BOB"))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body),
+    )
+    .await;
+    let media_id = media["id"].as_str().unwrap().to_owned();
+    json(
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/statuses", url()))
+            .bearer_auth(token("BOB"))
+            .form(&[
+                ("status", format!("@alice look at this {mark}")),
+                ("visibility", "public".into()),
+                ("media_ids[]", media_id),
+            ]),
+    )
+    .await;
+
+    sync_account(&ws, &m, &SyncOptions::default())
+        .await
+        .unwrap();
+    let hits = ws.search(&mark, &SearchOptions::default()).unwrap();
+    assert_eq!(hits.len(), 1);
+    let id = hits[0].conversation_id;
+    let item = &ws.conversation(id).unwrap().items[0];
+    assert_eq!(item.attachments.len(), 1, "{media}");
+    let a = &item.attachments[0];
+    assert_eq!(a.kind, earshot_core::attachments::AttachmentKind::Image);
+    assert!(a.has_preview && a.preview_src.is_none());
+
+    ws.set_saved(id, true).unwrap();
+    let report = earshot_core::saved::fetch_due(&ws, &m as &dyn Connector, &Default::default())
+        .await
+        .unwrap();
+    assert!(report.media >= 1, "{report:?}");
+    let item = &ws.conversation(id).unwrap().items[0];
+    assert!(
+        item.attachments[0].preview_src.is_some(),
+        "the preview reads from the cache: {report:?}"
+    );
+}
