@@ -7,6 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { deflateSync } from 'node:zlib';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -39,9 +40,61 @@ async function proxy(target) {
   };
 }
 
-async function post(base, token, status, inReplyTo) {
+/** A real 48×32 PNG (a gradient) the webview can decode. */
+function png() {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc(body));
+    return Buffer.concat([len, body, sum]);
+  };
+  const [w, h] = [48, 32];
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(w, 0);
+  header.writeUInt32BE(h, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  const rows = [];
+  for (let y = 0; y < h; y++) {
+    rows.push(Buffer.from([0, ...Array.from({ length: w }, (_, x) => [x * 5, y * 7, 160]).flat()]));
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** Uploads an image as a media attachment (`/api/v2/media`); its id. */
+async function upload(base, token, description) {
+  const form = new FormData();
+  form.set('file', new Blob([png()], { type: 'image/png' }), 'screenshot.png');
+  form.set('description', description);
+  const response = await fetch(`${base}/api/v2/media`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+    body: form,
+  });
+  assert.ok(response.ok, `uploading to the Mastodon server: ${response.status}`);
+  return (await response.json()).id;
+}
+
+async function post(base, token, status, inReplyTo, mediaIds = []) {
   const form = new URLSearchParams({ status, visibility: 'public' });
   if (inReplyTo) form.set('in_reply_to_id', inReplyTo);
+  for (const id of mediaIds) form.append('media_ids[]', id);
   const response = await fetch(`${base}/api/v1/statuses`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}` },
@@ -113,10 +166,14 @@ describe('offline', () => {
 
   test('a saved conversation reads whole and is found by search with the network unreachable', async () => {
     const mark = `offline${randomBytes(5).toString('hex')}`;
+    // The root carries a screenshot: saving caches its preview, which then shows offline.
+    const media = await upload(mastodon, servers.EARSHOT_TEST_MASTODON_BOB_TOKEN, 'The export dialog');
     const root = await post(
       mastodon,
       servers.EARSHOT_TEST_MASTODON_BOB_TOKEN,
       `@alice does the export keep accents? ${mark}`,
+      null,
+      [media],
     );
     // A reply that does not mention alice: only saving brings it in.
     await post(mastodon, servers.EARSHOT_TEST_MASTODON_CAROL_TOKEN, `same question, zebrafish${mark}`, root.id);
@@ -175,6 +232,25 @@ describe('offline', () => {
       'the read position to wait for the network',
       async () => /\d+ waiting to sync/.test((await s.texts('[data-testid="waiting-to-sync"]'))[0] ?? ''),
       10000,
+    );
+    // The root's image preview reads from the encrypted cache, decoded, offline.
+    await s.until(
+      "the saved image's preview",
+      async () => (await s.findAll('[data-testid="attachment-preview"]')).length > 0,
+      10000,
+    );
+    const image = await s.execute(`
+      const img = document.querySelector('[data-testid="attachment-preview"]');
+      return { src: img.getAttribute('src'), width: img.naturalWidth, complete: img.complete };
+    `);
+    assert.match(image.src, /^earshot-media:/, 'the preview comes from the cache, never the network');
+    await s.until('the preview to decode', async () =>
+      (await s.execute(`return document.querySelector('[data-testid="attachment-preview"]').naturalWidth`)) > 0,
+    );
+    assert.equal(
+      (await s.findAll('[data-testid="attachment-missing"]')).length,
+      0,
+      'no placeholder: the preview is cached',
     );
     await shot('offline-thread');
 
