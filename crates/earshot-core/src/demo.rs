@@ -11,6 +11,8 @@ use crate::ingest::IngestReport;
 use crate::vault::Vault;
 use crate::workspace::{ImportReport, Workspace};
 
+mod pictures;
+
 /// The sample, as import lines (see [`crate::import`]).
 pub const DEMO_JSONL: &str = include_str!("../demo/demo.jsonl");
 /// Where the app keeps the demo workspace, inside the data directory.
@@ -83,6 +85,7 @@ impl Workspace {
             self.import_records(DEMO_JSONL.as_bytes(), shift, AccountOrigin::Demo, progress)?;
         self.triage_demo()?;
         self.link_demo_contacts()?;
+        pictures::cache(self)?;
         self.set_setting("demo", &serde_json::Value::Bool(true))?;
         self.store().checkpoint()?;
         Ok(report)
