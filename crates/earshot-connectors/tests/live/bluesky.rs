@@ -492,12 +492,12 @@ fn noise_png(width: u32, height: u32, seed: &[u8]) -> Vec<u8> {
     let mut raw = Vec::new();
     for _ in 0..height {
         raw.push(0); // filter: none
-        for _ in 0..width * 3 {
+        raw.extend((0..width * 3).map(|_| {
             state ^= state << 13;
             state ^= state >> 17;
             state ^= state << 5;
-            raw.push(state as u8);
-        }
+            state as u8
+        }));
     }
     // zlib: header, stored blocks of at most 65,535 bytes, Adler-32.
     let mut z = vec![0x78, 0x01];
