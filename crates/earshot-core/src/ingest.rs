@@ -189,7 +189,9 @@ const REOPEN: &str = "(?8 IS NOT NULL AND ?8 > coalesce(state_changed_at, -1)
 
 /// The writer's statements, prepared once per batch.
 struct Statements<'t> {
-    author: rusqlite::CachedStatement<'t>,
+    find_author: rusqlite::CachedStatement<'t>,
+    new_author: rusqlite::CachedStatement<'t>,
+    update_author: rusqlite::CachedStatement<'t>,
     item_conversation: rusqlite::CachedStatement<'t>,
     conversation_by_key: rusqlite::CachedStatement<'t>,
     provisional_by_key: rusqlite::CachedStatement<'t>,
@@ -203,16 +205,23 @@ struct Statements<'t> {
 impl<'t> Statements<'t> {
     fn prepare(tx: &'t Transaction<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
-            author: tx.prepare_cached(
-                "INSERT INTO authors (network, handle, display_name, url, avatar_url, followers, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (network, handle) DO UPDATE SET
-                    display_name = coalesce(excluded.display_name, display_name),
-                    url = coalesce(excluded.url, url),
-                    avatar_url = coalesce(excluded.avatar_url, avatar_url),
-                    followers = coalesce(excluded.followers, followers),
-                    updated_at = excluded.updated_at
-                 RETURNING id",
+            find_author: tx.prepare_cached(
+                "SELECT id, display_name, url, avatar_url, followers FROM authors
+                 WHERE network = ?1 AND handle = ?2",
+            )?,
+            new_author: tx.prepare_cached(
+                "INSERT OR FAIL INTO authors
+                    (network, handle, display_name, url, avatar_url, followers, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?,
+            update_author: tx.prepare_cached(
+                "UPDATE OR FAIL authors SET
+                    display_name = coalesce(?3, display_name),
+                    url = coalesce(?4, url),
+                    avatar_url = coalesce(?5, avatar_url),
+                    followers = coalesce(?6, followers),
+                    updated_at = ?7
+                 WHERE network = ?1 AND handle = ?2",
             )?,
             item_conversation: tx.prepare_cached(
                 "SELECT conversation_id FROM items WHERE network = ?1 AND remote_id = ?2",
@@ -225,12 +234,12 @@ impl<'t> Statements<'t> {
                  WHERE provisional = 1 AND network = ?1 AND root_key = ?2",
             )?,
             new_conversation: tx.prepare_cached(
-                "INSERT INTO conversations
+                "INSERT OR FAIL INTO conversations
                     (network, root_key, provisional, account_id, last_activity_at, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?,
             settle_conversation: tx.prepare_cached(
-                "UPDATE conversations SET provisional = 0 WHERE id = ?1 AND provisional = 1",
+                "UPDATE OR FAIL conversations SET provisional = 0 WHERE id = ?1 AND provisional = 1",
             )?,
             insert_item: tx.prepare_cached(
                 "INSERT INTO items (id, network, remote_id, account_id, conversation_id, parent_remote_id,
@@ -241,7 +250,7 @@ impl<'t> Statements<'t> {
             )?,
             index_item: tx.prepare_cached("INSERT INTO items_fts (rowid, text) VALUES (?1, ?2)")?,
             update_counts: tx.prepare_cached(&format!(
-                "UPDATE conversations SET
+                "UPDATE OR FAIL conversations SET
                     item_count = item_count + ?2,
                     unread_count = unread_count + ?3,
                     last_item_id = CASE WHEN ?4 >= last_activity_at
@@ -295,7 +304,7 @@ pub(crate) fn write_batch(
     let mut heard: Vec<(i64, i64, &Analysed)> = Vec::new();
     for a in batch {
         let item = &a.item;
-        let author_id = upsert_author(&mut st, state, item, now)?;
+        let author_id = upsert_author(tx, &mut st, state, item, now)?;
         let our_account = state
             .our_handles
             .as_ref()
@@ -437,6 +446,7 @@ pub(crate) fn write_batch(
 }
 
 fn upsert_author(
+    tx: &Transaction<'_>,
     st: &mut Statements<'_>,
     state: &mut WriterState,
     item: &NewItem,
@@ -456,18 +466,47 @@ fn upsert_author(
             return Ok(seen.id);
         }
     }
-    let id: i64 = st.author.query_row(
-        params![
-            item.network,
-            handle,
-            a.display_name,
-            a.url,
-            a.avatar_url,
-            a.followers,
-            now
-        ],
-        |r| r.get(0),
-    )?;
+    // Look up, then insert or update only what changed: an upsert with
+    // `RETURNING` runs as a trigger, which costs a statement journal per call.
+    type Stored = (
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+    );
+    let stored: Option<Stored> = st
+        .find_author
+        .query_row(params![item.network, handle], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .optional()?;
+    let values = params![
+        item.network,
+        handle,
+        a.display_name,
+        a.url,
+        a.avatar_url,
+        a.followers,
+        now
+    ];
+    let id = match stored {
+        None => {
+            st.new_author.execute(values)?;
+            tx.last_insert_rowid()
+        }
+        Some((id, display_name, url, avatar_url, followers)) => {
+            let changed = |new: &Option<String>, old: &Option<String>| new.is_some() && new != old;
+            if changed(&a.display_name, &display_name)
+                || changed(&a.url, &url)
+                || changed(&a.avatar_url, &avatar_url)
+                || (a.followers.is_some() && a.followers != followers)
+            {
+                st.update_author.execute(values)?;
+            }
+            id
+        }
+    };
     state.authors.insert(
         key,
         AuthorSeen {
@@ -525,10 +564,15 @@ fn resolve_conversation(
                 Some(id) => id,
                 None => {
                     created = true;
-                    st.new_conversation.query_row(
-                        params![net, key, provisional, account_id, item.created_at, now],
-                        |r| r.get(0),
-                    )?
+                    st.new_conversation.execute(params![
+                        net,
+                        key,
+                        provisional,
+                        account_id,
+                        item.created_at,
+                        now
+                    ])?;
+                    tx.last_insert_rowid()
                 }
             };
             state.conversations.insert(cache_key, id);
@@ -556,7 +600,8 @@ fn resolve_conversation(
     Ok((conversation_id, created))
 }
 
-/// Moves everything of conversation `from` into `into` and deletes `from`.
+/// Moves everything of conversation `from` into `into` and deletes `from`,
+/// with its children (ingest runs without cascades).
 fn merge_conversations(tx: &Transaction<'_>, from: i64, into: i64) -> Result<()> {
     tx.execute_batch(&format!(
         "UPDATE items SET conversation_id = {into} WHERE conversation_id = {from};
@@ -565,6 +610,13 @@ fn merge_conversations(tx: &Transaction<'_>, from: i64, into: i64) -> Result<()>
          UPDATE outbox SET conversation_id = {into} WHERE conversation_id = {from};
          INSERT OR IGNORE INTO drafts (conversation_id, account_id, body, updated_at)
             SELECT {into}, account_id, body, updated_at FROM drafts WHERE conversation_id = {from};
+         -- A saved thread that grew is fetched whole again.
+         INSERT OR IGNORE INTO saved_fetches (conversation_id, requested_at)
+            SELECT {into}, requested_at FROM saved_fetches WHERE conversation_id = {from};
+         -- Ingest writes with foreign keys off (Store::write_unchecked): no cascades.
+         DELETE FROM conversation_tags WHERE conversation_id = {from};
+         DELETE FROM drafts WHERE conversation_id = {from};
+         DELETE FROM saved_fetches WHERE conversation_id = {from};
          UPDATE conversations AS c SET
             item_count = c.item_count + o.item_count,
             unread_count = c.unread_count + o.unread_count,

@@ -150,6 +150,37 @@ impl Store {
         Ok(value)
     }
 
+    /// [`Store::write`] with SQLite's foreign-key checks off for the transaction,
+    /// for ingest only.
+    ///
+    /// Ingest finds or creates every row an item refers to (its conversation,
+    /// author, account) in the same transaction, so the checks can only confirm
+    /// what it just did. They cost the bulk path dearly: a parent lookup per
+    /// reference, and a statement journal (a copy of every page an update
+    /// touches) on each conversation update. With the checks off, cascades do not
+    /// run either: `f` must delete the children of any row it deletes itself.
+    /// The ingest tests check `PRAGMA foreign_key_check` after their scenarios.
+    pub(crate) fn write_unchecked<T, E>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<rusqlite::Error>,
+    {
+        let mut conn = lock(&self.writer);
+        // The pragma is a no-op inside a transaction, hence around it; it is
+        // turned back on whatever `f` did.
+        conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+        let result = (|| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })();
+        conn.execute_batch("PRAGMA foreign_keys = ON")?;
+        result
+    }
+
     /// Runs `f` on a reader connection (a consistent snapshot for its duration
     /// when `f` opens a transaction; single statements are atomic anyway).
     pub fn read<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E>

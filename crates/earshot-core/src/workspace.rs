@@ -441,7 +441,7 @@ impl Workspace {
             &listening,
             |batches| {
                 let now = self.now();
-                self.store.write(|tx| {
+                self.store.write_unchecked(|tx| {
                     let mut report = IngestReport::default();
                     for batch in batches {
                         report.add(ingest::write_batch(tx, &batch, now, &mut state)?);

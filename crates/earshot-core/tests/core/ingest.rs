@@ -52,6 +52,23 @@ fn only_conversation(ws: &Workspace) -> i64 {
 
 const T: i64 = 1_790_000_000_000;
 
+/// Ingest writes with SQLite's foreign-key checks off (it resolves every
+/// reference itself), so the threading scenarios end by checking that nothing dangles.
+fn assert_no_dangling_rows(ws: &Workspace) {
+    let dangling: Vec<(String, i64, String)> = ws
+        .store()
+        .read(|c| -> Result<_, earshot_core::Error> {
+            let mut stmt = c.prepare("PRAGMA foreign_key_check")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .unwrap();
+    assert!(
+        dangling.is_empty(),
+        "rows referring to nothing: {dangling:?}"
+    );
+}
+
 #[test]
 fn the_same_item_twice_is_stored_once() {
     let (_dir, ws) = crate::workspace();
@@ -68,6 +85,7 @@ fn the_same_item_twice_is_stored_once() {
         1,
         "indexed once"
     );
+    assert_no_dangling_rows(&ws);
 }
 
 #[test]
@@ -106,6 +124,53 @@ fn replies_arriving_before_their_parents_end_in_one_thread() {
     assert_eq!(order, vec![("A", 0), ("B", 1), ("C", 2)]);
     assert_eq!(thread.conversation.item_count, 3);
     assert_eq!(thread.conversation.unread_count, 3);
+    assert_no_dangling_rows(&ws);
+}
+
+#[test]
+fn a_merged_thread_keeps_its_tags_draft_and_saved_state_and_leaves_nothing_behind() {
+    let (_dir, ws) = crate::workspace();
+    // A reply to a reply arrives first and is triaged while its parent is unknown.
+    ws.ingest(vec![item(
+        "mastodon",
+        "C",
+        Some("B"),
+        None,
+        "c@x",
+        T + 2,
+        "third",
+    )])
+    .unwrap();
+    let early = only_conversation(&ws);
+    ws.tag(early, &["billing".into()], &[]).unwrap();
+    ws.set_saved(early, true).unwrap();
+    earshot_core::compose::save_draft(&ws, early, None, "thanks, looking into it").unwrap();
+    // Its parent arrives, filed under its own parent: the two threads merge.
+    ws.ingest(vec![item(
+        "mastodon",
+        "B",
+        Some("A"),
+        None,
+        "b@x",
+        T + 1,
+        "second",
+    )])
+    .unwrap();
+    ws.ingest(vec![item("mastodon", "A", None, None, "a@x", T, "first")])
+        .unwrap();
+    let id = only_conversation(&ws);
+    let thread = ws.conversation(id).unwrap();
+    assert_eq!(thread.items.len(), 3);
+    assert_ne!(id, early, "the early thread merged into the later one");
+    assert_eq!(thread.conversation.tags, vec!["billing".to_string()]);
+    assert!(thread.conversation.saved);
+    assert_eq!(
+        earshot_core::compose::draft(&ws, id)
+            .unwrap()
+            .map(|d| d.body),
+        Some("thanks, looking into it".to_string())
+    );
+    assert_no_dangling_rows(&ws);
 }
 
 #[test]
@@ -152,6 +217,7 @@ fn bluesky_replies_with_a_root_join_it_in_any_order() {
         d.conversation.snippet, "reply two",
         "the row shows the newest item"
     );
+    assert_no_dangling_rows(&ws);
 }
 
 #[test]
