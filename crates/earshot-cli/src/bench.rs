@@ -634,6 +634,7 @@ pub(crate) fn timed_ingest(
     json: bool,
 ) -> Result<f64, Error> {
     let t = Instant::now();
+    let cpu = CpuTime::now();
     let mut last = Instant::now();
     let report = ws.ingest_with_progress(generate(n, 42), |p| {
         if !json && last.elapsed() > Duration::from_secs(2) {
@@ -647,6 +648,14 @@ pub(crate) fn timed_ingest(
     })?;
     ws.store().checkpoint()?;
     let secs = t.elapsed().as_secs_f64();
+    let used = cpu.since();
+    if !json {
+        eprintln!(
+            "  {label}: CPU per item: writer thread {:.1} µs, all threads {:.1} µs",
+            used.thread_s * 1e6 / n as f64,
+            used.process_s * 1e6 / n as f64
+        );
+    }
     if report.inserted != n {
         return Err(Error::Invalid(format!(
             "{label}: stored {} of {n} items",
@@ -654,6 +663,45 @@ pub(crate) fn timed_ingest(
         )));
     }
     Ok(n as f64 / secs)
+}
+
+/// CPU time used so far by the calling thread and by the whole process (Linux;
+/// zero elsewhere). On a shared machine, CPU per item varies far less between
+/// runs than wall-clock rates do.
+struct CpuTime {
+    thread_s: f64,
+    process_s: f64,
+}
+
+impl CpuTime {
+    fn now() -> Self {
+        // schedstat's first field is the time spent on the CPU, in ns.
+        let thread_s = std::fs::read_to_string("/proc/thread-self/schedstat")
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+            .map_or(0.0, |ns| ns / 1e9);
+        // utime and stime (fields 14 and 15), in clock ticks of 10 ms.
+        let process_s = std::fs::read_to_string("/proc/self/stat")
+            .ok()
+            .and_then(|s| {
+                let fields: Vec<&str> = s.rsplit_once(')')?.1.split_whitespace().collect();
+                let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+                Some((ticks(11)? + ticks(12)?) / 100.0)
+            })
+            .unwrap_or(0.0);
+        Self {
+            thread_s,
+            process_s,
+        }
+    }
+
+    fn since(&self) -> Self {
+        let now = Self::now();
+        Self {
+            thread_s: now.thread_s - self.thread_s,
+            process_s: now.process_s - self.process_s,
+        }
+    }
 }
 
 pub(crate) fn open_bench_workspace(
