@@ -616,4 +616,37 @@ mod tests {
         assert!(session.is_demo());
         assert!(h.opened.lock().unwrap().is_empty());
     }
+
+    #[tokio::test]
+    async fn shown_items_get_their_attachments_back_with_what_is_cached() {
+        let h = Harness::new();
+        let session = h.session();
+        assert!(session.is_demo());
+        let ws = session.workspace();
+        let ids: Vec<i64> = ws
+            .store()
+            .read(|c| -> Result<Vec<i64>> {
+                let mut stmt =
+                    c.prepare("SELECT DISTINCT item_id FROM attachments ORDER BY item_id")?;
+                let rows = stmt.query_map([], |r| r.get(0))?;
+                Ok(rows.collect::<rusqlite::Result<_>>()?)
+            })
+            .unwrap();
+        assert_eq!(ids.len(), 3, "the demo's three posts with a picture");
+        // The demo has no network to fetch through: what is cached comes back.
+        let got = session.fetch_previews(&ids).await.unwrap();
+        assert_eq!(got.len(), 3);
+        let cached = got
+            .iter()
+            .filter(|i| i.attachments[0].preview_src.is_some())
+            .count();
+        assert_eq!(cached, 2, "{got:?}");
+        assert!(
+            session.fetch_previews(&[1]).await.unwrap()[0]
+                .attachments
+                .is_empty(),
+            "an item without attachments, or no such item"
+        );
+        session.shutdown(Duration::from_secs(1)).await;
+    }
 }
