@@ -12,6 +12,7 @@ use crate::vault::Vault;
 use crate::workspace::{ImportReport, Workspace};
 
 mod pictures;
+pub use pictures::png_rgb;
 
 /// The sample, as import lines (see [`crate::import`]).
 pub const DEMO_JSONL: &str = include_str!("../demo/demo.jsonl");

@@ -221,7 +221,7 @@ pub fn waiting(ws: &Workspace) -> Result<WaitingToSync> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::sync::atomic::{AtomicBool, Ordering};
 
     use super::*;
@@ -247,16 +247,17 @@ mod tests {
         item
     }
 
-    /// The scripted connector, serving avatars as PNGs; its threads fail as
+    /// The scripted connector, serving images as PNGs (an SVG for a URL that
+    /// says `svg`; offline for one that says `offline`); its threads fail as
     /// offline while `offline` is set.
-    struct WithMedia {
-        inner: Scripted,
-        asked: std::sync::Mutex<Vec<String>>,
-        offline: AtomicBool,
+    pub(crate) struct WithMedia {
+        pub(crate) inner: Scripted,
+        pub(crate) asked: std::sync::Mutex<Vec<String>>,
+        pub(crate) offline: AtomicBool,
     }
 
     impl WithMedia {
-        fn new(account: AccountRef) -> Self {
+        pub(crate) fn new(account: AccountRef) -> Self {
             Self {
                 inner: Scripted::new(account),
                 asked: Default::default(),
@@ -316,6 +317,12 @@ mod tests {
             _max: usize,
         ) -> std::result::Result<FetchedMedia, ConnectorError> {
             self.asked.lock().unwrap().push(url.to_owned());
+            if url.contains("offline") {
+                return Err(ConnectorError::Offline {
+                    server: "cdn.example.test".into(),
+                    message: "no route".into(),
+                });
+            }
             if url.contains("svg") {
                 return Ok(FetchedMedia {
                     content_type: "image/svg+xml".into(),

@@ -58,10 +58,11 @@ async fn json(request: reqwest::RequestBuilder) -> Value {
     response.error_for_status().unwrap().json().await.unwrap()
 }
 
-/// Uploads an image as a media attachment (multipart, written by hand: one
-/// file field) and returns the URL the server serves it from. (The mock's
-/// avatar upload does not keep files, so avatars there stay its SVG identicons.)
-async fn upload(user: &str, bytes: &[u8]) -> String {
+/// Uploads an image as a media attachment (multipart, written by hand: a file
+/// field and the description) and returns the server's MediaAttachment. (The
+/// mock's avatar upload does not keep files, so avatars there stay its SVG
+/// identicons.)
+async fn upload(user: &str, bytes: &[u8], description: &str) -> Value {
     let boundary = "earshotboundary7d1f";
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\
@@ -69,8 +70,14 @@ async fn upload(user: &str, bytes: &[u8]) -> String {
     )
     .into_bytes();
     body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let media = json(
+    body.extend_from_slice(
+        format!(
+            "\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\n\
+             {description}\r\n--{boundary}--\r\n"
+        )
+        .as_bytes(),
+    );
+    json(
         reqwest::Client::new()
             .post(format!("{}/api/v2/media", url()))
             .bearer_auth(token(user))
@@ -80,8 +87,7 @@ async fn upload(user: &str, bytes: &[u8]) -> String {
             )
             .body(body),
     )
-    .await;
-    media["url"].as_str().unwrap().to_owned()
+    .await
 }
 
 #[tokio::test]
@@ -148,7 +154,10 @@ async fn saving_a_conversation_fetches_every_reply_and_refuses_svg_avatars() {
 async fn images_come_through_the_connector_capped() {
     earshot_connectors::http::install_crypto_provider();
     let image = png();
-    let image_url = upload("BOB", &image).await;
+    let image_url = upload("BOB", &image, "a test image").await["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let (signed_in, secret) = sign_in_with_token(&url(), &Secret::new(token("ALICE")))
         .await
         .unwrap();
@@ -203,31 +212,7 @@ async fn a_mention_with_an_image_keeps_its_attachment_and_saving_caches_the_prev
     .unwrap();
 
     let mark = marker();
-    let boundary = "earshotboundary7d1f";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\
-         Content-Type: image/png\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(&png());
-    body.extend_from_slice(
-        format!(
-            "\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\n\
-             The error dialog\r\n--{boundary}--\r\n"
-        )
-        .as_bytes(),
-    );
-    let media = json(
-        reqwest::Client::new()
-            .post(format!("{}/api/v2/media", url()))
-            .bearer_auth(token("BOB"))
-            .header(
-                "content-type",
-                format!("multipart/form-data; boundary={boundary}"),
-            )
-            .body(body),
-    )
-    .await;
+    let media = upload("BOB", &png(), "The error dialog").await;
     let media_id = media["id"].as_str().unwrap().to_owned();
     json(
         reqwest::Client::new()

@@ -1,7 +1,7 @@
 use super::*;
-use crate::connector::{AccountRef, FetchedMedia};
 use crate::item::NewItem;
-use crate::sync::testing::{item, workspace, Scripted};
+use crate::saved::tests::WithMedia;
+use crate::sync::testing::{item, workspace};
 
 fn image(preview: &str, alt: &str) -> NewAttachment {
     NewAttachment {
@@ -198,71 +198,6 @@ fn missing_previews_skip_cached_ones_and_respect_the_limit() {
     );
 }
 
-/// A connector serving PNGs, an SVG for URLs that say so, offline for others.
-struct Images {
-    inner: Scripted,
-    asked: std::sync::Mutex<Vec<String>>,
-}
-
-#[async_trait::async_trait]
-impl Connector for Images {
-    fn account(&self) -> &AccountRef {
-        self.inner.account()
-    }
-    fn feeds(&self) -> Vec<String> {
-        Vec::new()
-    }
-    async fn fetch(
-        &self,
-        r: &crate::connector::FeedRequest,
-    ) -> std::result::Result<crate::connector::FeedPage, ConnectorError> {
-        self.inner.fetch(r).await
-    }
-    async fn thread(&self, id: &str) -> std::result::Result<Vec<NewItem>, ConnectorError> {
-        self.inner.thread(id).await
-    }
-    async fn search(
-        &self,
-        q: &str,
-        p: Option<&str>,
-    ) -> std::result::Result<crate::connector::FeedPage, ConnectorError> {
-        self.inner.search(q, p).await
-    }
-    async fn reply(
-        &self,
-        r: &crate::connector::OutgoingReply,
-    ) -> std::result::Result<crate::connector::SentReply, ConnectorError> {
-        self.inner.reply(r).await
-    }
-    async fn mark_read(&self, id: &str) -> std::result::Result<(), ConnectorError> {
-        self.inner.mark_read(id).await
-    }
-    async fn limits(&self) -> std::result::Result<crate::connector::ComposeLimits, ConnectorError> {
-        self.inner.limits().await
-    }
-    async fn fetch_media(
-        &self,
-        url: &str,
-        max: usize,
-    ) -> std::result::Result<FetchedMedia, ConnectorError> {
-        assert_eq!(max, crate::media::MAX_MEDIA_BYTES);
-        self.asked.lock().unwrap().push(url.to_owned());
-        if url.contains("offline") {
-            return Err(ConnectorError::Offline {
-                server: "cdn.test".into(),
-                message: "no route".into(),
-            });
-        }
-        if url.contains("svg") {
-            return Ok(FetchedMedia {
-                content_type: "image/svg+xml".into(),
-                bytes: b"<svg onload=alert(1)>".to_vec(),
-            });
-        }
-        Ok(crate::media::tests::png(url.as_bytes()))
-    }
-}
-
 #[tokio::test]
 async fn previews_are_fetched_into_the_cache_never_full_size() {
     let (_dir, ws, account) = workspace();
@@ -280,10 +215,7 @@ async fn previews_are_fetched_into_the_cache_never_full_size() {
     )])
     .unwrap();
     let id = conversation_of(&ws, "1");
-    let c = Images {
-        inner: Scripted::new(account),
-        asked: Default::default(),
-    };
+    let c = WithMedia::new(account);
     let done = fetch_previews(&ws, &c, id).await.unwrap();
     assert_eq!(
         done,

@@ -36,30 +36,36 @@ pub(super) fn cache(ws: &Workspace) -> Result<()> {
     Ok(())
 }
 
-/// A left-to-right gradient with a light "window" and a few text-like bars,
-/// as an uncompressed PNG (stored deflate blocks: no encoder needed).
+/// A left-to-right gradient with a light "window" and a few text-like bars.
 fn png(from: [u8; 3], to: [u8; 3]) -> Vec<u8> {
-    let mut raw = Vec::with_capacity(((WIDTH * 3 + 1) * HEIGHT) as usize);
-    for y in 0..HEIGHT {
+    png_rgb(WIDTH, HEIGHT, |x, y| {
+        let in_window = (24..WIDTH - 24).contains(&x) && (20..HEIGHT - 20).contains(&y);
+        let bar = in_window && (40..WIDTH - 60).contains(&x) && (y - 20) % 18 >= 12;
+        if bar {
+            [0x9a, 0xa3, 0xb5]
+        } else if in_window {
+            [0xf5, 0xf6, 0xfa]
+        } else {
+            let t = x * 255 / (WIDTH - 1);
+            let mix = |a: u8, b: u8| ((u32::from(a) * (255 - t) + u32::from(b) * t) / 255) as u8;
+            [
+                mix(from[0], to[0]),
+                mix(from[1], to[1]),
+                mix(from[2], to[2]),
+            ]
+        }
+    })
+}
+
+/// An 8-bit RGB PNG of `width` × `height` whose pixel at (x, y) is
+/// `pixel(x, y)`, uncompressed (stored deflate blocks: no encoder needed).
+/// Tests use it to make real, decodable images.
+pub fn png_rgb(width: u32, height: u32, mut pixel: impl FnMut(u32, u32) -> [u8; 3]) -> Vec<u8> {
+    let mut raw = Vec::with_capacity(((width * 3 + 1) * height) as usize);
+    for y in 0..height {
         raw.push(0); // no filter
-        for x in 0..WIDTH {
-            let in_window = (24..WIDTH - 24).contains(&x) && (20..HEIGHT - 20).contains(&y);
-            let bar = in_window && (40..WIDTH - 60).contains(&x) && (y - 20) % 18 >= 12;
-            let pixel = if bar {
-                [0x9a, 0xa3, 0xb5]
-            } else if in_window {
-                [0xf5, 0xf6, 0xfa]
-            } else {
-                let t = x * 255 / (WIDTH - 1);
-                let mix =
-                    |a: u8, b: u8| ((u32::from(a) * (255 - t) + u32::from(b) * t) / 255) as u8;
-                [
-                    mix(from[0], to[0]),
-                    mix(from[1], to[1]),
-                    mix(from[2], to[2]),
-                ]
-            };
-            raw.extend_from_slice(&pixel);
+        for x in 0..width {
+            raw.extend_from_slice(&pixel(x, y));
         }
     }
     let mut z = vec![0x78, 0x01];
@@ -80,8 +86,8 @@ fn png(from: [u8; 3], to: [u8; 3]) -> Vec<u8> {
     z.extend_from_slice(&((b << 16) | a).to_be_bytes());
 
     let mut header = Vec::with_capacity(13);
-    header.extend_from_slice(&WIDTH.to_be_bytes());
-    header.extend_from_slice(&HEIGHT.to_be_bytes());
+    header.extend_from_slice(&width.to_be_bytes());
+    header.extend_from_slice(&height.to_be_bytes());
     header.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB
     let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
     chunk(&mut out, b"IHDR", &header);
