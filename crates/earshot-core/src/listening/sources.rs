@@ -81,19 +81,20 @@ pub struct Source {
     pub created_at: i64,
     /// Items it brought.
     pub items: i64,
+    /// When it is due next, Unix ms ([`next_poll_at`]); 0 when never polled.
+    #[serde(default)]
+    pub next_poll_at: i64,
 }
 
-impl Source {
-    /// When it is due next, Unix ms: its interval after the last poll, doubled for
-    /// each failure in a row (at most a day).
-    pub fn next_poll_at(&self) -> i64 {
-        let Some(last) = self.last_polled_at else {
-            return 0;
-        };
-        let factor = 1i64 << self.failures.clamp(0, 10);
-        let wait = (self.interval_secs * factor).min(MAX_BACKOFF_SECS.max(self.interval_secs));
-        last + wait * 1000
-    }
+/// When a source is due next, Unix ms: its interval after the last poll,
+/// doubled for each failure in a row (at most a day); 0 when never polled.
+pub fn next_poll_at(last_polled_at: Option<i64>, interval_secs: i64, failures: i64) -> i64 {
+    let Some(last) = last_polled_at else {
+        return 0;
+    };
+    let factor = 1i64 << failures.clamp(0, 10);
+    let wait = (interval_secs * factor).min(MAX_BACKOFF_SECS.max(interval_secs));
+    last + wait * 1000
 }
 
 /// What the manager gives to add a source.
@@ -137,6 +138,7 @@ const SELECT: &str = "SELECT s.id, s.kind, s.target, s.name, s.enabled, s.interv
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Source> {
     let kind: String = r.get(1)?;
+    let (interval_secs, last_polled_at, failures) = (r.get(5)?, r.get(9)?, r.get(11)?);
     Ok(Source {
         id: r.get(0)?,
         // A kind written by a newer Earshot reads as a feed; it is never polled wrongly
@@ -145,15 +147,16 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Source> {
         target: r.get(2)?,
         name: r.get(3)?,
         enabled: r.get(4)?,
-        interval_secs: r.get(5)?,
+        interval_secs,
         etag: r.get(6)?,
         last_modified: r.get(7)?,
         cursor: r.get(8)?,
-        last_polled_at: r.get(9)?,
+        last_polled_at,
         last_error: r.get(10)?,
-        failures: r.get(11)?,
+        failures,
         created_at: r.get(12)?,
         items: r.get(13)?,
+        next_poll_at: next_poll_at(last_polled_at, interval_secs, failures),
     })
 }
 
@@ -247,7 +250,7 @@ pub fn remove(ws: &Workspace, id: i64) -> Result<()> {
 pub fn due(ws: &Workspace, now: i64) -> Result<Vec<Source>> {
     Ok(list(ws)?
         .into_iter()
-        .filter(|s| s.enabled && s.next_poll_at() <= now)
+        .filter(|s| s.enabled && s.next_poll_at <= now)
         .collect())
 }
 
@@ -317,34 +320,11 @@ pub fn record_poll(
 mod tests {
     use super::*;
 
-    fn source(last: Option<i64>, failures: i64) -> Source {
-        Source {
-            id: 1,
-            kind: SourceKind::Feed,
-            target: "https://x.test/feed".into(),
-            name: None,
-            enabled: true,
-            interval_secs: 900,
-            etag: None,
-            last_modified: None,
-            cursor: None,
-            last_polled_at: last,
-            last_error: None,
-            failures,
-            created_at: 0,
-            items: 0,
-        }
-    }
-
     #[test]
     fn polls_keep_their_interval_and_back_off_after_failures() {
-        assert_eq!(source(None, 0).next_poll_at(), 0, "never polled: due");
-        assert_eq!(source(Some(1_000), 0).next_poll_at(), 1_000 + 900_000);
-        assert_eq!(source(Some(1_000), 2).next_poll_at(), 1_000 + 3_600_000);
-        assert_eq!(
-            source(Some(0), 50).next_poll_at(),
-            86_400_000,
-            "at most a day"
-        );
+        assert_eq!(next_poll_at(None, 900, 0), 0, "never polled: due");
+        assert_eq!(next_poll_at(Some(1_000), 900, 0), 1_000 + 900_000);
+        assert_eq!(next_poll_at(Some(1_000), 900, 2), 1_000 + 3_600_000);
+        assert_eq!(next_poll_at(Some(0), 900, 50), 86_400_000, "at most a day");
     }
 }

@@ -1,6 +1,6 @@
 //! Polling listening sources while the app runs: a task of the session that
 //! looks every little while for the sources that are due (each on its own
-//! interval, backing off after failures: [`Source::next_poll_at`]) and ingests
+//! interval, backing off after failures: [`sources::next_poll_at`]) and ingests
 //! what they bring, in whatever workspace is shown.
 //!
 //! Fetching is the connectors crate's; the caller passes it in

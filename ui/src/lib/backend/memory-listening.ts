@@ -348,6 +348,7 @@ export abstract class MemoryListening extends MemoryPeople implements ListeningB
       failures: 0,
       createdAt: now,
       items: 0,
+      nextPollAt: 0,
     };
     this.#sources.set(id, source);
     return source;
@@ -379,6 +380,9 @@ export abstract class MemoryListening extends MemoryPeople implements ListeningB
     s.lastPolledAt = this.peopleHost().now();
     s.lastError = error;
     s.failures = error ? s.failures + 1 : 0;
+    // In memory a source is simply due again one interval later; the core's
+    // backoff after failures is the core's alone.
+    s.nextPollAt = s.lastPolledAt + s.intervalSecs * 1000;
     return [{ sourceId: id, received: 0, inserted: 0, notModified: !error && s.kind === 'feed', error }];
   }
 }

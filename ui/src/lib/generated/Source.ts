@@ -22,4 +22,8 @@ lastError: string | null, failures: number, createdAt: number,
 /**
  * Items it brought.
  */
-items: number, };
+items: number, 
+/**
+ * When it is due next, Unix ms ([`next_poll_at`]); 0 when never polled.
+ */
+nextPollAt: number, };

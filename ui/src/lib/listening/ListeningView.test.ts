@@ -1,6 +1,6 @@
 import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import App from '../../App.svelte';
 import { MemoryBackend } from '../backend/memory';
 import { HOUR, T0, peopleFixture } from '../../test/people';
@@ -141,6 +141,22 @@ describe('the listening view', () => {
     await waitFor(() => expect(screen.getAllByTestId('source-state')[1]).toHaveTextContent('Failing (1×)'));
     await user.click(screen.getAllByTestId('source-remove')[1]!);
     await waitFor(() => expect(screen.getAllByTestId('source-row')).toHaveLength(1));
+  });
+
+  it('shows when a source polls next as the core says', async () => {
+    // The panel's clock at the fixture's time, still running.
+    const real = Date.now.bind(Date);
+    const start = real();
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => T0 + 48 * HOUR + (real() - start));
+    onTestFinished(() => clock.mockRestore());
+    const { user, backend } = await openListening();
+    await user.type(screen.getByTestId('source-target'), 'https://blog.example/feed.xml');
+    await user.click(screen.getByTestId('source-add'));
+    await waitFor(() => expect(screen.getByTestId('source-state')).toHaveTextContent('Last polled'));
+    const [source] = await backend.sourcesList();
+    const next = new Date(source!.nextPollAt).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+    expect(source!.nextPollAt).toBeGreaterThan(T0 + 48 * HOUR);
+    expect(screen.getByTestId('source-state')).toHaveTextContent(`next ${next}`);
   });
 
   it('has palette commands for its main actions', async () => {
