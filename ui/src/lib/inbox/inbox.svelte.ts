@@ -1,6 +1,7 @@
-import { SvelteSet } from 'svelte/reactivity';
+import { SvelteMap, SvelteSet } from 'svelte/reactivity';
 import { BackendError, type Backend } from '../backend';
 import { authorDisplayName } from '../format';
+import { afterPaint } from '../frame';
 import type { ConversationSummary, InboxFilter, Snooze, TriageState } from '../types';
 import { cleanFilter, normaliseTag, type ViewFilter } from './filters';
 
@@ -76,8 +77,13 @@ export class InboxController {
   accountId = $state<number | null>(null);
   /** The filter bar's filters (network, tag, priority, …), on top of the tab and account. */
   filters = $state<ViewFilter>({});
-  /** The rows held in JavaScript: a window of pages over the whole list, which stays in Rust. */
-  conversations = $state<ConversationSummary[]>([]);
+  /**
+   * The rows held in JavaScript: a window of pages over the whole list, which stays in
+   * Rust. Never changed in place: a change is a new array (and a changed row a new
+   * object), so removing one row of a thousand is one copy, not a thousand proxy writes,
+   * and the list re-renders only the rows that changed.
+   */
+  conversations = $state.raw<ConversationSummary[]>([]);
   /** Rows of the list above the window (dropped from memory; fetched again by cursor). */
   offset = $state(0);
   nextCursor = $state<string | null>(null);
@@ -92,8 +98,10 @@ export class InboxController {
   readonly checked = new SvelteSet<number>();
   /** Last action's outcome, announced through a live region. */
   notice = $state('');
-  /** Bumped after every change to a conversation, so views showing it refresh. */
+  /** Bumped after every change to a conversation, so views showing conversations refresh. */
   revision = $state(0);
+  /** The `revision` at which each conversation last changed (see `revisionOf`). */
+  readonly #changedAt = new SvelteMap<number, number>();
 
   readonly selected = $derived<ConversationSummary | null>(
     this.conversations[this.selectedIndex] ?? null,
@@ -109,6 +117,9 @@ export class InboxController {
   /** Bumped on every reload so late responses for an old tab are dropped. */
   #generation = 0;
   #undo = $state.raw<UndoRecord | null>(null);
+  /** The triage writes under way, in order (see `#afterPending`). */
+  #pending: Promise<void> = Promise.resolve();
+  #busy = 0;
 
   constructor(backend: Backend, pageSize: number = PAGE_SIZE, windowPages: number = WINDOW_PAGES) {
     this.#backend = backend;
@@ -200,7 +211,7 @@ export class InboxController {
       // eslint-disable-next-line svelte/prefer-svelte-reactivity -- local, never observed
       const seen = new Set(this.conversations.map((c) => c.id));
       const rows = page.conversations.filter((c) => !seen.has(c.id));
-      this.conversations.push(...rows);
+      this.conversations = this.conversations.concat(rows);
       this.#pages.push({ cursor, count: rows.length });
       this.nextCursor = page.nextCursor;
       this.#dropTop();
@@ -225,7 +236,7 @@ export class InboxController {
       // eslint-disable-next-line svelte/prefer-svelte-reactivity -- local, never observed
       const seen = new Set(this.conversations.map((c) => c.id));
       const rows = page.conversations.filter((c) => !seen.has(c.id));
-      this.conversations.unshift(...rows);
+      this.conversations = rows.concat(this.conversations);
       this.#pages.unshift({ cursor: span.cursor, count: rows.length });
       // The page may hold other rows now than when it was dropped; the top is exact.
       this.offset = this.#above.length === 0 ? 0 : Math.max(this.offset - rows.length, 0);
@@ -243,7 +254,7 @@ export class InboxController {
     while (this.#pages.length > this.#windowPages) {
       const span = this.#pages.shift();
       if (!span) break;
-      this.conversations.splice(0, span.count);
+      this.conversations = this.conversations.slice(span.count);
       this.#above.push(span);
       this.offset += span.count;
       // A selection scrolled far out of the window goes with its page; j starts again at the top.
@@ -256,7 +267,7 @@ export class InboxController {
     while (this.#pages.length > this.#windowPages) {
       const span = this.#pages.pop();
       if (!span) break;
-      this.conversations.splice(this.conversations.length - span.count, span.count);
+      this.conversations = this.conversations.slice(0, this.conversations.length - span.count);
       this.nextCursor = span.cursor;
       if (this.selectedIndex >= this.conversations.length) this.selectedIndex = -1;
     }
@@ -330,10 +341,13 @@ export class InboxController {
     this.openConversation(conversation.id);
   }
 
-  /** Opens any conversation (a search result, say), and marks it read. */
+  /**
+   * Opens any conversation (a search result, say), and marks it read once the next frame
+   * has painted: the write (and the row it changes) need not hold up the thread.
+   */
   openConversation(id: number): void {
     this.openId = id;
-    void this.markRead(id);
+    afterPaint(() => void this.markRead(id));
   }
 
   /** Always asks the core: the row's count may predate items that arrived since. */
@@ -344,8 +358,33 @@ export class InboxController {
       this.notice = `Could not mark as read: ${BackendError.from(err).message}`;
       return;
     }
-    const current = this.conversations.find((c) => c.id === id);
-    if (current) current.unreadCount = 0;
+    this.#update(id, (c) => (c.unreadCount === 0 ? c : { ...c, unreadCount: 0 }));
+  }
+
+  /** Replaces row `id` of the window (if held) by `change` of it. */
+  #update(id: number, change: (row: ConversationSummary) => ConversationSummary): void {
+    const at = this.conversations.findIndex((c) => c.id === id);
+    const row = this.conversations[at];
+    if (!row) return;
+    const next = change(row);
+    if (next === row) return;
+    const rows = this.conversations.slice();
+    rows[at] = next;
+    this.conversations = rows;
+  }
+
+  /**
+   * Changes whenever conversation `id` changes (triage, save, tags): what shows that one
+   * conversation (the thread pane) refreshes on this rather than on every change.
+   */
+  revisionOf(id: number | null): number {
+    return id === null ? 0 : (this.#changedAt.get(id) ?? 0);
+  }
+
+  /** Marks conversations changed, for `revision` and `revisionOf`. */
+  #changed(ids: number[]): void {
+    this.revision++;
+    for (const id of ids) this.#changedAt.set(id, this.revision);
   }
 
   /** Checks or unchecks a row for a bulk action. */
@@ -375,40 +414,67 @@ export class InboxController {
       : this.targets;
     const gen = this.#generation;
     const listKey = this.#listKey;
-    const rows = chosen
-      .filter((t): t is ConversationSummary => typeof t !== 'number' && t.state !== state)
-      .map((t) => $state.snapshot(t));
-    // The list shows the change at once (the core's write is a round trip away); rows the
-    // core refuses come back below.
+    // Rows are never changed in place (see `conversations`): these are how they were.
+    const rows = chosen.filter(
+      (t): t is ConversationSummary => typeof t !== 'number' && t.state !== state,
+    );
+    // The list shows the change at once (the core's write is a round trip away), and `z`
+    // can take it back at once: the undo waits for these writes. Rows the core refuses
+    // come back below.
     this.#remove(rows.map((c) => c.id));
     for (const c of rows) this.checked.delete(c.id);
-    const done: ConversationSummary[] = [];
-    const outside: number[] = [];
-    let failure: BackendError | null = null;
-    for (const target of [...rows, ...chosen.filter((t): t is number => typeof t === 'number')]) {
-      const id = typeof target === 'number' ? target : target.id;
-      try {
-        await this.#backend.setState(id, state, state === 'snoozed' ? snooze : null);
-        if (typeof target === 'number') outside.push(id);
-        else done.push(target);
-      } catch (err) {
-        failure = BackendError.from(err);
-        break;
-      }
-    }
-    if (done.length > 0 || outside.length > 0) this.revision++;
-    if (gen === this.#generation && listKey === this.#listKey) {
-      for (const c of rows) if (!done.includes(c)) this.#insert(c);
-    }
-    if (done.length > 0) {
-      const description = describe(STATE_VERBS[state], done);
-      this.#undo = { kind: 'state', description, listKey, entries: done.map((before) => ({ before })) };
+    let record: UndoRecord | null = null;
+    if (rows.length > 0) {
+      const description = describe(STATE_VERBS[state], rows);
+      record = { kind: 'state', description, listKey, entries: rows.map((before) => ({ before })) };
+      this.#undo = record;
       this.notice = `${capitalise(description)}. Press z to undo.`;
-    } else if (outside.length > 0) {
-      this.#undo = null;
-      this.notice = `${capitalise(STATE_VERBS[state].replace('{}', 'the conversation'))}.`;
     }
-    if (failure) this.notice = `Could not change the state: ${failure.message}`;
+    const writes = this.#afterPending(async () => {
+      const done: ConversationSummary[] = [];
+      const outside: number[] = [];
+      let failure: BackendError | null = null;
+      for (const target of [...rows, ...chosen.filter((t): t is number => typeof t === 'number')]) {
+        const id = typeof target === 'number' ? target : target.id;
+        try {
+          await this.#backend.setState(id, state, state === 'snoozed' ? snooze : null);
+          if (typeof target === 'number') outside.push(id);
+          else done.push(target);
+        } catch (err) {
+          failure = BackendError.from(err);
+          break;
+        }
+      }
+      if (done.length > 0 || outside.length > 0) this.#changed([...done.map((c) => c.id), ...outside]);
+      if (gen === this.#generation && listKey === this.#listKey) {
+        for (const c of rows) if (!done.includes(c)) this.#insert(c);
+      }
+      if (record && done.length < rows.length) {
+        // What undo puts back is what the core changed (an undo already taken waits for this).
+        record.entries = done.map((before) => ({ before }));
+        if (done.length > 0) record.description = describe(STATE_VERBS[state], done);
+        if (done.length === 0 && this.#undo === record) this.#undo = null;
+        else if (this.#undo === record) this.notice = `${capitalise(record.description)}. Press z to undo.`;
+      }
+      if (rows.length === 0 && outside.length > 0) {
+        this.#undo = null;
+        this.notice = `${capitalise(STATE_VERBS[state].replace('{}', 'the conversation'))}.`;
+      }
+      if (failure) this.notice = `Could not change the state: ${failure.message}`;
+    });
+    await writes;
+  }
+
+  /**
+   * Runs `work` after the triage writes already under way, so the core sees actions in
+   * the order they were taken (an undo never overtakes the action it undoes).
+   */
+  #afterPending(work: () => Promise<void>): Promise<void> {
+    // Nothing under way: start at once (the first write leaves in this task).
+    const run = this.#busy === 0 ? work() : this.#pending.then(work);
+    this.#busy++;
+    this.#pending = run.catch(() => {}).finally(() => this.#busy--);
+    return run;
   }
 
   /** Marks the selected conversation (or `index`) done. */
@@ -420,9 +486,8 @@ export class InboxController {
   /** Saves or unsaves the selected conversation. */
   async toggleSaved(id: number | undefined = this.selected?.id): Promise<void> {
     if (id === undefined) return;
-    const row = this.conversations.find((c) => c.id === id);
-    if (!row) return;
-    const before = $state.snapshot(row);
+    const before = this.conversations.find((c) => c.id === id);
+    if (!before) return;
     const saved = !before.saved;
     try {
       await this.#backend.setSaved(id, saved);
@@ -430,9 +495,8 @@ export class InboxController {
       this.notice = `Could not ${saved ? 'save' : 'unsave'}: ${BackendError.from(err).message}`;
       return;
     }
-    const current = this.conversations.find((c) => c.id === id);
-    if (current) current.saved = saved;
-    this.revision++;
+    this.#update(id, (c) => ({ ...c, saved }));
+    this.#changed([id]);
     const description = describe(saved ? 'saved {}' : 'unsaved {}', [before]);
     this.#undo = { kind: 'saved', description, listKey: this.#listKey, entries: [{ before }] };
     this.notice = `${capitalise(description)}. Press z to undo.`;
@@ -446,10 +510,9 @@ export class InboxController {
     if (add.length === 0 && remove.length === 0) return;
     const chosen = ids ? this.conversations.filter((c) => ids.includes(c.id)) : this.targets;
     const done: ConversationSummary[] = [];
-    for (const row of chosen) {
-      const before = $state.snapshot(row);
+    for (const before of chosen) {
       try {
-        await this.#backend.tag(row.id, add, remove);
+        await this.#backend.tag(before.id, add, remove);
       } catch (err) {
         this.notice = `Could not change the tags: ${BackendError.from(err).message}`;
         break;
@@ -458,12 +521,11 @@ export class InboxController {
       const tags = new Set(before.tags);
       for (const t of add) tags.add(normaliseTag(t));
       for (const t of remove) tags.delete(normaliseTag(t));
-      const current = this.conversations.find((c) => c.id === row.id);
-      if (current) current.tags = [...tags].sort();
+      this.#update(before.id, (c) => ({ ...c, tags: [...tags].sort() }));
       done.push(before);
     }
     if (done.length === 0) return;
-    this.revision++;
+    this.#changed(done.map((c) => c.id));
     const description = describe('changed the tags of {}', done);
     this.#undo = { kind: 'tags', description, listKey: this.#listKey, entries: done.map((before) => ({ before })) };
     this.notice = `${capitalise(description)}. Press z to undo.`;
@@ -481,49 +543,50 @@ export class InboxController {
       return;
     }
     this.#undo = null;
-    const restored: ConversationSummary[] = [];
     // A state undo shows the rows back at once; any the core refuses leave again below.
     const here = record.kind === 'state' && record.listKey === this.#listKey;
     if (here) this.#restore(record.entries.map((e) => e.before));
-    try {
-      for (const { before } of record.entries) {
-        if (record.kind === 'saved') {
-          await this.#backend.setSaved(before.id, before.saved);
-        } else if (record.kind === 'tags') {
-          const now = this.conversations.find((c) => c.id === before.id)?.tags ?? [];
-          await this.#backend.tag(
-            before.id,
-            before.tags.filter((t) => !now.includes(t)),
-            now.filter((t) => !before.tags.includes(t)),
-          );
-        } else {
-          const snooze: Snooze | null =
-            before.state === 'snoozed'
-              ? { until: before.snoozeUntil, untilReply: before.snoozeUntil === null }
-              : null;
-          await this.#backend.setState(before.id, before.state, snooze);
+    await this.#afterPending(async () => {
+      // The action's own writes are done now: `entries` is what the core changed (none
+      // if the core refused it all, which its notice said).
+      if (record.entries.length === 0) return;
+      const restored: ConversationSummary[] = [];
+      let failure: BackendError | null = null;
+      try {
+        for (const { before } of record.entries) {
+          if (record.kind === 'saved') {
+            await this.#backend.setSaved(before.id, before.saved);
+          } else if (record.kind === 'tags') {
+            const now = this.conversations.find((c) => c.id === before.id)?.tags ?? [];
+            await this.#backend.tag(
+              before.id,
+              before.tags.filter((t) => !now.includes(t)),
+              now.filter((t) => !before.tags.includes(t)),
+            );
+          } else {
+            const snooze: Snooze | null =
+              before.state === 'snoozed'
+                ? { until: before.snoozeUntil, untilReply: before.snoozeUntil === null }
+                : null;
+            await this.#backend.setState(before.id, before.state, snooze);
+          }
+          restored.push(before);
         }
-        restored.push(before);
+      } catch (err) {
+        failure = BackendError.from(err);
       }
-    } catch (err) {
-      this.notice = `Could not undo: ${BackendError.from(err).message}`;
-    }
-    if (here && restored.length < record.entries.length) {
-      this.#remove(record.entries.slice(restored.length).map((e) => e.before.id));
-    }
-    if (restored.length === 0) return;
-    this.revision++;
-    if (record.kind === 'saved' || record.kind === 'tags') {
-      for (const before of restored) {
-        const row = this.conversations.find((c) => c.id === before.id);
-        if (row) {
-          row.saved = before.saved;
-          row.tags = before.tags;
+      if (here && restored.length < record.entries.length) {
+        this.#remove(record.entries.slice(restored.length).map((e) => e.before.id));
+      }
+      if (restored.length > 0) this.#changed(restored.map((c) => c.id));
+      if (record.kind === 'saved' || record.kind === 'tags') {
+        for (const before of restored) {
+          this.#update(before.id, (c) => ({ ...c, saved: before.saved, tags: before.tags }));
         }
       }
-    }
-    if (this.notice.startsWith('Could not undo')) return;
-    this.notice = `Undone: ${record.description}`;
+      if (failure) this.notice = `Could not undo: ${failure.message}`;
+      else this.notice = `Undone: ${record.description}`;
+    });
   }
 
   /** Puts rows back in inbox order and selects the first of them. */
@@ -539,20 +602,40 @@ export class InboxController {
     if (ids.length === 0) return;
     // eslint-disable-next-line svelte/prefer-svelte-reactivity -- local, never observed
     const gone = new Set(ids);
-    const selectedId = this.selected?.id;
+    const rows = this.conversations;
     const before = this.selectedIndex;
-    const removedAbove = this.conversations.slice(0, Math.max(before, 0)).filter((c) => gone.has(c.id)).length;
-    this.conversations.forEach((c, i) => {
-      const span = gone.has(c.id) ? this.#pageAt(i) : undefined;
+    const selectedId = rows[before]?.id;
+    // Where the rows are: one key press acts on the selected row, found without a scan.
+    const at: number[] = [];
+    if (ids.length === 1 && selectedId === ids[0]) at.push(before);
+    else
+      rows.forEach((c, i) => {
+        if (gone.has(c.id)) at.push(i);
+      });
+    for (const i of at) {
+      const span = this.#pageAt(i);
       if (span) span.count--;
-    });
-    this.conversations = this.conversations.filter((c) => !gone.has(c.id));
+    }
+    if (at.length > 0) {
+      const only = at.length === 1 ? (at[0] ?? 0) : -1;
+      this.conversations =
+        only >= 0 ? rows.slice(0, only).concat(rows.slice(only + 1)) : rows.filter((c) => !gone.has(c.id));
+    }
     const n = this.conversations.length;
-    const kept = this.conversations.findIndex((c) => c.id === selectedId);
-    this.selectedIndex = n === 0 ? -1 : kept >= 0 ? kept : Math.min(before - removedAbove, n - 1);
-    if (this.openId !== null && gone.has(this.openId)) {
-      this.openId = null;
-      if (this.selected) this.openConversation(this.selected.id);
+    const removedAbove = at.filter((i) => i < before).length;
+    const kept = selectedId !== undefined && !gone.has(selectedId);
+    this.selectedIndex =
+      n === 0 ? -1 : kept ? before - removedAbove : Math.min(before - removedAbove, n - 1);
+    const closed = this.openId;
+    if (closed !== null && gone.has(closed)) {
+      // The next conversation opens once the list's change has painted: it must not hold it up.
+      afterPaint(() => {
+        if (this.openId !== closed) return;
+        const next = this.selected?.id ?? null;
+        if (next === closed) return;
+        if (next === null) this.openId = null;
+        else this.openConversation(next);
+      });
     }
     if (this.selectedIndex >= n - PREFETCH_ROWS) void this.loadMore();
   }
@@ -564,8 +647,9 @@ export class InboxController {
     // Above the window's first row with pages dropped above: that page will bring it.
     if (at === 0 && this.hasPrevious) return;
     const span = this.#pageAt(at >= 0 ? at : this.conversations.length);
-    if (at >= 0) this.conversations.splice(at, 0, row);
-    else if (!this.hasMore) this.conversations.push(row);
+    const rows = this.conversations;
+    if (at >= 0) this.conversations = rows.slice(0, at).concat([row], rows.slice(at));
+    else if (!this.hasMore) this.conversations = rows.concat([row]);
     else return;
     if (span) span.count++;
     else this.#pages.push({ cursor: null, count: 1 });

@@ -110,4 +110,59 @@ describe('InboxController paging window', () => {
     expect(inbox.notice).toMatch(/Could not change the state/);
     expect(inbox.canUndo).toBe(false);
   });
+
+  it('undoes a triage action still on its way to the core, after it, in order', async () => {
+    const backend = backendWith(20);
+    const real = backend.setState.bind(backend);
+    const calls: string[] = [];
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    vi.spyOn(backend, 'setState').mockImplementation(async (id, state, snooze) => {
+      calls.push(`${id} ${state}`);
+      if (state === 'done') await held;
+      return real(id, state, snooze);
+    });
+    const inbox = new InboxController(backend, 10);
+    await inbox.reload();
+    const applied = inbox.setState('done');
+    expect(inbox.canUndo).toBe(true);
+    const undone = inbox.undo();
+    // The row is back at once, selected, before the core has even answered the first write.
+    expect(selectedId(inbox)).toBe(20);
+    expect(calls).toEqual(['20 done']);
+    release();
+    await Promise.all([applied, undone]);
+    expect(calls).toEqual(['20 done', '20 open']);
+    expect(inbox.notice).toMatch(/^Undone: marked conversation with .* done$/);
+    expect((await backend.inboxList({ state: 'open', limit: 50 })).conversations[0]?.id).toBe(20);
+  });
+
+  it('bumps revisionOf only for the conversations an action changed', async () => {
+    const inbox = new InboxController(backendWith(20), 10);
+    await inbox.reload();
+    await inbox.setState('done');
+    const done = inbox.revisionOf(20);
+    expect(done).toBeGreaterThan(0);
+    expect(inbox.revisionOf(19)).toBe(0);
+    expect(inbox.revisionOf(null)).toBe(0);
+    await inbox.toggleSaved();
+    expect(inbox.revisionOf(19)).toBeGreaterThan(done);
+    await inbox.undo();
+    expect(inbox.revisionOf(20)).toBe(done);
+    expect(inbox.revision).toBeGreaterThan(inbox.revisionOf(20));
+  });
+
+  it('opens the next conversation once the list has changed, when the open one leaves it', async () => {
+    const inbox = new InboxController(backendWith(20), 10);
+    await inbox.reload();
+    inbox.open();
+    expect(inbox.openId).toBe(20);
+    const applied = inbox.setState('done');
+    // The row is gone and the next selected at once; the thread follows after the frame.
+    expect(selectedId(inbox)).toBe(19);
+    expect(inbox.openId).toBe(20);
+    await applied;
+    await vi.waitFor(() => expect(inbox.openId).toBe(19));
+    await vi.waitFor(() => expect(inbox.conversations[0]?.unreadCount).toBe(0));
+  });
 });
