@@ -183,6 +183,9 @@ async fn measure(d: &Driver, kind: &str, arg: Value, key: &str) -> Result<Press,
             .await?;
         if let Some(m) = done.as_array().and_then(|a| a.first()) {
             let painted = m["painted"].as_f64().unwrap_or(-1.0);
+            if std::env::var_os("EARSHOT_BENCH_TRACE").is_some() {
+                eprintln!("{m}");
+            }
             if painted < 0.0 {
                 return Err(err(format!("{kind}: the change never showed")));
             }
