@@ -38,22 +38,32 @@ pub struct Doc<'a> {
 /// Splits text into lower-cased words (letters, digits, apostrophes inside a word).
 pub fn words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
+    for_each_word(text, |w| out.push(w.to_owned()));
+    out
+}
+
+/// Calls `f` with each word of `text` as [`words`] splits it, in order, without
+/// allocating a string per word (a retroactive run walks hundreds of thousands
+/// of texts).
+pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
     let mut word = String::new();
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         let inner_apostrophe = (c == '\'' || c == '’')
             && !word.is_empty()
             && chars.peek().is_some_and(|n| n.is_alphanumeric());
-        if c.is_alphanumeric() || inner_apostrophe {
+        if c.is_ascii_alphanumeric() {
+            word.push(c.to_ascii_lowercase());
+        } else if (!c.is_ascii() && c.is_alphanumeric()) || inner_apostrophe {
             word.extend(c.to_lowercase());
         } else if !word.is_empty() {
-            out.push(std::mem::take(&mut word));
+            f(&word);
+            word.clear();
         }
     }
     if !word.is_empty() {
-        out.push(word);
+        f(&word);
     }
-    out
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -227,6 +237,28 @@ impl Query {
             }
         }
         walk(&self.root)
+    }
+
+    /// The query's words when whole words are all it looks for in the text (no
+    /// phrase, prefix or NEAR): then matching needs only which of them the text
+    /// holds, not every word in order. `None` otherwise.
+    pub fn plain_words(&self) -> Option<Vec<String>> {
+        fn walk(n: &Node, out: &mut Vec<String>) -> bool {
+            match n {
+                Node::Term(Term::Word(w)) => {
+                    if !out.contains(w) {
+                        out.push(w.clone());
+                    }
+                    true
+                }
+                Node::Term(_) | Node::Near(..) => false,
+                Node::Field(_) => true,
+                Node::And(all) | Node::Or(all) => all.iter().all(|n| walk(n, out)),
+                Node::Not(inner) => walk(inner, out),
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.root, &mut out).then_some(out)
     }
 
     /// Whether the query looks at the author (so a scan must read handles).
@@ -809,6 +841,58 @@ mod tests {
 
     fn m(query: &str, text: &str) -> bool {
         Query::parse(query).unwrap().matches(&doc(text))
+    }
+
+    /// The splitter as it was first written (a `String` per word): the faster
+    /// one must split every text the same way.
+    fn reference_words(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut word = String::new();
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            let inner_apostrophe = (c == '\'' || c == '’')
+                && !word.is_empty()
+                && chars.peek().is_some_and(|n| n.is_alphanumeric());
+            if c.is_alphanumeric() || inner_apostrophe {
+                word.extend(c.to_lowercase());
+            } else if !word.is_empty() {
+                out.push(std::mem::take(&mut word));
+            }
+        }
+        if !word.is_empty() {
+            out.push(word);
+        }
+        out
+    }
+
+    #[test]
+    fn words_split_as_before() {
+        for text in [
+            "Don't STOP me now!",
+            "it's 'quoted' and dogs' ",
+            "o'lumen lumen’s ’tis",
+            "\u{212A}elvin İstanbul ǅemal ß ΣΊΣΥΦΟΣ",
+            "café crème déjà\u{301} vu 123abc ½ ²",
+            "e-mail@x.test https://x.test/a?b=c#d",
+            "",
+            "'''' a''b",
+            "日本語のテキスト 한국어",
+        ] {
+            assert_eq!(words(text), reference_words(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn plain_words_are_only_whole_words() {
+        let p = |q: &str| Query::parse(q).unwrap().plain_words();
+        assert_eq!(
+            p("(refund OR Cancel) -spam network:bluesky refund"),
+            Some(vec!["refund".into(), "cancel".into(), "spam".into()])
+        );
+        assert_eq!(p("network:bluesky has:link"), Some(vec![]));
+        assert_eq!(p("refund \"charged twice\""), None, "a phrase needs order");
+        assert_eq!(p("refund*"), None);
+        assert_eq!(p("card NEAR/2 declined"), None);
     }
 
     #[test]

@@ -3,18 +3,22 @@
 //! voice, top authors, terms and hashtags, networks, languages, latest hits.
 //!
 //! Item ids encode their creation time ([`crate::ingest::item_id`]), so a date
-//! range of hits is a range of the `listening_hits` primary key, and the volume
-//! of the previous period needs no join at all. Everything else comes from one
-//! pass over the range's hits joined to their items.
+//! range of hits is a range of the `listening_hits` primary key. A query's
+//! volume, sentiment, networks and languages come from its hourly totals
+//! ([`super::rollups`]) for the whole hours of the range and from its hits for
+//! the rest; its authors from one pass over the range's hits (on a second
+//! thread); terms and the latest hits from the newest hits' items. The panel of
+//! several queries together counts each item once, so it reads their hits.
 
 use std::collections::{HashMap, HashSet};
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
+use super::rollups::{self, band, hour_of};
 use crate::error::{Error, Result};
 use crate::ingest::{first_item_id_at, item_id_time};
-use crate::query::{Needle, Query, NEGATIVE_BELOW};
+use crate::query::{Needle, Query};
 use crate::Workspace;
 
 const HOUR: i64 = 3_600_000;
@@ -263,16 +267,6 @@ impl Labels {
     }
 }
 
-fn band(s: f64) -> usize {
-    if s <= NEGATIVE_BELOW {
-        0
-    } else if s >= -NEGATIVE_BELOW {
-        2
-    } else {
-        1
-    }
-}
-
 /// The buckets of a range: their starts.
 struct Series {
     start: i64,
@@ -395,74 +389,226 @@ fn hashtags(text: &str) -> impl Iterator<Item = String> + '_ {
     })
 }
 
-struct PanelSpec<'a> {
-    query_id: Option<i64>,
-    name: String,
-    rows: &'a [HitRow],
-    labels: &'a Labels,
-    previous: &'a [i64],
-    /// The query's own words, left out of the top terms.
-    own_words: HashSet<String>,
+/// What a pass over hits (or their hourly totals) adds up for one panel.
+struct Tally {
+    volume: Vec<VolumePoint>,
+    /// Per bucket: scored hits by band, their sentiment's sum, how many were scored.
+    trend: Vec<([i64; 3], f64, i64)>,
+    split: SentimentSplit,
+    networks: HashMap<u32, i64>,
+    languages: HashMap<u32, i64>,
+    total: i64,
+    previous_total: i64,
 }
 
-fn panel(
+impl Tally {
+    fn new(series: &Series) -> Self {
+        Self {
+            volume: (0..series.len)
+                .map(|i| VolumePoint {
+                    at: series.at(i),
+                    hits: 0,
+                    previous: 0,
+                })
+                .collect(),
+            trend: vec![([0; 3], 0.0, 0); series.len],
+            split: SentimentSplit::default(),
+            networks: HashMap::new(),
+            languages: HashMap::new(),
+            total: 0,
+            previous_total: 0,
+        }
+    }
+
+    /// Adds `hits` hits at `t`, of which `bands` were scored (summing to `sum`).
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        series: &Series,
+        t: i64,
+        hits: i64,
+        bands: [i64; 3],
+        sum: f64,
+        network: u32,
+        lang: u32,
+    ) {
+        let scored: i64 = bands.iter().sum();
+        self.total += hits;
+        if let Some(i) = series.index(t) {
+            self.volume[i].hits += hits;
+            let point = &mut self.trend[i];
+            for (k, n) in bands.iter().enumerate() {
+                point.0[k] += n;
+            }
+            point.1 += sum;
+            point.2 += scored;
+        }
+        self.split.negative += bands[0];
+        self.split.neutral += bands[1];
+        self.split.positive += bands[2];
+        self.split.unknown += hits - scored;
+        *self.networks.entry(network).or_default() += hits;
+        *self.languages.entry(lang).or_default() += hits;
+    }
+
+    fn add_hit(&mut self, series: &Series, row: &HitRow) {
+        let mut bands = [0; 3];
+        if let Some(s) = row.sentiment {
+            bands[band(s)] = 1;
+        }
+        let sum = row.sentiment.unwrap_or(0.0);
+        self.add(
+            series,
+            item_id_time(row.id),
+            1,
+            bands,
+            sum,
+            row.network,
+            row.lang,
+        );
+    }
+
+    /// Adds `hits` hits of the previous period at `t` (shown `period` later).
+    fn add_previous(&mut self, series: &Series, t: i64, hits: i64, period: i64) {
+        self.previous_total += hits;
+        if let Some(i) = series.index(t + period) {
+            self.volume[i].previous += hits;
+        }
+    }
+
+    fn sentiment_trend(&self, series: &Series) -> Vec<SentimentPoint> {
+        self.trend
+            .iter()
+            .enumerate()
+            .map(|(i, (bands, sum, n))| SentimentPoint {
+                at: series.at(i),
+                negative: bands[0],
+                neutral: bands[1],
+                positive: bands[2],
+                mean: (*n > 0).then(|| sum / *n as f64),
+            })
+            .collect()
+    }
+}
+
+/// Whether hourly totals can stand for the hits of whole hours: every bucket
+/// (and, shifted by `shift`, every previous-period hour) starts on an hour.
+fn whole_hours_fit(req: &DashboardRequest, shift: i64) -> bool {
+    #[cfg(test)]
+    if tests::HITS_ONLY.with(|h| h.get()) {
+        return false;
+    }
+    (i64::from(req.utc_offset_minutes) * 60_000) % HOUR == 0 && shift % HOUR == 0
+}
+
+/// A span of time, Unix ms: [start, end).
+type Span = (i64, i64);
+
+/// The parts of [from, to): hits before the first whole hour, the whole hours,
+/// hits after the last one. `None` when no whole hour fits in the range.
+fn split_hours(from: i64, to: i64) -> Option<(Span, Span, Span)> {
+    let first = hour_of(from + HOUR - 1);
+    let last = hour_of(to);
+    (first < last).then_some(((from, first), (first, last), (last, to)))
+}
+
+/// Adds one query's hits in [from, to) to `tally`: hourly totals for whole
+/// hours where they fit the buckets, the hits themselves for the rest.
+fn tally_query(
     c: &Connection,
-    spec: PanelSpec<'_>,
+    tally: &mut Tally,
+    labels: &mut Labels,
     series: &Series,
     req: &DashboardRequest,
-) -> Result<ListeningPanel> {
+    query_id: i64,
+) -> Result<()> {
     let period = req.to - req.from;
-    let mut volume: Vec<VolumePoint> = (0..series.len)
-        .map(|i| VolumePoint {
-            at: series.at(i),
-            hits: 0,
-            previous: 0,
-        })
-        .collect();
-    let mut trend: Vec<([i64; 3], f64, i64)> = vec![([0; 3], 0.0, 0); series.len];
-    let mut split = SentimentSplit::default();
-    let mut authors: HashMap<i64, (i64, Option<i64>)> = HashMap::new();
-    let mut networks: HashMap<u32, i64> = HashMap::new();
-    let mut languages: HashMap<u32, i64> = HashMap::new();
-    for row in spec.rows {
-        let t = item_id_time(row.id);
-        if let Some(i) = series.index(t) {
-            volume[i].hits += 1;
-            if let Some(s) = row.sentiment {
-                let b = band(s);
-                trend[i].0[b] += 1;
-                trend[i].1 += s;
-                trend[i].2 += 1;
-            }
-        }
-        match row.sentiment.map(band) {
-            Some(0) => split.negative += 1,
-            Some(1) => split.neutral += 1,
-            Some(_) => split.positive += 1,
-            None => split.unknown += 1,
-        }
-        authors.entry(row.author_id).or_insert((0, None)).0 += 1;
-        *networks.entry(row.network).or_default() += 1;
-        *languages.entry(row.lang).or_default() += 1;
-    }
-    for &id in spec.previous {
-        if let Some(i) = series.index(item_id_time(id) + period) {
-            volume[i].previous += 1;
+    let parts = |from: i64, to: i64, shift: i64| match split_hours(from, to) {
+        Some((head, whole, tail)) if whole_hours_fit(req, shift) => (vec![head, tail], Some(whole)),
+        _ => (vec![(from, to)], None),
+    };
+    let (exact, whole) = parts(req.from, req.to, 0);
+    for (from, to) in exact {
+        for row in hit_rows(c, labels, query_id, from, to)? {
+            tally.add_hit(series, &row);
         }
     }
-    let sentiment_trend = trend
-        .into_iter()
-        .enumerate()
-        .map(|(i, (bands, sum, n))| SentimentPoint {
-            at: series.at(i),
-            negative: bands[0],
-            neutral: bands[1],
-            positive: bands[2],
-            mean: (n > 0).then(|| sum / n as f64),
-        })
-        .collect();
+    if let Some((from, to)) = whole {
+        for r in rollups::read(c, query_id, from, to)? {
+            let (network, lang) = (labels.id(&r.network), labels.id(&r.lang));
+            tally.add(
+                series,
+                r.hour,
+                r.hits,
+                r.bands,
+                r.sentiment_sum,
+                network,
+                lang,
+            );
+        }
+    }
+    let (exact, whole) = parts(req.from - period, req.from, period);
+    for (from, to) in exact {
+        for id in hit_ids(c, query_id, from, to)? {
+            tally.add_previous(series, item_id_time(id), 1, period);
+        }
+    }
+    if let Some((from, to)) = whole {
+        for r in rollups::read(c, query_id, from, to)? {
+            tally.add_previous(series, r.hour, r.hits, period);
+        }
+    }
+    Ok(())
+}
 
-    followers_of(c, &mut authors)?;
+/// Hits per author in [from, to).
+fn author_counts(c: &Connection, query_id: i64, from: i64, to: i64) -> Result<HashMap<i64, i64>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT author_id FROM listening_hits
+         WHERE query_id = ?1 AND item_id >= ?2 AND item_id < ?3",
+    )?;
+    let mut rows = stmt.query(params![
+        query_id,
+        first_item_id_at(from),
+        first_item_id_at(to)
+    ])?;
+    let mut out: HashMap<i64, i64> = HashMap::new();
+    while let Some(r) = rows.next()? {
+        let author = r.get::<_, Option<i64>>(0)?.unwrap_or_default();
+        *out.entry(author).or_default() += 1;
+    }
+    Ok(out)
+}
+
+/// The newest `n` hits of a query in [from, to), newest first.
+fn newest_ids(c: &Connection, query_id: i64, from: i64, to: i64, n: usize) -> Result<Vec<i64>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT item_id FROM listening_hits
+         WHERE query_id = ?1 AND item_id >= ?2 AND item_id < ?3
+         ORDER BY item_id DESC LIMIT ?4",
+    )?;
+    let rows = stmt.query_map(
+        params![
+            query_id,
+            first_item_id_at(from),
+            first_item_id_at(to),
+            n as i64
+        ],
+        |r| r.get(0),
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The top authors by hits and by reach, from each author's hits.
+fn top_authors(
+    c: &Connection,
+    counts: HashMap<i64, i64>,
+    top: usize,
+    followers: Option<&HashMap<i64, i64>>,
+) -> Result<(Vec<AuthorStat>, Vec<AuthorStat>)> {
+    let mut authors: HashMap<i64, (i64, Option<i64>)> =
+        counts.into_iter().map(|(id, n)| (id, (n, None))).collect();
+    followers_of(c, &mut authors, followers)?;
     let mut by_volume: Vec<(i64, i64, Option<i64>)> = authors
         .iter()
         .map(|(&id, &(hits, followers))| (id, hits, followers))
@@ -474,43 +620,59 @@ fn panel(
         .filter(|a| a.2.is_some())
         .collect();
     by_reach.sort_by(|a, b| b.2.cmp(&a.2).then(b.1.cmp(&a.1)).then(a.0.cmp(&b.0)));
-    let top_authors = author_stats(c, &by_volume[..by_volume.len().min(req.top)])?;
-    let top_authors_by_reach = author_stats(c, &by_reach[..by_reach.len().min(req.top)])?;
+    Ok((
+        author_stats(c, &by_volume[..by_volume.len().min(top)])?,
+        author_stats(c, &by_reach[..by_reach.len().min(top)])?,
+    ))
+}
 
-    // Terms and hashtags from the newest hits' text.
+/// Terms and hashtags in the text of `ids`, each counted once per hit.
+fn terms_of(
+    c: &Connection,
+    ids: &[i64],
+    own_words: &HashSet<String>,
+) -> Result<(HashMap<String, i64>, HashMap<String, i64>)> {
     let mut terms: HashMap<String, i64> = HashMap::new();
     let mut tags: HashMap<String, i64> = HashMap::new();
-    let sample = &spec.rows[spec.rows.len().saturating_sub(TERMS_SAMPLE)..];
-    {
-        let mut text_of = c.prepare_cached("SELECT text FROM items WHERE id = ?1")?;
-        for row in sample {
-            let text: String = text_of.query_row([row.id], |r| r.get(0))?;
-            let mut seen: HashSet<String> = HashSet::new();
-            for w in crate::query::words(&text) {
-                if w.chars().count() >= 3
-                    && !w.chars().all(|c| c.is_ascii_digit())
-                    && !is_stopword(&w)
-                    && !spec.own_words.contains(&w)
-                    && seen.insert(w.clone())
-                {
-                    *terms.entry(w).or_default() += 1;
-                }
+    let mut text_of = c.prepare_cached("SELECT text FROM items WHERE id = ?1")?;
+    let mut seen: HashSet<String> = HashSet::new();
+    for &id in ids {
+        let Some(text) = text_of
+            .query_row([id], |r| r.get::<_, String>(0))
+            .optional()?
+        else {
+            continue;
+        };
+        seen.clear();
+        crate::query::for_each_word(&text, |w| {
+            if w.chars().count() >= 3
+                && !w.chars().all(|c| c.is_ascii_digit())
+                && !is_stopword(w)
+                && !own_words.contains(w)
+                && !seen.contains(w)
+            {
+                seen.insert(w.to_owned());
+                *terms.entry(w.to_owned()).or_default() += 1;
             }
-            for tag in hashtags(&text) {
-                *tags.entry(tag).or_default() += 1;
-            }
+        });
+        for tag in hashtags(&text) {
+            *tags.entry(tag).or_default() += 1;
         }
     }
+    Ok((terms, tags))
+}
 
-    let mut latest = Vec::new();
-    {
-        let mut stmt = c.prepare_cached(
-            "SELECT i.id, i.conversation_id, i.network, a.handle, a.display_name,
-                    substr(i.text, 1, 280), i.created_at, i.sentiment, i.url
-             FROM items i JOIN authors a ON a.id = i.author_id WHERE i.id = ?1",
-        )?;
-        for row in spec.rows.iter().rev().take(req.latest) {
-            latest.push(stmt.query_row([row.id], |r| {
+/// The hits `ids` as the latest-hits list shows them, in that order.
+fn latest_hits(c: &Connection, ids: &[i64]) -> Result<Vec<LatestHit>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT i.id, i.conversation_id, i.network, a.handle, a.display_name,
+                substr(i.text, 1, 280), i.created_at, i.sentiment, i.url
+         FROM items i JOIN authors a ON a.id = i.author_id WHERE i.id = ?1",
+    )?;
+    let mut out = Vec::with_capacity(ids.len());
+    for &id in ids {
+        let hit = stmt
+            .query_row([id], |r| {
                 Ok(LatestHit {
                     item_id: r.get::<_, i64>(0)?.to_string(),
                     conversation_id: r.get(1)?,
@@ -522,46 +684,180 @@ fn panel(
                     sentiment: r.get(7)?,
                     url: r.get(8)?,
                 })
-            })?);
-        }
+            })
+            .optional()?;
+        out.extend(hit);
     }
+    Ok(out)
+}
 
-    Ok(ListeningPanel {
-        query_id: spec.query_id,
-        name: spec.name,
-        total: spec.rows.len() as i64,
-        previous_total: spec.previous.len() as i64,
-        volume,
-        sentiment: split,
+/// What a panel shows besides its tally.
+struct Extras {
+    authors: (Vec<AuthorStat>, Vec<AuthorStat>),
+    terms: (HashMap<String, i64>, HashMap<String, i64>),
+    terms_sampled: usize,
+    latest: Vec<LatestHit>,
+}
+
+fn assemble(
+    query_id: Option<i64>,
+    name: String,
+    tally: Tally,
+    labels: &Labels,
+    extras: Extras,
+    series: &Series,
+    req: &DashboardRequest,
+) -> ListeningPanel {
+    let sentiment_trend = tally.sentiment_trend(series);
+    ListeningPanel {
+        query_id,
+        name,
+        total: tally.total,
+        previous_total: tally.previous_total,
+        volume: tally.volume,
+        sentiment: tally.split,
         sentiment_trend,
-        top_authors,
-        top_authors_by_reach,
-        top_terms: top_counts(terms, req.top),
-        top_hashtags: top_counts(tags, req.top),
-        terms_sampled: sample.len() as i64,
-        networks: top_counts(spec.labels.named(networks), usize::MAX),
-        languages: top_counts(spec.labels.named(languages), usize::MAX),
-        latest,
+        top_authors: extras.authors.0,
+        top_authors_by_reach: extras.authors.1,
+        top_terms: top_counts(extras.terms.0, req.top),
+        top_hashtags: top_counts(extras.terms.1, req.top),
+        terms_sampled: extras.terms_sampled as i64,
+        networks: top_counts(labels.named(tally.networks), usize::MAX),
+        languages: top_counts(labels.named(tally.languages), usize::MAX),
+        latest: extras.latest,
+    }
+}
+
+/// One query's panel. Its authors are counted from its hits on a second
+/// thread while this one adds up the hourly totals, terms and latest hits (and,
+/// for many hits, reads every author's followers).
+fn query_panel(
+    ws: &Workspace,
+    q: &super::ListeningQuery,
+    series: &Series,
+    req: &DashboardRequest,
+) -> Result<ListeningPanel> {
+    std::thread::scope(|scope| {
+        let counts = scope.spawn(|| {
+            ws.store()
+                .read(|c| author_counts(c, q.id, req.from, req.to))
+        });
+        ws.store().read(|c| -> Result<_> {
+            let mut labels = Labels::default();
+            let mut tally = Tally::new(series);
+            tally_query(c, &mut tally, &mut labels, series, req, q.id)?;
+            let newest = newest_ids(c, q.id, req.from, req.to, TERMS_SAMPLE.max(req.latest))?;
+            let sample = &newest[..newest.len().min(TERMS_SAMPLE)];
+            let terms = terms_of(c, sample, &own_words(&q.query))?;
+            let latest = latest_hits(c, &newest[..newest.len().min(req.latest)])?;
+            let followers = (tally.total >= FOLLOWERS_IN_ONE_PASS as i64)
+                .then(|| all_followers(c))
+                .transpose()?;
+            let counts = counts
+                .join()
+                .unwrap_or_else(|_| Err(Error::Invalid("the dashboard's authors failed".into())))?;
+            let authors = top_authors(c, counts, req.top, followers.as_ref())?;
+            Ok(assemble(
+                Some(q.id),
+                q.name.clone(),
+                tally,
+                &labels,
+                Extras {
+                    authors,
+                    terms,
+                    terms_sampled: sample.len(),
+                    latest,
+                },
+                series,
+                req,
+            ))
+        })
     })
 }
 
-/// Fills in each author's followers: one lookup each for a few, one pass over
-/// the authors table for many.
-fn followers_of(c: &Connection, authors: &mut HashMap<i64, (i64, Option<i64>)>) -> Result<()> {
-    if authors.len() < 2_000 {
+/// The panel of several queries together: each item once, so it reads their hits.
+fn together_panel(
+    c: &Connection,
+    chosen: &[super::ListeningQuery],
+    series: &Series,
+    req: &DashboardRequest,
+) -> Result<ListeningPanel> {
+    let period = req.to - req.from;
+    let mut labels = Labels::default();
+    let mut rows: Vec<HitRow> = Vec::new();
+    let mut previous: Vec<i64> = Vec::new();
+    for q in chosen {
+        rows.extend(hit_rows(c, &mut labels, q.id, req.from, req.to)?);
+        previous.extend(hit_ids(c, q.id, req.from - period, req.from)?);
+    }
+    rows.sort_by_key(|r| r.id);
+    rows.dedup_by_key(|r| r.id);
+    previous.sort_unstable();
+    previous.dedup();
+    let mut tally = Tally::new(series);
+    let mut counts: HashMap<i64, i64> = HashMap::new();
+    for row in &rows {
+        tally.add_hit(series, row);
+        *counts.entry(row.author_id).or_default() += 1;
+    }
+    for &id in &previous {
+        tally.add_previous(series, item_id_time(id), 1, period);
+    }
+    let newest: Vec<i64> = rows
+        .iter()
+        .rev()
+        .take(TERMS_SAMPLE.max(req.latest))
+        .map(|r| r.id)
+        .collect();
+    let sample = &newest[..newest.len().min(TERMS_SAMPLE)];
+    let own: HashSet<String> = chosen.iter().flat_map(|q| own_words(&q.query)).collect();
+    let extras = Extras {
+        authors: top_authors(c, counts, req.top, None)?,
+        terms: terms_of(c, sample, &own)?,
+        terms_sampled: sample.len(),
+        latest: latest_hits(c, &newest[..newest.len().min(req.latest)])?,
+    };
+    Ok(assemble(
+        None,
+        "All queries".into(),
+        tally,
+        &labels,
+        extras,
+        series,
+        req,
+    ))
+}
+
+/// Authors' hits at which their followers are read in one pass over the
+/// authors table rather than one lookup each.
+const FOLLOWERS_IN_ONE_PASS: usize = 2_000;
+
+/// Every author's followers, where known: one pass over the authors table.
+fn all_followers(c: &Connection) -> Result<HashMap<i64, i64>> {
+    let mut stmt =
+        c.prepare_cached("SELECT id, followers FROM authors WHERE followers IS NOT NULL")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Fills in each author's followers: from `known` (see [`all_followers`]), or
+/// one lookup each for a few, or one pass over the authors table for many.
+fn followers_of(
+    c: &Connection,
+    authors: &mut HashMap<i64, (i64, Option<i64>)>,
+    known: Option<&HashMap<i64, i64>>,
+) -> Result<()> {
+    if let Some(known) = known {
+        for (id, (_, followers)) in authors.iter_mut() {
+            *followers = known.get(id).copied();
+        }
+    } else if authors.len() < FOLLOWERS_IN_ONE_PASS {
         let mut stmt = c.prepare_cached("SELECT followers FROM authors WHERE id = ?1")?;
         for (id, (_, followers)) in authors.iter_mut() {
             *followers = stmt.query_row([id], |r| r.get(0)).optional()?.flatten();
         }
     } else {
-        let mut stmt =
-            c.prepare_cached("SELECT id, followers FROM authors WHERE followers IS NOT NULL")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            if let Some(a) = authors.get_mut(&r.get::<_, i64>(0)?) {
-                a.1 = r.get(1)?;
-            }
-        }
+        return followers_of(c, authors, Some(&all_followers(c)?));
     }
     Ok(())
 }
@@ -627,70 +923,31 @@ pub fn dashboard(ws: &Workspace, req: &DashboardRequest) -> Result<Dashboard> {
             })
             .collect::<Result<_>>()?
     };
-    let period = req.to - req.from;
-    let (panels, share_of_voice) = ws.store().read(|c| -> Result<_> {
-        let mut panels = Vec::new();
-        let mut rows_of = Vec::new();
-        let mut labels = Labels::default();
-        let mut previous_of = Vec::new();
-        for q in &chosen {
-            rows_of.push(hit_rows(c, &mut labels, q.id, req.from, req.to)?);
-            previous_of.push(hit_ids(c, q.id, req.from - period, req.from)?);
-        }
-        for (i, q) in chosen.iter().enumerate() {
-            panels.push(panel(
-                c,
-                PanelSpec {
-                    query_id: Some(q.id),
-                    name: q.name.clone(),
-                    rows: &rows_of[i],
-                    labels: &labels,
-                    previous: &previous_of[i],
-                    own_words: own_words(&q.query),
-                },
-                &series,
-                req,
-            )?);
-        }
-        if chosen.len() > 1 {
-            let mut rows: Vec<HitRow> = rows_of.iter().flatten().copied().collect();
-            rows.sort_by_key(|r| r.id);
-            rows.dedup_by_key(|r| r.id);
-            let mut previous: Vec<i64> = previous_of.iter().flatten().copied().collect();
-            previous.sort_unstable();
-            previous.dedup();
-            let own = chosen.iter().flat_map(|q| own_words(&q.query)).collect();
-            panels.push(panel(
-                c,
-                PanelSpec {
-                    query_id: None,
-                    name: "All queries".into(),
-                    rows: &rows,
-                    labels: &labels,
-                    previous: &previous,
-                    own_words: own,
-                },
-                &series,
-                req,
-            )?);
-        }
-        let sum: i64 = rows_of.iter().map(|r| r.len() as i64).sum();
-        let share = chosen
-            .iter()
-            .zip(&rows_of)
-            .map(|(q, rows)| QueryShare {
-                query_id: q.id,
-                name: q.name.clone(),
-                hits: rows.len() as i64,
-                share: if sum > 0 {
-                    rows.len() as f64 / sum as f64
-                } else {
-                    0.0
-                },
-            })
-            .collect();
-        Ok((panels, share))
-    })?;
+    let mut panels = Vec::new();
+    for q in &chosen {
+        panels.push(query_panel(ws, q, &series, req)?);
+    }
+    let sum: i64 = panels.iter().map(|p| p.total).sum();
+    let share_of_voice = chosen
+        .iter()
+        .zip(&panels)
+        .map(|(q, p)| QueryShare {
+            query_id: q.id,
+            name: q.name.clone(),
+            hits: p.total,
+            share: if sum > 0 {
+                p.total as f64 / sum as f64
+            } else {
+                0.0
+            },
+        })
+        .collect();
+    if chosen.len() > 1 {
+        panels.push(
+            ws.store()
+                .read(|c| together_panel(c, &chosen, &series, req))?,
+        );
+    }
     let ids: Vec<i64> = chosen.iter().map(|q| q.id).collect();
     let spikes = super::spikes::spikes(ws, &ids, ws.now())?;
     Ok(Dashboard {
@@ -704,8 +961,15 @@ pub fn dashboard(ws: &Workspace, req: &DashboardRequest) -> Result<Dashboard> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
+
+    thread_local! {
+        /// Makes this thread's dashboards read every hit, not the hourly totals:
+        /// what the totals must agree with.
+        pub(in crate::listening) static HITS_ONLY: std::cell::Cell<bool> =
+            const { std::cell::Cell::new(false) };
+    }
 
     #[test]
     fn buckets_start_at_local_boundaries() {

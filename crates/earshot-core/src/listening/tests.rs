@@ -188,6 +188,16 @@ fn index_and_scan_agree_on_tricky_text() {
         "REFUND!",
         "card was charged",
         "card, then it was charged",
+        "lumen's new app",
+        "o'lumen",
+        "lumen’s",
+        "LUMEN-app",
+        "\u{212A}elvin lumen",
+        "kelvin",
+        "İstanbul istanbul",
+        "lúmen",
+        "lumen\u{301} combined",
+        "déjà vu",
     ];
     ws.ingest(
         texts
@@ -207,6 +217,13 @@ fn index_and_scan_agree_on_tricky_text() {
         "card NEAR/2 charged",
         "\"was charged\"",
         "cancel -don't",
+        "lumen",
+        "lumen OR kelvin",
+        "kelvin",
+        "istanbul",
+        "lumen -app",
+        "(cafe OR email) -me",
+        "deja OR vu",
     ] {
         let (q, report) = create(&ws, &input(query, query), |_| {}).unwrap();
         assert!(report.used_index);
@@ -590,4 +607,148 @@ fn a_run_stores_many_hits_in_batches() {
         d.panels[0].networks[0].count, 250,
         "stored with their network"
     );
+    let broken: Vec<String> = ws
+        .store()
+        .read(|c| -> Result<Vec<String>> {
+            let mut stmt = c.prepare("PRAGMA foreign_key_check")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .unwrap();
+    assert!(
+        broken.is_empty(),
+        "stored without checks, yet every hit's item and query exist: {broken:?}"
+    );
+    delete(&ws, q.id).unwrap();
+    assert!(
+        matches!(run(&ws, q.id, |_| {}), Err(Error::NotFound { .. })),
+        "a deleted query gets no hits"
+    );
+}
+
+/// Every panel's figures with the hourly totals equal those from the hits alone
+/// (sentiment means to rounding), whatever the range's edges and buckets.
+fn assert_totals_agree(ws: &Workspace, req: &DashboardRequest) {
+    let round = |mut d: Dashboard| {
+        for p in &mut d.panels {
+            for point in &mut p.sentiment_trend {
+                point.mean = point.mean.map(|m| (m * 1e9).round() / 1e9);
+            }
+        }
+        d
+    };
+    let with = round(dashboard(ws, req).unwrap());
+    dashboard::tests::HITS_ONLY.with(|h| h.set(true));
+    let without = dashboard(ws, req);
+    dashboard::tests::HITS_ONLY.with(|h| h.set(false));
+    assert_eq!(with, round(without.unwrap()), "{req:?}");
+}
+
+fn rollup_rows(ws: &Workspace, query_id: i64) -> i64 {
+    ws.store()
+        .read(|c| -> Result<i64> {
+            Ok(c.query_row(
+                "SELECT count(*) FROM listening_rollups WHERE query_id = ?1",
+                [query_id],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap()
+}
+
+#[test]
+fn hourly_totals_agree_with_the_hits() {
+    let (_d, ws, _e, _c) = open();
+    // Created before the items: its totals are written on ingest.
+    let (early, _) = create(&ws, &input("Early", "earshot OR lumen"), |_| {}).unwrap();
+    let texts = [
+        "I love earshot, it is wonderful",
+        "earshot is broken and I want a refund",
+        "lumen and earshot, fine",
+        "earshot ok",
+        "lumen terrible awful",
+    ];
+    let networks = ["bluesky", "mastodon", "rss"];
+    let langs = [Some("en"), Some("fr"), None];
+    let items: Vec<NewItem> = (0..600i64)
+        .map(|i| {
+            let mut it = item(
+                &format!("t{i}"),
+                &format!("user{}", i % 13),
+                texts[i as usize % texts.len()],
+                // Ten days back, every ~24 minutes, off the hour.
+                NOW - i * 1_441_337,
+            );
+            it.network = networks[i as usize % 3].into();
+            it.lang = langs[i as usize % 3].map(str::to_owned);
+            it
+        })
+        .collect();
+    ws.ingest(items).unwrap();
+    // Created after: its totals are written by the retroactive run.
+    let (late, _) = create(&ws, &input("Late", "earshot -refund"), |_| {}).unwrap();
+    assert!(rollup_rows(&ws, early.id) > 0 && rollup_rows(&ws, late.id) > 0);
+
+    for (days, bucket) in [(1, Bucket::Hour), (7, Bucket::Day), (10, Bucket::Week)] {
+        for offset in [0, 60, -300, 330] {
+            for to in [NOW, NOW - 30 * 60_000 - 7, NOW - 2 * 86_400_000] {
+                let req = DashboardRequest {
+                    query_ids: vec![],
+                    from: to - days * 86_400_000,
+                    to,
+                    bucket,
+                    utc_offset_minutes: offset,
+                    ..Default::default()
+                };
+                assert_totals_agree(&ws, &req);
+            }
+        }
+    }
+
+    // Editing a query counts it again; a hit stored twice is counted once.
+    update(&ws, early.id, &input("Early", "lumen"), |_| {}).unwrap();
+    ws.store()
+        .write(|tx| {
+            store_hits(
+                tx,
+                &[HitRow {
+                    query_id: early.id,
+                    item_id: hits_of(&ws, early.id)[0],
+                    author_id: 1,
+                    network: "bluesky",
+                    lang: Some("en"),
+                    sentiment: Some(0.9),
+                }],
+            )
+        })
+        .unwrap();
+    let req = DashboardRequest {
+        from: NOW - 10 * 86_400_000,
+        to: NOW,
+        bucket: Bucket::Day,
+        ..Default::default()
+    };
+    assert_totals_agree(&ws, &req);
+    let d = dashboard(&ws, &req).unwrap();
+    let total = d
+        .panels
+        .iter()
+        .find(|p| p.query_id == Some(early.id))
+        .unwrap()
+        .total;
+    assert_eq!(total, get(&ws, early.id).unwrap().hits);
+
+    delete(&ws, early.id).unwrap();
+    assert_eq!(rollup_rows(&ws, early.id), 0, "its totals go with it");
+}
+
+fn hits_of(ws: &Workspace, query_id: i64) -> Vec<i64> {
+    ws.store()
+        .read(|c| -> Result<Vec<i64>> {
+            let mut stmt =
+                c.prepare("SELECT item_id FROM listening_hits WHERE query_id = ?1 ORDER BY 1")?;
+            let rows = stmt.query_map([query_id], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .unwrap()
 }

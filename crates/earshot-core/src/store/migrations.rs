@@ -40,6 +40,14 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "attachments of items (images, video, audio, link cards)",
         V8_ATTACHMENTS,
     ),
+    (
+        "listening: per-(query, hour) totals of hits, by network and language",
+        V9_LISTENING_ROLLUPS,
+    ),
+    (
+        "reports: an index holding every item column the report reads",
+        V10_REPORT_INDEX,
+    ),
 ];
 
 /// The schema version this build writes.
@@ -382,6 +390,43 @@ UPDATE listening_hits SET author_id = i.author_id, network = i.network, lang = i
     FROM items i WHERE i.id = listening_hits.item_id;
 "#;
 
+const V9_LISTENING_ROLLUPS: &str = r#"
+-- The dashboard reads a query's volume, sentiment, networks and languages over a long
+-- range from these, a row per hour, not a row per hit. Written with the hits (ingest,
+-- retroactive runs); hours are the UTC hours of the items' creation (item id >> 20).
+CREATE TABLE listening_rollups (
+    query_id      INTEGER NOT NULL REFERENCES listening_queries(id) ON DELETE CASCADE,
+    hour          INTEGER NOT NULL,   -- Unix ms
+    network       TEXT NOT NULL,      -- 'unknown' for hits without one
+    lang          TEXT NOT NULL,      -- 'unknown' for hits without one
+    hits          INTEGER NOT NULL,
+    negative      INTEGER NOT NULL,   -- scored hits by band (see query::NEGATIVE_BELOW)
+    neutral       INTEGER NOT NULL,
+    positive      INTEGER NOT NULL,
+    sentiment_sum REAL NOT NULL,      -- of the scored hits
+    PRIMARY KEY (query_id, hour, network, lang)
+) WITHOUT ROWID;
+INSERT INTO listening_rollups
+    (query_id, hour, network, lang, hits, negative, neutral, positive, sentiment_sum)
+SELECT query_id, (item_id >> 20) / 3600000 * 3600000, coalesce(network, 'unknown'),
+       coalesce(lang, 'unknown'), count(*),
+       count(*) FILTER (WHERE sentiment <= -0.05),
+       count(*) FILTER (WHERE sentiment > -0.05 AND sentiment < 0.05),
+       count(*) FILTER (WHERE sentiment >= 0.05),
+       coalesce(sum(sentiment), 0)
+FROM listening_hits GROUP BY 1, 2, 3, 4;
+"#;
+
+const V10_REPORT_INDEX: &str = r#"
+-- The report reads a period's items through this index alone (a range of ids is a
+-- range of time), never the rows with their text and HTML. The question test is
+-- an indexed expression, so the text is read once, when the item is written.
+CREATE INDEX items_report ON items (
+    id, network, account_id, author_id, from_us, sentiment, has_link,
+    (CASE WHEN instr(text, '?') > 0 THEN remote_id END), parent_remote_id
+);
+"#;
+
 const V8_ATTACHMENTS: &str = r#"
 -- What an item carries besides its text, as its network described it. Only the
 -- preview is ever fetched, into the media table; the URLs are opened in the browser.
@@ -585,6 +630,80 @@ mod tests {
             "v7 defaults old rows: conversations stay in the inbox, sources stay on"
         );
         assert!(objects(&conn).contains(&"items_by_source".to_string()));
+    }
+
+    #[test]
+    fn v9_totals_the_hits_already_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let key = CacheKey::generate().unwrap();
+        let mut conn = open_raw(&path, &key);
+        migrate_to(&mut conn, &path, 8).unwrap();
+        let hour = 1_795_428_000_000i64;
+        let ids = [hour, hour + 3_599_999, hour + 60_000, hour + 3_600_000].map(|ms| ms << 20);
+        conn.execute_batch(
+            "INSERT INTO authors (id, network, handle, updated_at) VALUES (1, 'n', 'h', 0);
+             INSERT INTO conversations (id, network, root_key, last_activity_at, created_at)
+                VALUES (1, 'n', 'r', 0, 0);
+             INSERT INTO listening_queries (id, name, query, created_at, updated_at)
+                VALUES (1, 'z', 'zebra', 0, 0);",
+        )
+        .unwrap();
+        for (i, (id, (lang, sentiment))) in ids
+            .iter()
+            .zip([
+                (Some("en"), Some(-0.5)),
+                (Some("en"), Some(0.5)),
+                (None, None),
+                (Some("en"), Some(0.0)),
+            ])
+            .enumerate()
+        {
+            conn.execute(
+                "INSERT INTO items (id, network, remote_id, conversation_id, author_id, kind,
+                    text, html, created_at, ingested_at)
+                 VALUES (?1, 'bluesky', ?2, 1, 1, 'post', 'zebra', '', 0, 0)",
+                rusqlite::params![id, i.to_string()],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO listening_hits (query_id, item_id, network, lang, sentiment)
+                 VALUES (1, ?1, 'bluesky', ?2, ?3)",
+                rusqlite::params![id, lang, sentiment],
+            )
+            .unwrap();
+        }
+        migrate_to(&mut conn, &path, 9).unwrap();
+        let mut stmt = conn
+            .prepare(
+                "SELECT hour, lang, hits, negative, neutral, positive, sentiment_sum
+                 FROM listening_rollups ORDER BY hour, lang",
+            )
+            .unwrap();
+        let rows: Vec<(i64, String, i64, i64, i64, i64, f64)> = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                (hour, "en".into(), 2, 1, 0, 1, 0.0),
+                (hour, "unknown".into(), 1, 0, 0, 0, 0.0),
+                (hour + 3_600_000, "en".into(), 1, 0, 1, 0, 0.0),
+            ],
+            "v9 totals old hits by hour, language and sentiment band"
+        );
     }
 
     #[test]
