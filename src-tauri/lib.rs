@@ -223,6 +223,8 @@ pub fn run() {
             listening::listening_query_remove,
             listening::listening_dashboard,
             listening::listening_export_csv,
+            listening::listening_spike_notify,
+            listening::listening_set_spike_notify,
             listening::sources_list,
             listening::source_add,
             listening::source_remove,

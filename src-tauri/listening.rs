@@ -11,6 +11,7 @@ use earshot_connectors::listening::PollContext;
 use earshot_core::clock::{Clock, SystemClock};
 use earshot_core::listening::csv::{self, PanelKind};
 use earshot_core::listening::sources::{self, PollReport, Source, SourceInput};
+use earshot_core::listening::spikes;
 use earshot_core::listening::{
     self, Dashboard, DashboardRequest, ListeningQuery, QueryInput, RunProgress, RunReport,
 };
@@ -130,6 +131,17 @@ pub async fn listening_export_csv(
         query_id,
         &reports::export_dir()?,
     )?)
+}
+
+/// Whether listening spikes also become desktop notifications.
+#[tauri::command]
+pub async fn listening_spike_notify(app: State<'_, Arc<AppState>>) -> UiResult<bool> {
+    Ok(spikes::notify(&*app.workspace()?)?)
+}
+
+#[tauri::command]
+pub async fn listening_set_spike_notify(app: State<'_, Arc<AppState>>, on: bool) -> UiResult<()> {
+    Ok(spikes::set_notify(&*app.workspace()?, on)?)
 }
 
 #[tauri::command]

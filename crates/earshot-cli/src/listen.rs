@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use earshot_core::listening::csv::{export, PanelKind};
-use earshot_core::listening::{self, Bucket, Dashboard, DashboardRequest, QueryInput, RunReport};
+use earshot_core::listening::{
+    self, spikes, Bucket, Dashboard, DashboardRequest, QueryInput, RunReport,
+};
 use earshot_core::{Error, Workspace};
 
 use crate::output;
@@ -69,6 +71,12 @@ pub enum ListenCommand {
         /// Write to this file instead of standard output
         #[arg(long, short)]
         out: Option<PathBuf>,
+    },
+    /// Whether spikes also become desktop notifications (shown by `sync --notify`
+    /// and the app): `on`, `off`, or nothing to see the setting
+    Notify {
+        #[arg(value_parser = ["on", "off"])]
+        state: Option<String>,
     },
 }
 
@@ -279,6 +287,20 @@ pub fn run(ws: &Workspace, cmd: ListenCommand, json: bool) -> Result<(), Error> 
                     .write_all(csv.as_bytes())
                     .map_err(|e| Error::io("cannot write the CSV", e)),
             }
+        }
+        ListenCommand::Notify { state } => {
+            if let Some(state) = state {
+                spikes::set_notify(ws, state == "on")?;
+            }
+            let on = spikes::notify(ws)?;
+            if json {
+                return output::json(&serde_json::json!({ "notifySpikes": on }));
+            }
+            println!(
+                "Spikes {} desktop notifications.",
+                if on { "become" } else { "do not become" }
+            );
+            Ok(())
         }
     }
 }

@@ -113,6 +113,8 @@ impl EventSink for Progress {
                 }
             }
             CoreEvent::Alert { message } => eprintln!("{message}"),
+            // Each spike also came as an alert, printed above.
+            CoreEvent::Spikes { .. } => {}
         }
     }
 }

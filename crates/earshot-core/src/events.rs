@@ -38,6 +38,11 @@ pub enum CoreEvent {
     Urgent { items: Vec<UrgentItem> },
     /// Something the manager should see now.
     Alert { message: String },
+    /// Listening queries spiked, and the manager asked for a desktop
+    /// notification of it (each spike also comes as an [`CoreEvent::Alert`]).
+    Spikes {
+        spikes: Vec<crate::listening::spikes::Spike>,
+    },
 }
 
 /// Where events go.

@@ -4,7 +4,9 @@
 //! delivery (notify-rust) is in `earshot-notify`. Never a storm: the first
 //! urgent item notifies at once; more within the digest window update that
 //! same notification into a digest ("4 urgent mentions"), so the screen shows
-//! one. Quiet hours show nothing; items older than a few minutes (the backfill
+//! one. Listening spikes the manager wants to hear of become one notification
+//! per check ([`Notifier::offer_spikes`]). Quiet hours show nothing; items
+//! older than a few minutes (the backfill
 //! of a newly added account, a sync after a night offline) and the
 //! conversation the manager is looking at never notify.
 
@@ -13,6 +15,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::events::UrgentItem;
+use crate::listening::spikes::Spike;
 
 /// Quiet hours in local time: `start` to `end`, minutes after midnight (they
 /// may wrap past midnight), at a fixed offset from UTC.
@@ -175,6 +178,39 @@ impl Notifier {
             conversation_id: None,
             replaces_previous: continuing,
             count: all.len(),
+        })
+    }
+}
+
+impl Notifier {
+    /// What to show for listening spikes found at `now`: one notification for
+    /// all of them, nothing in quiet hours. Each query spikes at most once an
+    /// hour, so they need no digest window of their own, and a spike never
+    /// replaces a notification of urgent items.
+    pub fn offer_spikes(&mut self, spikes: &[Spike], now: i64) -> Option<Notice> {
+        if spikes.is_empty() || self.policy.quiet.is_some_and(|q| q.contains(now)) {
+            return None;
+        }
+        let title = match spikes {
+            [one] => format!("Spike in \"{}\"", one.name),
+            many => format!("Spikes in {} listening queries", many.len()),
+        };
+        let body = spikes
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}: {} hits in the last hour, usually {:.1} an hour",
+                    s.name, s.hits, s.mean
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        Some(Notice {
+            title,
+            body,
+            conversation_id: None,
+            replaces_previous: false,
+            count: spikes.len(),
         })
     }
 }
@@ -353,6 +389,50 @@ mod tests {
             "already on screen"
         );
         assert!(n.offer(&[urgent(6, "Maria", NOW)], NOW).is_some());
+    }
+
+    fn spike(name: &str, hits: i64) -> Spike {
+        Spike {
+            query_id: 1,
+            name: name.into(),
+            window_start: NOW - 3_600_000,
+            window_end: NOW,
+            hits,
+            mean: 0.5,
+            stddev: 0.5,
+            threshold: 2.0,
+        }
+    }
+
+    #[test]
+    fn spikes_notify_together_and_keep_quiet_hours() {
+        let mut n = Notifier::default();
+        assert!(n.offer_spikes(&[], NOW).is_none());
+        let one = n.offer_spikes(&[spike("Brand", 12)], NOW).unwrap();
+        assert_eq!(one.title, "Spike in \"Brand\"");
+        assert_eq!(
+            one.body,
+            "Brand: 12 hits in the last hour, usually 0.5 an hour"
+        );
+        assert_eq!((one.conversation_id, one.replaces_previous), (None, false));
+        let two = n
+            .offer_spikes(&[spike("Brand", 12), spike("Outage", 30)], NOW)
+            .unwrap();
+        assert_eq!(
+            (two.title.as_str(), two.count),
+            ("Spikes in 2 listening queries", 2)
+        );
+        assert_eq!(two.body.lines().count(), 2);
+
+        let mut quiet = Notifier::new(NotifyPolicy {
+            quiet: QuietHours::parse("00:00-23:59", 0),
+            ..NotifyPolicy::default()
+        });
+        let early = NOW - NOW % 86_400_000 + 60_000;
+        assert!(
+            quiet.offer_spikes(&[spike("Brand", 12)], early).is_none(),
+            "quiet hours"
+        );
     }
 
     #[test]

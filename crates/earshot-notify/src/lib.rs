@@ -1,7 +1,8 @@
-//! Desktop notifications for urgent items.
+//! Desktop notifications for urgent items and listening spikes.
 //!
 //! [`NotifyingSink`] sits in front of any event sink: it passes every event on
-//! and, for urgent items, asks the core's [`Notifier`] what to show and shows it
+//! and, for urgent items and the spikes the manager asked to hear of, asks the
+//! core's [`Notifier`] what to show and shows it
 //! with notify-rust (the freedesktop notification service on Linux, the
 //! notification centre on macOS and Windows). A digest updates the notification
 //! it follows in place, so a burst leaves one on screen.
@@ -137,12 +138,14 @@ impl NotifyingSink {
 
 impl EventSink for NotifyingSink {
     fn emit(&self, event: CoreEvent) {
-        if let CoreEvent::Urgent { items } = &event {
-            let notice = self.lock().offer(items, self.clock.now_ms());
-            if let Some(notice) = notice {
-                if let Err(message) = self.desktop.show(&notice) {
-                    self.inner.emit(CoreEvent::Alert { message });
-                }
+        let notice = match &event {
+            CoreEvent::Urgent { items } => self.lock().offer(items, self.clock.now_ms()),
+            CoreEvent::Spikes { spikes } => self.lock().offer_spikes(spikes, self.clock.now_ms()),
+            _ => None,
+        };
+        if let Some(notice) = notice {
+            if let Err(message) = self.desktop.show(&notice) {
+                self.inner.emit(CoreEvent::Alert { message });
             }
         }
         self.inner.emit(event);

@@ -2,7 +2,7 @@
 //! notification daemon (dunst, started by scripts/with-notifications.sh, which
 //! `make test` runs): a risk word on the local Bluesky network gives exactly one
 //! notification with the right text, ten within the window give one digest,
-//! and quiet hours give none.
+//! and quiet hours give none; a listening spike, once asked for, gives one.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -192,4 +192,30 @@ fn urgent_mentions_notify_once_digest_a_burst_and_keep_quiet_hours() {
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(displayed(), before, "quiet hours show nothing");
     assert!(closed_with(&hush).is_empty());
+    drop(sync);
+
+    // A listening spike, once the manager asked for it: one notification that
+    // names the query. (In this test, not one of its own: tests share dunst.)
+    let word = unique("spikeword");
+    let name = unique("Spike watch ");
+    super::ok_json(d, &["listen", "add", &name, &word]);
+    let setting = super::ok_json(d, &["listen", "notify", "on"]);
+    assert_eq!(setting["notifySpikes"], true);
+    let sync = Syncing::start(d, &[]);
+    let before = displayed();
+    for n in 0..6 {
+        mention(&format!("{word} is all anyone talks about, {n}"));
+    }
+    sync.wait_for(&format!("Spike in \"{name}\""), Duration::from_secs(60));
+    until("the spike's notification", Duration::from_secs(5), || {
+        displayed() > before
+    });
+    let shown = closed_with(&name);
+    assert_eq!(shown.len(), 1, "one notification for the spike: {shown:?}");
+    assert_eq!(shown[0].0, format!("Spike in \"{name}\""));
+    assert!(
+        shown[0].1.contains("hits in the last hour"),
+        "{}",
+        shown[0].1
+    );
 }

@@ -3,7 +3,9 @@
 //! The usual level is the mean and standard deviation of its hourly hits over
 //! the seven days before that hour; a spike is more than mean + 3σ, and at least
 //! [`MIN_SPIKE_HITS`] hits (so one item after a quiet week is not a spike).
-//! Each spike is reported once, as a [`CoreEvent::Alert`].
+//! Each spike is reported once, as a [`CoreEvent::Alert`] the app shows and,
+//! when the manager asked for it ([`set_notify`]), as [`CoreEvent::Spikes`],
+//! which the desktop notifier shows (within quiet hours, nothing).
 
 use rusqlite::params;
 use serde::Serialize;
@@ -112,8 +114,24 @@ pub fn spikes(ws: &Workspace, query_ids: &[i64], now: i64) -> Result<Vec<Spike>>
     })
 }
 
+const NOTIFY: &str = "listening.notify_spikes";
+
+/// Whether spikes also become desktop notifications (off until the manager
+/// turns it on).
+pub fn notify(ws: &Workspace) -> Result<bool> {
+    Ok(ws
+        .setting(NOTIFY)?
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false))
+}
+
+pub fn set_notify(ws: &Workspace, on: bool) -> Result<()> {
+    ws.set_setting(NOTIFY, &serde_json::json!(on))
+}
+
 /// Checks the enabled queries for spikes and raises an alert for each one not
-/// alerted within the last hour. Returns the new spikes.
+/// alerted within the last hour, and a notification of them all if the
+/// manager wants one. Returns the new spikes.
 pub fn alert_spikes(ws: &Workspace) -> Result<Vec<Spike>> {
     let now = ws.now();
     let ids: Vec<i64> = super::list_uncounted(ws)?
@@ -133,6 +151,11 @@ pub fn alert_spikes(ws: &Workspace) -> Result<Vec<Spike>> {
             message: spike.message(),
         });
         new.push(spike);
+    }
+    if !new.is_empty() && notify(ws)? {
+        ws.emit(CoreEvent::Spikes {
+            spikes: new.clone(),
+        });
     }
     Ok(new)
 }

@@ -495,6 +495,48 @@ fn a_spike_raises_one_alert() {
     )
     .unwrap();
     assert!(d.spikes.is_empty());
+    assert!(
+        !events
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|e| matches!(e, CoreEvent::Spikes { .. })),
+        "no notification unless the manager asked for one"
+    );
+}
+
+#[test]
+fn spikes_become_notifications_when_asked() {
+    let (_d, ws, events, _clock) = open();
+    let (q, _) = create(&ws, &input("Brand", "earshot"), |_| {}).unwrap();
+    assert!(!spikes::notify(&ws).unwrap(), "off until turned on");
+    spikes::set_notify(&ws, true).unwrap();
+    assert!(spikes::notify(&ws).unwrap());
+    ws.ingest(
+        (0..6)
+            .map(|i| {
+                item(
+                    &format!("s{i}"),
+                    "bob",
+                    "earshot is down",
+                    NOW - (i + 1) * 60_000,
+                )
+            })
+            .collect(),
+    )
+    .unwrap();
+    let notified: Vec<Vec<i64>> = events
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|e| match e {
+            CoreEvent::Spikes { spikes } => Some(spikes.iter().map(|s| s.query_id).collect()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notified, vec![vec![q.id]], "one notification for the spike");
 }
 
 #[test]

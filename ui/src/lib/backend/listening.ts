@@ -37,6 +37,9 @@ export interface ListeningBackend {
   listeningDashboard(request: DashboardRequest): Promise<Dashboard>;
   /** One panel as a CSV file in Downloads; `queryId` null for the panel of all queries. */
   listeningExportCsv(request: DashboardRequest, kind: PanelKind, queryId: number | null): Promise<SavedExport>;
+  /** Whether spikes also become desktop notifications (quiet hours still apply). */
+  listeningSpikeNotify(): Promise<boolean>;
+  listeningSetSpikeNotify(on: boolean): Promise<void>;
   /** Progress of the retroactive runs; resolves to a function that stops listening. */
   onListeningProgress(handler: (progress: RunProgress) => void): Promise<() => void>;
 

@@ -91,6 +91,7 @@ export abstract class MemoryListening extends MemoryPeople implements ListeningB
   readonly #progress = new Set<(p: RunProgress) => void>();
   #nextQuery = 1;
   #nextSource = 1;
+  #spikeNotify = false;
 
   constructor(contacts: MemoryContactSeed[] = [], seed: MemoryListeningSeed = {}) {
     super(contacts);
@@ -173,6 +174,16 @@ export abstract class MemoryListening extends MemoryPeople implements ListeningB
   async listeningRemove(id: number): Promise<void> {
     await this.peopleHost().delay();
     if (!this.#queries.delete(id)) throw new BackendError('not_found', `listening query ${id} does not exist`);
+  }
+
+  async listeningSpikeNotify(): Promise<boolean> {
+    await this.peopleHost().delay();
+    return this.#spikeNotify;
+  }
+
+  async listeningSetSpikeNotify(on: boolean): Promise<void> {
+    await this.peopleHost().delay();
+    this.#spikeNotify = on;
   }
 
   async onListeningProgress(handler: (progress: RunProgress) => void): Promise<() => void> {

@@ -51,6 +51,14 @@ export abstract class TauriListening extends TauriPeople implements ListeningBac
     return this.call('listening_export_csv', { request, kind, queryId });
   }
 
+  listeningSpikeNotify(): Promise<boolean> {
+    return this.call('listening_spike_notify');
+  }
+
+  listeningSetSpikeNotify(on: boolean): Promise<void> {
+    return this.call('listening_set_spike_notify', { on });
+  }
+
   async onListeningProgress(handler: (progress: RunProgress) => void): Promise<() => void> {
     try {
       return await listen<RunProgress>(LISTENING_PROGRESS_EVENT, (event) => handler(event.payload));

@@ -143,6 +143,19 @@ describe('the listening view', () => {
     await waitFor(() => expect(screen.getAllByTestId('source-row')).toHaveLength(1));
   });
 
+  it('turns desktop notifications of spikes on and off, and keeps the choice', async () => {
+    const { user, backend } = await openListening();
+    const toggle = screen.getByTestId('spike-notify');
+    await waitFor(() => expect(toggle).toBeEnabled());
+    expect(toggle).not.toBeChecked();
+    await user.click(toggle);
+    await waitFor(async () => expect(await backend.listeningSpikeNotify()).toBe(true));
+    expect(toggle).toBeChecked();
+    await user.click(toggle);
+    await waitFor(async () => expect(await backend.listeningSpikeNotify()).toBe(false));
+    expect(toggle).not.toBeChecked();
+  });
+
   it('shows when a source polls next as the core says', async () => {
     // The panel's clock at the fixture's time, still running.
     const real = Date.now.bind(Date);
