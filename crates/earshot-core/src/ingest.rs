@@ -181,6 +181,26 @@ struct ConversationDelta {
     account_id: Option<i64>,
 }
 
+/// A conversation first seen in this batch. Its row is written once, with its
+/// counters, when the batch's conversations are flushed: an insert followed by
+/// an update would write its index entries twice.
+struct FreshConversation {
+    network: String,
+    root_key: String,
+    provisional: bool,
+    account_id: Option<i64>,
+    /// The creation time of the item that started it.
+    first_activity: i64,
+}
+
+/// The batch's conversation changes, kept in memory until [`flush_deltas`].
+struct Pending {
+    deltas: HashMap<i64, ConversationDelta>,
+    fresh: HashMap<i64, FreshConversation>,
+    /// The id the next new conversation gets (the writer is the only one).
+    next_id: i64,
+}
+
 /// New incoming activity (latest at `?8`) reopens done conversations and those
 /// snoozed until the next reply, unless it predates the manager's decision: a
 /// backfill of old items must not undo triage. SET expressions see the old row.
@@ -195,7 +215,7 @@ struct Statements<'t> {
     item_conversation: rusqlite::CachedStatement<'t>,
     conversation_by_key: rusqlite::CachedStatement<'t>,
     provisional_by_key: rusqlite::CachedStatement<'t>,
-    new_conversation: rusqlite::CachedStatement<'t>,
+    insert_conversation: rusqlite::CachedStatement<'t>,
     settle_conversation: rusqlite::CachedStatement<'t>,
     insert_item: rusqlite::CachedStatement<'t>,
     index_item: rusqlite::CachedStatement<'t>,
@@ -233,10 +253,12 @@ impl<'t> Statements<'t> {
                 "SELECT id FROM conversations
                  WHERE provisional = 1 AND network = ?1 AND root_key = ?2",
             )?,
-            new_conversation: tx.prepare_cached(
+            insert_conversation: tx.prepare_cached(
                 "INSERT OR FAIL INTO conversations
-                    (network, root_key, provisional, account_id, last_activity_at, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    (id, network, root_key, provisional, account_id, last_activity_at, created_at,
+                     item_count, unread_count, last_item_id, last_incoming_item_id,
+                     first_incoming_at, listening_only)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )?,
             settle_conversation: tx.prepare_cached(
                 "UPDATE OR FAIL conversations SET provisional = 0 WHERE id = ?1 AND provisional = 1",
@@ -298,7 +320,15 @@ pub(crate) fn write_batch(
     }
     state.trim();
     let mut st = Statements::prepare(tx)?;
-    let mut deltas: HashMap<i64, ConversationDelta> = HashMap::new();
+    let mut pending = Pending {
+        deltas: HashMap::new(),
+        fresh: HashMap::new(),
+        next_id: tx.query_row(
+            "SELECT coalesce(max(id), 0) + 1 FROM conversations",
+            [],
+            |r| r.get(0),
+        )?,
+    };
     let mut to_index: Vec<(i64, &str)> = Vec::with_capacity(batch.len());
     let mut fired: Vec<(i64, i64, &Analysed)> = Vec::new();
     let mut heard: Vec<(i64, i64, &Analysed)> = Vec::new();
@@ -313,7 +343,7 @@ pub(crate) fn write_batch(
         let from_us = our_account.is_some();
         let account_id = item.account_id.or(our_account);
         let (conversation_id, created) =
-            resolve_conversation(tx, &mut st, state, item, account_id, now, &mut deltas)?;
+            resolve_conversation(tx, &mut st, state, item, account_id, now, &mut pending)?;
         let Some(id) = insert_item(
             &mut st,
             a,
@@ -330,10 +360,7 @@ pub(crate) fn write_batch(
             report.duplicates += 1;
             if created {
                 // Only this (already stored) item pointed here: leave no empty conversation.
-                tx.execute(
-                    "DELETE FROM conversations WHERE id = ?1 AND item_count = 0",
-                    [conversation_id],
-                )?;
+                pending.fresh.remove(&conversation_id);
                 state.forget_threads();
             }
             continue;
@@ -349,17 +376,13 @@ pub(crate) fn write_batch(
         }
         if created {
             report.conversations_created += 1;
-            if state.source.is_some() {
-                tx.prepare_cached("UPDATE conversations SET listening_only = 1 WHERE id = ?1")?
-                    .execute([conversation_id])?;
-            }
         }
         state.item_conversations.insert(
             (item.network.clone(), item.remote_id.clone()),
             conversation_id,
         );
 
-        let d = deltas.entry(conversation_id).or_default();
+        let d = pending.deltas.entry(conversation_id).or_default();
         d.items += 1;
         d.last_activity = d.last_activity.max(item.created_at);
         d.last_item_id = d.last_item_id.max(id);
@@ -379,7 +402,7 @@ pub(crate) fn write_batch(
             );
         }
     }
-    flush_deltas(tx, &mut st, &mut deltas, state.source.is_some())?;
+    flush_deltas(tx, &mut st, &mut pending, state.source.is_some(), now)?;
     // Rules act after the thread's own changes (a reply reopening it), so what
     // they set is what stays.
     let mut tagged = std::collections::HashSet::new();
@@ -527,7 +550,7 @@ fn resolve_conversation(
     item: &NewItem,
     account_id: Option<i64>,
     now: i64,
-    deltas: &mut HashMap<i64, ConversationDelta>,
+    pending: &mut Pending,
 ) -> Result<(i64, bool)> {
     let net = &item.network;
     let mut found: Option<i64> = None;
@@ -564,15 +587,19 @@ fn resolve_conversation(
                 Some(id) => id,
                 None => {
                     created = true;
-                    st.new_conversation.execute(params![
-                        net,
-                        key,
-                        provisional,
-                        account_id,
-                        item.created_at,
-                        now
-                    ])?;
-                    tx.last_insert_rowid()
+                    let id = pending.next_id;
+                    pending.next_id += 1;
+                    pending.fresh.insert(
+                        id,
+                        FreshConversation {
+                            network: net.clone(),
+                            root_key: key.clone(),
+                            provisional,
+                            account_id,
+                            first_activity: item.created_at,
+                        },
+                    );
+                    id
                 }
             };
             state.conversations.insert(cache_key, id);
@@ -582,17 +609,28 @@ fn resolve_conversation(
     if key == item.remote_id {
         // The root itself has arrived: the key is final (already so if this
         // item just created the conversation).
-        if !created || provisional {
+        if let Some(fresh) = pending.fresh.get_mut(&conversation_id) {
+            fresh.provisional = false;
+        } else if !created || provisional {
             st.settle_conversation.execute([conversation_id])?;
         }
     } else if item.root_remote_id.is_none() {
-        // Replies that arrived before this item were filed under its id.
-        let waiting: Option<i64> = st
-            .provisional_by_key
-            .query_row(params![net, item.remote_id], |r| r.get(0))
-            .optional()?;
+        // Replies that arrived before this item were filed under its id: in
+        // this batch, or already stored.
+        let fresh = state
+            .conversations
+            .get(&(net.clone(), item.remote_id.clone()))
+            .filter(|id| pending.fresh.get(id).is_some_and(|f| f.provisional))
+            .copied();
+        let waiting: Option<i64> = match fresh {
+            Some(id) => Some(id),
+            None => st
+                .provisional_by_key
+                .query_row(params![net, item.remote_id], |r| r.get(0))
+                .optional()?,
+        };
         if let Some(orphan) = waiting.filter(|&o| o != conversation_id) {
-            flush_deltas(tx, st, deltas, state.source.is_some())?;
+            flush_deltas(tx, st, pending, state.source.is_some(), now)?;
             merge_conversations(tx, orphan, conversation_id)?;
             state.forget_threads();
         }
@@ -701,10 +739,32 @@ fn insert_item(
 fn flush_deltas(
     tx: &Transaction<'_>,
     st: &mut Statements<'_>,
-    deltas: &mut HashMap<i64, ConversationDelta>,
+    pending: &mut Pending,
     from_source: bool,
+    now: i64,
 ) -> Result<()> {
-    for (id, d) in deltas.drain() {
+    // New conversations first, each written once with its counters (also those
+    // with no item yet: a merge may be about to move items into one).
+    for (id, f) in pending.fresh.drain() {
+        let d = pending.deltas.remove(&id).unwrap_or_default();
+        st.insert_conversation.execute(params![
+            id,
+            f.network,
+            f.root_key,
+            f.provisional,
+            f.account_id.or(d.account_id),
+            f.first_activity.max(d.last_activity),
+            now,
+            d.items,
+            d.unread,
+            (d.items > 0).then_some(d.last_item_id),
+            d.last_incoming_item_id,
+            d.first_incoming,
+            from_source
+        ])?;
+        note_our_replies(tx, id, &d.our_replies)?;
+    }
+    for (id, d) in pending.deltas.drain() {
         st.update_counts.execute(params![
             id,
             d.items,
@@ -717,32 +777,37 @@ fn flush_deltas(
             d.last_incoming_item_id,
             from_source
         ])?;
-        if d.our_replies.is_empty() {
-            continue;
-        }
-        // The first response is our earliest reply after the first incoming item.
-        let (first_incoming, first_response): (Option<i64>, Option<i64>) = tx
-            .prepare_cached(
-                "SELECT first_incoming_at, first_response_at FROM conversations WHERE id = ?1",
-            )?
-            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        let first_response = first_incoming.and_then(|fi| {
-            d.our_replies
-                .iter()
-                .copied()
-                .chain(first_response)
-                .filter(|&t| t >= fi)
-                .min()
-        });
-        let latest_reply = d.our_replies.iter().copied().max().unwrap_or(i64::MIN);
-        // Our reply shows we read what came before it.
-        tx.prepare_cached(
-            "UPDATE conversations SET first_response_at = ?2, unread_count =
-                (SELECT count(*) FROM items WHERE conversation_id = ?1 AND from_us = 0 AND created_at > ?3)
-             WHERE id = ?1",
-        )?
-        .execute(params![id, first_response, latest_reply])?;
+        note_our_replies(tx, id, &d.our_replies)?;
     }
+    Ok(())
+}
+
+/// Our replies in a conversation: the first response is our earliest reply
+/// after the first incoming item, and a reply shows we read what came before it.
+fn note_our_replies(tx: &Transaction<'_>, id: i64, our_replies: &[i64]) -> Result<()> {
+    if our_replies.is_empty() {
+        return Ok(());
+    }
+    let (first_incoming, first_response): (Option<i64>, Option<i64>) = tx
+        .prepare_cached(
+            "SELECT first_incoming_at, first_response_at FROM conversations WHERE id = ?1",
+        )?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let first_response = first_incoming.and_then(|fi| {
+        our_replies
+            .iter()
+            .copied()
+            .chain(first_response)
+            .filter(|&t| t >= fi)
+            .min()
+    });
+    let latest_reply = our_replies.iter().copied().max().unwrap_or(i64::MIN);
+    tx.prepare_cached(
+        "UPDATE conversations SET first_response_at = ?2, unread_count =
+            (SELECT count(*) FROM items WHERE conversation_id = ?1 AND from_us = 0 AND created_at > ?3)
+         WHERE id = ?1",
+    )?
+    .execute(params![id, first_response, latest_reply])?;
     Ok(())
 }
 

@@ -128,6 +128,73 @@ fn replies_arriving_before_their_parents_end_in_one_thread() {
 }
 
 #[test]
+fn a_thread_arriving_in_any_order_within_one_batch_is_one_conversation() {
+    // Parents known only by id (Mastodon): every order of a four-deep chain,
+    // each in a single ingest call, so one batch creates, merges and settles.
+    let chain = [
+        ("A", None),
+        ("B", Some("A")),
+        ("C", Some("B")),
+        ("D", Some("C")),
+    ];
+    let mut orders = vec![vec![0usize, 1, 2, 3]];
+    // All 24 permutations (Heap's algorithm, iteratively).
+    let mut p = [0usize, 1, 2, 3];
+    let mut c = [0usize; 4];
+    let mut i = 0;
+    while i < 4 {
+        if c[i] < i {
+            if i % 2 == 0 {
+                p.swap(0, i);
+            } else {
+                p.swap(c[i], i);
+            }
+            orders.push(p.to_vec());
+            c[i] += 1;
+            i = 0;
+        } else {
+            c[i] = 0;
+            i += 1;
+        }
+    }
+    assert_eq!(orders.len(), 24);
+    for order in orders {
+        let (_dir, ws) = crate::workspace();
+        let items: Vec<NewItem> = order
+            .iter()
+            .map(|&k| {
+                let (id, parent) = chain[k];
+                item("mastodon", id, parent, None, "p@x", T + k as i64, id)
+            })
+            .collect();
+        let report = ws.ingest(items).unwrap();
+        assert_eq!(report.inserted, 4, "order {order:?}");
+        let id = only_conversation(&ws);
+        let thread = ws.conversation(id).unwrap();
+        let depths: Vec<(&str, u32)> = thread
+            .items
+            .iter()
+            .map(|i| (i.remote_id.as_str(), i.depth))
+            .collect();
+        assert_eq!(
+            depths,
+            vec![("A", 0), ("B", 1), ("C", 2), ("D", 3)],
+            "order {order:?}"
+        );
+        assert_eq!(
+            (
+                thread.conversation.item_count,
+                thread.conversation.unread_count
+            ),
+            (4, 4),
+            "order {order:?}"
+        );
+        assert_eq!(thread.conversation.snippet, "D", "order {order:?}");
+        assert_no_dangling_rows(&ws);
+    }
+}
+
+#[test]
 fn a_merged_thread_keeps_its_tags_draft_and_saved_state_and_leaves_nothing_behind() {
     let (_dir, ws) = crate::workspace();
     // A reply to a reply arrives first and is triaged while its parent is unknown.
