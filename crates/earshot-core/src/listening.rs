@@ -97,8 +97,10 @@ fn not_found(id: i64) -> Error {
     }
 }
 
+/// A query's hits are counted from its hourly totals: a few thousand rows, not
+/// every hit (the list is read each time the view opens).
 const SELECT_QUERY: &str = "SELECT q.id, q.name, q.query, q.enabled, q.created_at, q.updated_at,
-        (SELECT count(*) FROM listening_hits h WHERE h.query_id = q.id)
+        (SELECT coalesce(sum(r.hits), 0) FROM listening_rollups r WHERE r.query_id = q.id)
      FROM listening_queries q";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ListeningQuery> {
@@ -113,8 +115,8 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ListeningQuery> {
     })
 }
 
-/// Every query without counting its hits (which costs a walk of them): for
-/// work that needs only ids, names and texts.
+/// Every query without counting its hits: for work that needs only ids, names
+/// and texts.
 pub(crate) fn list_uncounted(ws: &Workspace) -> Result<Vec<ListeningQuery>> {
     ws.store().read(|c| {
         let mut stmt = c.prepare_cached(

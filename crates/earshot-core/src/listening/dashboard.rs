@@ -750,7 +750,9 @@ fn query_panel(
             let sample = &newest[..newest.len().min(TERMS_SAMPLE)];
             let terms = terms_of(c, sample, &own_words(&q.query))?;
             let latest = latest_hits(c, &newest[..newest.len().min(req.latest)])?;
-            let followers = (tally.total >= FOLLOWERS_IN_ONE_PASS as i64)
+            // Many hits have many authors: read every author's followers here
+            // while the other thread counts (else a lookup each, after).
+            let followers = (tally.total >= MANY_HITS)
                 .then(|| all_followers(c))
                 .transpose()?;
             let counts = counts
@@ -828,9 +830,12 @@ fn together_panel(
     ))
 }
 
-/// Authors' hits at which their followers are read in one pass over the
-/// authors table rather than one lookup each.
+/// Authors at which their followers are read in one pass over the authors
+/// table rather than one lookup each.
 const FOLLOWERS_IN_ONE_PASS: usize = 2_000;
+/// A query's hits in range at which its authors are taken to be many (without
+/// waiting to count them).
+const MANY_HITS: i64 = 10_000;
 
 /// Every author's followers, where known: one pass over the authors table.
 fn all_followers(c: &Connection) -> Result<HashMap<i64, i64>> {

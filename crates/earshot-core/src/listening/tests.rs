@@ -779,6 +779,13 @@ fn hourly_totals_agree_with_the_hits() {
         .unwrap()
         .total;
     assert_eq!(total, get(&ws, early.id).unwrap().hits);
+    for q in list(&ws).unwrap() {
+        assert_eq!(
+            q.hits,
+            hits_of(&ws, q.id).len() as i64,
+            "the list counts from the hourly totals"
+        );
+    }
 
     delete(&ws, early.id).unwrap();
     assert_eq!(rollup_rows(&ws, early.id), 0, "its totals go with it");
