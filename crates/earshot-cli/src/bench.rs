@@ -170,6 +170,9 @@ struct IngestResults {
     encrypted_items_per_sec: f64,
     plain_items_per_sec: Option<f64>,
     encrypted_to_plain_ratio: Option<f64>,
+    /// CPU seconds per item (writer thread, whole process), encrypted and plain.
+    encrypted_cpu: (f64, f64),
+    plain_cpu: Option<(f64, f64)>,
     db_bytes: u64,
     latencies: Vec<Latency>,
 }
@@ -633,6 +636,17 @@ pub(crate) fn timed_ingest(
     label: &str,
     json: bool,
 ) -> Result<f64, Error> {
+    timed_ingest_cpu(ws, n, label, json).map(|(rate, _)| rate)
+}
+
+/// [`timed_ingest`], also giving the CPU seconds per item of the writer thread
+/// (the calling one) and of the whole process.
+fn timed_ingest_cpu(
+    ws: &earshot_core::Workspace,
+    n: usize,
+    label: &str,
+    json: bool,
+) -> Result<(f64, (f64, f64)), Error> {
     let t = Instant::now();
     let cpu = CpuTime::now();
     let mut last = Instant::now();
@@ -662,7 +676,10 @@ pub(crate) fn timed_ingest(
             report.inserted
         )));
     }
-    Ok(n as f64 / secs)
+    Ok((
+        n as f64 / secs,
+        (used.thread_s / n as f64, used.process_s / n as f64),
+    ))
 }
 
 /// CPU time used so far by the calling thread and by the whole process (Linux;
@@ -726,18 +743,18 @@ fn ingest(
         .map(|d| d.to_owned())
         .unwrap_or_else(|| tmp.path().to_owned());
 
-    let plain_rate = if skip_plain {
+    let plain = if skip_plain {
         None
     } else {
         let ws = open_bench_workspace(&base.join("plain"), Encryption::PlainForBenchmark)?;
-        let rate = timed_ingest(&ws, n, "plain", json)?;
+        let rate = timed_ingest_cpu(&ws, n, "plain", json)?;
         drop(ws);
         let _ = std::fs::remove_dir_all(base.join("plain"));
         Some(rate)
     };
     let key = CacheKey::generate()?;
     let ws = open_bench_workspace(&base.join("encrypted"), Encryption::Key(key))?;
-    let enc_rate = timed_ingest(&ws, n, "encrypted", json)?;
+    let (enc_rate, encrypted_cpu) = timed_ingest_cpu(&ws, n, "encrypted", json)?;
     let db_bytes = std::fs::metadata(base.join("encrypted").join(DB_FILE))
         .map(|m| m.len())
         .unwrap_or(0);
@@ -859,11 +876,14 @@ fn ingest(
         }
         latencies.push(latency(name, times));
     }
+    let plain_rate = plain.map(|(rate, _)| rate);
     Ok(IngestResults {
         items: n,
         encrypted_items_per_sec: enc_rate,
         plain_items_per_sec: plain_rate,
         encrypted_to_plain_ratio: plain_rate.map(|p| p / enc_rate),
+        encrypted_cpu,
+        plain_cpu: plain.map(|(_, cpu)| cpu),
         db_bytes,
         latencies,
     })
@@ -911,7 +931,7 @@ fn generated_rule(i: usize) -> earshot_core::rules::Rule {
 
 fn rules_bench(n: usize, rules: usize, json: bool) -> Result<String, Error> {
     let tmp = tempfile::tempdir().map_err(|e| Error::Invalid(e.to_string()))?;
-    let mut rates = Vec::new();
+    let mut runs = Vec::new();
     for (label, count) in [("no rules", 0), ("with rules", rules)] {
         let ws = open_bench_workspace(
             &tmp.path().join(label),
@@ -920,27 +940,29 @@ fn rules_bench(n: usize, rules: usize, json: bool) -> Result<String, Error> {
         for i in 0..count {
             earshot_core::rules::save(&ws, &generated_rule(i))?;
         }
-        rates.push(timed_ingest(&ws, n, label, json)?);
+        let (rate, (_, cpu)) = timed_ingest_cpu(&ws, n, label, json)?;
         let fired: i64 = ws.store().read(|c| -> Result<i64, Error> {
             Ok(c.query_row("SELECT count(*) FROM rule_effects", [], |r| r.get(0))?)
         })?;
-        rates.push(fired as f64);
+        runs.push((rate, cpu * 1e6, fired));
     }
     let now = earshot_core::clock::format_rfc3339_ms(earshot_core::clock::Clock::now_ms(
         &earshot_core::clock::SystemClock,
     ));
-    let (plain, with, fired) = (rates[0], rates[2], rates[3]);
+    let ((plain, plain_cpu, _), (with, with_cpu, fired)) = (runs[0], runs[1]);
     Ok(format!(
-        "Measured {now} on {} with `earshot-cli bench rules --items {n} --rules {rules}` (release build): \
-         end-to-end ingest into the encrypted store, once with no rules and once with {rules} \
-         generated rules (words, phrases, NEAR/3, OR with NOT; a tenth also need a risk word; each \
-         tags), in one run.\n\n\
+        "Measured {now} on {} with `earshot-cli bench rules --items {n} --rules {rules}` (release build), \
+         1-minute load average {} at the end: end-to-end ingest into the encrypted store, once with no \
+         rules and once with {rules} generated rules (words, phrases, NEAR/3, OR with NOT; a tenth also \
+         need a risk word; each tags), in one run.\n\n\
          | measure | result | target |\n|---|---|---|\n\
-         | ingest, no rules | {plain:.0} items/s | |\n\
-         | ingest, {rules} rules ({fired:.0} firings recorded) | {with:.0} items/s | ≥ 35,000 items/s |\n\
-         | cost of the rules | {:.1} % of ingest time | |\n",
+         | ingest, no rules | {plain:.0} items/s ({plain_cpu:.1} µs CPU per item, all threads) | |\n\
+         | ingest, {rules} rules ({fired} firings recorded) | {with:.0} items/s ({with_cpu:.1} µs CPU per item) | ≥ 35,000 items/s |\n\
+         | cost of the rules | {:.1} % of ingest time, {:.1} % of its CPU | |\n",
         machine(),
-        (plain / with - 1.0) * 100.0
+        load_average(),
+        (plain / with - 1.0) * 100.0,
+        (with_cpu / plain_cpu - 1.0) * 100.0
     ))
 }
 
@@ -995,15 +1017,26 @@ pub(crate) fn machine() -> String {
     format!("{cpu}, {cores} cores, {mem} RAM, {os}")
 }
 
+/// The 1-minute load average, as /proc/loadavg gives it ("?" elsewhere).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
+}
+
 fn markdown(r: &IngestResults) -> String {
     let now = earshot_core::clock::format_rfc3339_ms(earshot_core::clock::Clock::now_ms(
         &earshot_core::clock::SystemClock,
     ));
     let mut s = String::new();
     s.push_str(&format!(
-        "Measured {now} on {} with `earshot-cli bench ingest --items {}` (release build).\n\n",
+        "Measured {now} on {} with `earshot-cli bench ingest --items {}` (release build); \
+         1-minute load average {} at the end (other work shares the machine: CPU per item \
+         varies far less between runs than items per second).\n\n",
         machine(),
-        r.items
+        r.items,
+        load_average()
     ));
     s.push_str("| measure | result | target |\n|---|---|---|\n");
     s.push_str(&format!("| end-to-end ingest into the encrypted store, {} items | {:.0} items/s | ≥ 40,000 items/s |\n", r.items, r.encrypted_items_per_sec));
@@ -1013,6 +1046,23 @@ fn markdown(r: &IngestResults) -> String {
         ));
         s.push_str(&format!(
             "| encrypted / plain time ratio | {ratio:.3} | ≤ 1.1 |\n"
+        ));
+    }
+    let (writer, all) = r.encrypted_cpu;
+    s.push_str(&format!(
+        "| CPU per item, encrypted: writer thread / all threads | {:.1} µs / {:.1} µs | |\n",
+        writer * 1e6,
+        all * 1e6
+    ));
+    if let Some((pw, pa)) = r.plain_cpu {
+        s.push_str(&format!(
+            "| CPU per item, plain: writer thread / all threads | {:.1} µs / {:.1} µs | |\n",
+            pw * 1e6,
+            pa * 1e6
+        ));
+        s.push_str(&format!(
+            "| encrypted / plain CPU ratio, all threads | {:.3} | |\n",
+            all / pa
         ));
     }
     s.push_str(&format!(
