@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::item::ItemKind;
-use crate::query::{for_each_word, words, Doc, Query, QueryError};
+use crate::query::{for_each_ascii_word, for_each_word, words, Doc, Query, QueryError};
 use crate::Workspace;
 
 pub use dashboard::{dashboard, Bucket, Dashboard, DashboardRequest};
@@ -245,13 +245,18 @@ pub fn delete(ws: &Workspace, id: i64) -> Result<()> {
 /// Id ranges a run is split into; workers take them in turn.
 const CHUNKS: i64 = 32;
 
-/// The columns the matcher needs; the text and the author's handle only when
-/// the query looks at them (tokenising is most of a scan's cost).
+/// The columns the matcher needs; the text, the author's handle and the other
+/// fields only when the query looks at them (tokenising is most of a scan's cost).
 fn candidate_columns(query: &Query) -> String {
     format!(
-        "i.id, i.network, i.kind, {}, i.lang, i.sentiment, i.has_link,
-         i.parent_remote_id IS NOT NULL, {}, i.author_id",
+        "i.id, i.network, {}, {}, i.lang, i.sentiment, {}, {}, i.author_id",
+        if query.uses_fields() { "i.kind" } else { "''" },
         if query.uses_words() { "i.text" } else { "''" },
+        if query.uses_fields() {
+            "i.has_link, i.parent_remote_id IS NOT NULL"
+        } else {
+            "0, 0"
+        },
         if query.uses_author() {
             "(SELECT handle FROM authors a WHERE a.id = i.author_id)"
         } else {
@@ -295,14 +300,20 @@ impl<'q> Matching<'q> {
             return words(text);
         };
         let mut found: Vec<String> = Vec::new();
-        for_each_word(text, |w| {
-            if found.len() < wanted.len()
-                && wanted.iter().any(|q| q == w)
-                && !found.iter().any(|f| f == w)
-            {
-                found.push(w.to_owned());
+        let mut see = |w: &str, same: &dyn Fn(&str, &str) -> bool| {
+            if let Some(q) = wanted.iter().find(|q| same(q, w)) {
+                if !found.contains(q) {
+                    found.push(q.clone());
+                }
             }
+        };
+        // Most texts are ASCII: their words are compared where they stand.
+        let ascii = for_each_ascii_word(text, |w| {
+            see(w, &|q, w| q.len() == w.len() && q.eq_ignore_ascii_case(w))
         });
+        if !ascii {
+            for_each_word(text, |w| see(w, &|q, w| q == w));
+        }
         found
     }
 }

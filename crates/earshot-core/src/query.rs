@@ -66,6 +66,33 @@ pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
     }
 }
 
+/// The words of an ASCII `text` as [`for_each_word`] splits them, each as it
+/// stands in the text (not lower-cased) and without copying: for callers that
+/// compare with `eq_ignore_ascii_case`. Returns false, calling nothing, when the
+/// text is not ASCII.
+pub fn for_each_ascii_word(text: &str, mut f: impl FnMut(&str)) -> bool {
+    if !text.is_ascii() {
+        return false;
+    }
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len()
+            && (b[i].is_ascii_alphanumeric()
+                || (b[i] == b'\'' && b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric)))
+        {
+            i += 1;
+        }
+        f(&text[start..i]);
+    }
+    true
+}
+
 #[derive(Debug, Clone, PartialEq)]
 enum Term {
     Word(String),
@@ -259,6 +286,19 @@ impl Query {
         }
         let mut out = Vec::new();
         walk(&self.root, &mut out).then_some(out)
+    }
+
+    /// Whether the query looks at any field (`network:`, `has:link`, …).
+    pub fn uses_fields(&self) -> bool {
+        fn walk(n: &Node) -> bool {
+            match n {
+                Node::Field(_) => true,
+                Node::And(all) | Node::Or(all) => all.iter().any(walk),
+                Node::Not(inner) => walk(inner),
+                Node::Term(_) | Node::Near(..) => false,
+            }
+        }
+        walk(&self.root)
     }
 
     /// Whether the query looks at the author (so a scan must read handles).
@@ -875,10 +915,16 @@ mod tests {
             "café crème déjà\u{301} vu 123abc ½ ²",
             "e-mail@x.test https://x.test/a?b=c#d",
             "",
-            "'''' a''b",
+            "'''' a''b 'x' y'z' q'1 9'' -'- Don'T",
             "日本語のテキスト 한국어",
         ] {
             assert_eq!(words(text), reference_words(text), "{text}");
+            let mut ascii = Vec::new();
+            if for_each_ascii_word(text, |w| ascii.push(w.to_ascii_lowercase())) {
+                assert_eq!(ascii, words(text), "ASCII: {text}");
+            } else {
+                assert!(!text.is_ascii());
+            }
         }
     }
 
