@@ -8,7 +8,7 @@ SHELL := bash
 CARGO ?= cargo
 NPM ?= npm
 
-.PHONY: run test deps deps-test rust ui ui-check lint rust-test types-check window-test tauri-driver e2e bench bench-window bench-inbox deb fmt clean servers-up servers-down
+.PHONY: run test deps deps-test rust ui ui-check lint rust-test types-check window-test tauri-driver e2e bench bench-window bench-inbox bench-listen deb fmt clean servers-up servers-down
 
 rust:
 	@command -v $(CARGO) >/dev/null || { echo "Rust is missing: install it from https://rustup.rs (then run make again)"; exit 1; }
@@ -87,6 +87,13 @@ bench-window: deps-test ui
 bench-inbox: deps-test ui tauri-driver
 	$(CARGO) build --release -p earshot -p earshot-cli
 	scripts/with-keyring.sh tests/bench/inbox.sh --write BENCHMARKS.md
+
+# Listening at 1M items: retroactive runs and the dashboard's aggregates, then the
+# dashboard in the real app (opening the view, choosing ranges) to painted.
+bench-listen: deps-test ui tauri-driver
+	$(CARGO) build --release -p earshot -p earshot-cli
+	target/release/earshot-cli bench listen --write BENCHMARKS.md
+	scripts/with-keyring.sh tests/bench/listen.sh --write BENCHMARKS.md
 
 # The Debian package (tauri build); lands in target/release/bundle/deb/.
 deb: deps ui

@@ -114,7 +114,34 @@ pub enum BenchCommand {
         /// How many generated queries
         #[arg(long, default_value_t = 100)]
         queries: usize,
+        /// Keep the large cache in this directory and reuse it on the next run
+        /// (its key in hex in EARSHOT_BENCH_KEY; without it, a temporary one)
+        #[arg(long, value_name = "DIR")]
+        cache_dir: Option<PathBuf>,
+        /// Skip the ingest measures (1.): only the retroactive runs and the dashboard
+        #[arg(long)]
+        skip_ingest: bool,
         /// Write the results into this Markdown file (its listen section is replaced)
+        #[arg(long, value_name = "FILE")]
+        write: Option<PathBuf>,
+    },
+    /// The listening dashboard in the real app window at 1M items: opening the
+    /// view and choosing ranges, to the dashboard painted. Needs a display, the
+    /// keyring and tauri-driver (see tests/bench/listen.sh)
+    ListenWindow {
+        /// The built Earshot app
+        #[arg(long, default_value = "target/release/earshot")]
+        app: PathBuf,
+        /// tauri-driver (cargo install tauri-driver)
+        #[arg(long, default_value = "tauri-driver")]
+        driver: PathBuf,
+        /// Generated items in the workspace, ending now
+        #[arg(long, default_value_t = 1_000_000)]
+        items: usize,
+        /// Runs of each measure
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
+        /// Write the results into this Markdown file (its listen-window section is replaced)
         #[arg(long, value_name = "FILE")]
         write: Option<PathBuf>,
     },
@@ -254,12 +281,41 @@ pub fn run(cmd: &BenchCommand, json: bool) -> Result<(), Error> {
             items,
             cache_items,
             queries,
+            cache_dir,
+            skip_ingest,
             write,
         } => {
-            let text = crate::bench_listen::run(*items, *cache_items, *queries, json)?;
+            if *skip_ingest && write.is_some() {
+                return Err(Error::Invalid(
+                    "--write needs every measure: leave out --skip-ingest".into(),
+                ));
+            }
+            let text = crate::bench_listen::run(
+                crate::bench_listen::Options {
+                    ingest_items: (!*skip_ingest).then_some(*items),
+                    cache_items: *cache_items,
+                    queries: *queries,
+                    cache_dir: cache_dir.clone(),
+                },
+                json,
+            )?;
             println!("{text}");
             if let Some(path) = write {
                 write_section(path, "listen", &text)?;
+                eprintln!("written to {}", path.display());
+            }
+            Ok(())
+        }
+        BenchCommand::ListenWindow {
+            app,
+            driver,
+            items,
+            runs,
+            write,
+        } => {
+            let text = crate::bench_listen_window::run(app, driver, *items, (*runs).max(1), json)?;
+            if let Some(path) = write {
+                write_section(path, "listen-window", &text)?;
                 eprintln!("written to {}", path.display());
             }
             Ok(())
@@ -966,6 +1022,21 @@ fn rules_bench(n: usize, rules: usize, json: bool) -> Result<String, Error> {
     ))
 }
 
+/// The key of a bench cache kept between runs: 64 hex digits in
+/// `EARSHOT_BENCH_KEY` (never written anywhere by the bench). `option` names
+/// what needs it, for the error.
+pub(crate) fn key_from_env(option: &str) -> Result<CacheKey, Error> {
+    std::env::var("EARSHOT_BENCH_KEY")
+        .ok()
+        .and_then(|hex| CacheKey::from_hex(hex.trim()))
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "{option} needs the cache's key, 64 hex digits, in EARSHOT_BENCH_KEY \
+                 (e.g. from `openssl rand -hex 32`)"
+            ))
+        })
+}
+
 pub(crate) fn latency(name: &str, mut times: Vec<Duration>) -> Latency {
     times.sort();
     let at =
@@ -1018,7 +1089,7 @@ pub(crate) fn machine() -> String {
 }
 
 /// The 1-minute load average, as /proc/loadavg gives it ("?" elsewhere).
-fn load_average() -> String {
+pub(crate) fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
         .and_then(|s| s.split_whitespace().next().map(str::to_owned))

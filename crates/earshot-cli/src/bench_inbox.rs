@@ -67,8 +67,8 @@ pub fn long_thread(n: usize) -> impl Iterator<Item = NewItem> + Send {
     })
 }
 
-/// A W3C WebDriver session through tauri-driver.
-struct Driver {
+/// A W3C WebDriver session through tauri-driver (the listening bench drives it too).
+pub(crate) struct Driver {
     http: reqwest::Client,
     base: String,
     session: String,
@@ -97,7 +97,7 @@ impl Driver {
         Ok(value["value"].clone())
     }
 
-    async fn start(base: &str, app: &Path) -> Result<Self, Error> {
+    pub(crate) async fn start(base: &str, app: &Path) -> Result<Self, Error> {
         let http = reqwest::Client::new();
         let caps = json!({ "capabilities": { "alwaysMatch": {
             "tauri:options": { "application": app.to_string_lossy() } } } });
@@ -129,7 +129,7 @@ impl Driver {
         Self::call(&self.http, method, &url, body).await
     }
 
-    async fn execute(&self, script: &str, args: Value) -> Result<Value, Error> {
+    pub(crate) async fn execute(&self, script: &str, args: Value) -> Result<Value, Error> {
         self.cmd(
             reqwest::Method::POST,
             "/execute/sync",
@@ -139,7 +139,7 @@ impl Driver {
     }
 
     /// Presses one key (a character, or a WebDriver key code such as "\u{E007}").
-    async fn key(&self, key: &str) -> Result<(), Error> {
+    pub(crate) async fn key(&self, key: &str) -> Result<(), Error> {
         let actions = json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": [
             { "type": "keyDown", "value": key }, { "type": "keyUp", "value": key } ] }] });
         self.cmd(reqwest::Method::POST, "/actions", Some(actions))
@@ -147,7 +147,7 @@ impl Driver {
         Ok(())
     }
 
-    async fn until(&self, what: &str, script: &str) -> Result<(), Error> {
+    pub(crate) async fn until(&self, what: &str, script: &str) -> Result<(), Error> {
         for _ in 0..600 {
             if self.execute(script, json!([])).await?.as_bool() == Some(true) {
                 return Ok(());
@@ -157,7 +157,7 @@ impl Driver {
         Err(err(format!("timed out waiting for {what}")))
     }
 
-    async fn end(&self) {
+    pub(crate) async fn end(&self) {
         let _ = self.cmd(reqwest::Method::DELETE, "", None).await;
     }
 }
@@ -336,7 +336,7 @@ async fn drive(d: &Driver, keys: usize, runs: usize) -> Result<Vec<Measure>, Err
     Ok(out)
 }
 
-fn start_driver(driver: &Path, data: &Path, port: u16) -> Result<Child, Error> {
+pub(crate) fn start_driver(driver: &Path, data: &Path, port: u16) -> Result<Child, Error> {
     Command::new(driver)
         .args([
             "--port",

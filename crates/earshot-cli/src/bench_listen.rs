@@ -39,23 +39,98 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-pub fn run(
-    ingest_items: usize,
-    cache_items: usize,
-    queries: usize,
+/// What `bench listen` measures, and where.
+pub struct Options {
+    /// Items ingested with and without the queries; `None` skips those measures.
+    pub ingest_items: Option<usize>,
+    pub cache_items: usize,
+    pub queries: usize,
+    /// Where the large cache is kept between runs (else a temporary directory).
+    pub cache_dir: Option<std::path::PathBuf>,
+}
+
+/// The large cache: built once in `dir` with the key in `EARSHOT_BENCH_KEY`
+/// (hex) and reused while it holds `items` items, or built in a temporary
+/// directory. Its listening queries are removed, so runs start alike.
+fn cache(
+    dir: Option<&std::path::Path>,
+    tmp: &std::path::Path,
+    items: usize,
     json: bool,
-) -> Result<String, Error> {
+) -> Result<earshot_core::Workspace, Error> {
+    let Some(dir) = dir else {
+        let ws = open_bench_workspace(&tmp.join("cache"), Encryption::Key(CacheKey::generate()?))?;
+        timed_ingest(&ws, items, "cache", json)?;
+        return Ok(ws);
+    };
+    let key = crate::bench::key_from_env("--cache-dir")?;
+    let ws = open_bench_workspace(dir, Encryption::Key(key))?;
+    let held: i64 = ws.store().read(|c| -> Result<i64, Error> {
+        Ok(c.query_row("SELECT count(*) FROM items", [], |r| r.get(0))?)
+    })?;
+    if held == 0 {
+        timed_ingest(&ws, items, "cache", json)?;
+        ws.store().checkpoint()?;
+    } else if held != items as i64 {
+        return Err(Error::Invalid(format!(
+            "{} holds {held} items, not {items}: remove it or pass --cache-items {held}",
+            dir.display()
+        )));
+    }
+    for q in listening::list(&ws)? {
+        listening::delete(&ws, q.id)?;
+    }
+    Ok(ws)
+}
+
+pub fn run(options: Options, json: bool) -> Result<String, Error> {
+    let Options {
+        ingest_items,
+        cache_items,
+        queries,
+        cache_dir,
+    } = options;
     let dir = tmp()?;
     let mut out = Vec::<String>::new();
 
-    // 1. On ingest.
+    if let Some(ingest_items) = ingest_items {
+        out.push(on_ingest(dir.path(), ingest_items, queries, json)?);
+    }
+    let ws = cache(cache_dir.as_deref(), dir.path(), cache_items, json)?;
+    out.push(over_the_cache(&ws, cache_items, json)?);
+
+    let now = earshot_core::clock::format_rfc3339_ms(earshot_core::clock::Clock::now_ms(
+        &earshot_core::clock::SystemClock,
+    ));
+    let load = crate::bench::load_average();
+    Ok(format!(
+        "Measured {now} on {} (1-minute load average {load} at the end: other jobs shared the machine) with `earshot-cli bench listen --items {} --cache-items {cache_items} --queries {queries}{}` \
+         (release build{}). Queries are generated over the generator's words (a word, a phrase, NEAR/3, OR with NOT, \
+         words with network:, a prefix with has:link).\n\n\
+         | measure | result | target |\n|---|---|---|\n{}",
+        machine(),
+        ingest_items.map_or_else(|| "0".into(), |n| n.to_string()),
+        if cache_dir.is_some() { " --cache-dir DIR" } else { "" },
+        if cache_dir.is_some() {
+            "; the 1M-item cache built by an earlier run of it, its queries removed"
+        } else {
+            ""
+        },
+        out.concat()
+    ))
+}
+
+/// 1. Ingest with no queries and with `queries`, and the matcher alone.
+fn on_ingest(
+    dir: &std::path::Path,
+    ingest_items: usize,
+    queries: usize,
+    json: bool,
+) -> Result<String, Error> {
     let mut rates = Vec::new();
     let mut hits_written = 0i64;
     for (label, count) in [("no queries", 0), ("with queries", queries)] {
-        let ws = open_bench_workspace(
-            &dir.path().join(label),
-            Encryption::Key(CacheKey::generate()?),
-        )?;
+        let ws = open_bench_workspace(&dir.join(label), Encryption::Key(CacheKey::generate()?))?;
         for i in 0..count {
             listening::create(
                 &ws,
@@ -72,7 +147,7 @@ pub fn run(
             Ok(c.query_row("SELECT count(*) FROM listening_hits", [], |r| r.get(0))?)
         })?;
         drop(ws);
-        let _ = std::fs::remove_dir_all(dir.path().join(label));
+        let _ = std::fs::remove_dir_all(dir.join(label));
     }
     let (plain, with) = (rates[0], rates[1]);
 
@@ -94,20 +169,22 @@ pub fn run(
         eprintln!("  matcher alone: {matcher_rate:.0} items/s ({matched} hits)");
     }
 
-    out.push(format!(
+    Ok(format!(
         "| ingest, no queries ({ingest_items} items) | {plain:.0} items/s | |\n\
          | ingest, {queries} queries ({hits_written} hits written) | {with:.0} items/s | ≥ 50,000 items/s |\n\
          | cost of the queries | {:.1} % of ingest time | |\n\
          | the compiled matcher alone, {queries} queries, one thread (100000 analysed items, {matched} hits) | {matcher_rate:.0} items/s | ≥ 50,000 items/s |\n",
         (plain / with - 1.0) * 100.0
-    ));
+    ))
+}
 
-    // 2. Retroactive runs over a large cache.
-    let ws = open_bench_workspace(
-        &dir.path().join("cache"),
-        Encryption::Key(CacheKey::generate()?),
-    )?;
-    timed_ingest(&ws, cache_items, "cache", json)?;
+/// 2. and 3. Retroactive runs over the large cache, and the dashboard over it.
+fn over_the_cache(
+    ws: &earshot_core::Workspace,
+    cache_items: usize,
+    json: bool,
+) -> Result<String, Error> {
+    let mut out = Vec::<String>::new();
     let mut brand_id = 0;
     for (name, query) in [
         ("the brand word", "lumen"),
@@ -121,7 +198,7 @@ pub fn run(
         ),
     ] {
         let (q, report) = listening::create(
-            &ws,
+            ws,
             &QueryInput {
                 name: name.into(),
                 query: query.into(),
@@ -170,7 +247,7 @@ pub fn run(
         let mut total = 0;
         for _ in 0..10 {
             let t = Instant::now();
-            let d = listening::dashboard(&ws, &req)?;
+            let d = listening::dashboard(ws, &req)?;
             times.push(t.elapsed());
             total = d.panels[0].total;
         }
@@ -181,7 +258,7 @@ pub fn run(
         ));
     }
     // Across queries: the brand and the phrase query together, share of voice.
-    let all = listening::list(&ws)?;
+    let all = listening::list(ws)?;
     let req = DashboardRequest {
         query_ids: all
             .iter()
@@ -194,25 +271,11 @@ pub fn run(
         ..Default::default()
     };
     let t = Instant::now();
-    listening::dashboard(&ws, &req)?;
+    listening::dashboard(ws, &req)?;
     out.push(format!(
         "| dashboard aggregates, two queries and both together, 30 days by day | {:.0} ms | ≤ 300 ms painted |\n",
         ms(t.elapsed())
     ));
 
-    let now = earshot_core::clock::format_rfc3339_ms(earshot_core::clock::Clock::now_ms(
-        &earshot_core::clock::SystemClock,
-    ));
-    let load = std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_else(|| "unknown".into());
-    Ok(format!(
-        "Measured {now} on {} (1-minute load average {load} at the end: other jobs shared the machine) with `earshot-cli bench listen --items {ingest_items} --cache-items {cache_items} --queries {queries}` \
-         (release build). Queries are generated over the generator's words (a word, a phrase, NEAR/3, OR with NOT, \
-         words with network:, a prefix with has:link).\n\n\
-         | measure | result | target |\n|---|---|---|\n{}",
-        machine(),
-        out.concat()
-    ))
+    Ok(out.concat())
 }

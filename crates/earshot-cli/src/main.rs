@@ -7,6 +7,7 @@
 mod bench;
 mod bench_inbox;
 mod bench_listen;
+mod bench_listen_window;
 mod bench_mentions;
 mod bench_report;
 mod bench_window;

@@ -1,0 +1,85 @@
+// Installed in the real app's page by `earshot-cli bench listen-window` (WebDriver
+// execute). It times, in the page's own clock, from an action to just after the first
+// frame that shows the dashboard it asked for: the total of hits changed and every
+// chart of the dashboard drawn anew (uPlot replaces its element on each draw, so a
+// chart drawn before the action is marked and not counted).
+//   open(key)              arms for a key press (the `l` of `g l`, which opens the view);
+//   choose(range, bucket)  sets the range and bucket selects, as a person would, and
+//                          starts the clock at once;
+//   take()                 returns the finished measurements ({ painted } in ms, or -1;
+//                          shown, when the new total first showed, before the charts).
+(() => {
+  if (window.__earshotListenBench) return;
+  const total = () => document.querySelector('[data-testid="listening-total"]')?.textContent ?? null;
+  const charts = () => [...document.querySelectorAll('[data-testid="listening-dashboard"] .uplot')];
+  const bench = { done: [], armed: null };
+
+  function watch(start, before) {
+    const deadline = start + 20000;
+    let shown = null;
+    const frame = () => {
+      const now = total();
+      const drawn = charts();
+      if (shown === null && now !== null && now !== before) shown = performance.now() - start;
+      if (
+        now !== null &&
+        now !== before &&
+        drawn.length >= 2 &&
+        drawn.every((c) => !c.hasAttribute('data-bench-old'))
+      ) {
+        setTimeout(() => {
+          bench.done.push({
+            painted: performance.now() - start,
+            shown: shown === null ? null : Math.round(shown),
+            total: now,
+          });
+        }, 0);
+      } else if (performance.now() < deadline) {
+        requestAnimationFrame(frame);
+      } else {
+        bench.done.push({ painted: -1, total: now });
+      }
+    };
+    requestAnimationFrame(frame);
+  }
+
+  function mark() {
+    for (const c of charts()) c.setAttribute('data-bench-old', '');
+    return total();
+  }
+
+  bench.open = (key) => {
+    bench.armed = { key, before: mark() };
+  };
+
+  bench.choose = (range, bucket) => {
+    const before = mark();
+    const start = performance.now();
+    const set = (id, value) => {
+      const el = document.querySelector(`[data-testid="${id}"]`);
+      el.value = value;
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    };
+    set('listening-bucket', bucket);
+    set('listening-range', range);
+    watch(start, before);
+  };
+
+  bench.take = () => {
+    const out = bench.done;
+    bench.done = [];
+    return out;
+  };
+
+  addEventListener(
+    'keydown',
+    (event) => {
+      const armed = bench.armed;
+      if (!armed || event.key !== armed.key) return;
+      bench.armed = null;
+      watch(performance.now(), armed.before);
+    },
+    true,
+  );
+  window.__earshotListenBench = bench;
+})();
