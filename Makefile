@@ -74,9 +74,11 @@ e2e: ui tauri-driver
 test: deps-test ui-check lint rust-test types-check window-test e2e
 	@echo "make test: all checks passed"
 
+# Ingest at 1M items (with search and inbox latency), and the cost of 100 rules on ingest.
 bench:
 	$(CARGO) build --release -p earshot-cli
-	target/release/earshot-cli bench ingest --items 1000000 --write BENCHMARKS.md
+	$${CARGO_TARGET_DIR:-target}/release/earshot-cli bench ingest --items 1000000 --write BENCHMARKS.md
+	$${CARGO_TARGET_DIR:-target}/release/earshot-cli bench rules --items 200000 --rules 100 --write BENCHMARKS.md
 
 # Start-up, memory and idle CPU of the real app beside a bare Tauri window.
 bench-window: deps-test ui
@@ -92,7 +94,7 @@ bench-inbox: deps-test ui tauri-driver
 # dashboard in the real app (opening the view, choosing ranges) to painted.
 bench-listen: deps-test ui tauri-driver
 	$(CARGO) build --release -p earshot -p earshot-cli
-	target/release/earshot-cli bench listen --write BENCHMARKS.md
+	$${CARGO_TARGET_DIR:-target}/release/earshot-cli bench listen --write BENCHMARKS.md
 	scripts/with-keyring.sh tests/bench/listen.sh --write BENCHMARKS.md
 
 # The Debian package (tauri build); lands in target/release/bundle/deb/.
