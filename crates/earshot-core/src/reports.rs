@@ -25,14 +25,14 @@ mod export;
 mod save;
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::contacts::Person;
 use crate::error::{Error, Result};
-use crate::ingest::first_item_id_at;
+use crate::ingest::{first_item_id_at, item_id_time};
 use crate::store::Store;
 use crate::Workspace;
 
@@ -455,6 +455,9 @@ impl ConversationSums {
 /// (network, account, current period?)
 type Key = (String, Option<i64>, bool);
 
+/// The conversations of both periods' cohorts: (id, in the current period?).
+type Cohort = Vec<(i64, bool)>;
+
 #[derive(Default)]
 struct AuthorSums {
     praise: i64,
@@ -466,19 +469,79 @@ struct AuthorSums {
 #[derive(Default)]
 struct ItemPass {
     sums: HashMap<Key, ItemSums>,
-    trend: HashMap<i64, TrendPoint>,
-    authors: HashMap<i64, AuthorSums>,
+    trend: IdMap<i64, TrendPoint>,
+    authors: IdMap<i64, AuthorSums>,
     /// Questions not written by us: hash of (network, remote id) → author.
-    questions: HashMap<u64, i64>,
+    questions: IdMap<u64, i64>,
     /// Replies not written by us in this period: (hash of the parent, author).
     replies: Vec<(u64, i64)>,
 }
 
-fn remote_hash(network: &str, remote_id: &str) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    network.hash(&mut h);
-    remote_id.hash(&mut h);
-    h.finish()
+impl ItemPass {
+    /// Adds another piece of the same period.
+    fn merge(&mut self, o: ItemPass) {
+        for (key, s) in o.sums {
+            self.sums.entry(key).or_default().add(&s);
+        }
+        for (start, p) in o.trend {
+            let t = self.trend.entry(start).or_default();
+            t.items += p.items;
+            t.positive += p.positive;
+            t.neutral += p.neutral;
+            t.negative += p.negative;
+            t.mean = match (t.mean, p.mean) {
+                (Some(a), Some(b)) => Some(a + b),
+                (a, b) => a.or(b),
+            };
+        }
+        for (author, a) in o.authors {
+            let s = self.authors.entry(author).or_default();
+            s.praise += a.praise;
+            s.shares += a.shares;
+            s.answers += a.answers;
+        }
+        self.questions.extend(o.questions);
+        self.replies.extend(o.replies);
+    }
+}
+
+/// FNV-1a over (network, remote id): matches replies to questions without
+/// keeping their ids' text.
+fn remote_hash(network: &[u8], remote_id: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in network.iter().chain(&[0]).chain(remote_id) {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+/// A hash map keyed by ids or by hashes already made: one multiplication
+/// (Fibonacci hashing) instead of SipHash, for the hundreds of thousands of
+/// lookups a report makes. The keys are not chosen by an attacker.
+type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
 }
 
 struct Period {
@@ -493,51 +556,93 @@ fn bucket_start(t: i64, from: i64, offset_ms: i64, bucket: i64) -> i64 {
     first + (t - first).div_euclid(bucket) * bucket
 }
 
+/// Finds the slot of a (network, account) key in a short list, allocating only
+/// the first time a key is seen (a report has a handful of keys).
+fn slot<T: Default>(
+    keys: &mut Vec<(String, Option<i64>, T)>,
+    network: &[u8],
+    account: Option<i64>,
+) -> usize {
+    match keys
+        .iter()
+        .position(|(n, a, _)| *a == account && n.as_bytes() == network)
+    {
+        Some(i) => i,
+        None => {
+            keys.push((
+                String::from_utf8_lossy(network).into_owned(),
+                account,
+                T::default(),
+            ));
+            keys.len() - 1
+        }
+    }
+}
+
+/// The text of a column, unchecked: a network's name, compared as bytes.
+fn bytes<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r [u8]> {
+    Ok(r.get_ref(i)?.as_bytes().map_err(rusqlite::Error::from)?)
+}
+
+/// The WHERE terms of a report's account and network (`?3`, `?4`): when one is
+/// not set, its term tests only the parameter, which SQLite does once, not per row.
+fn scope_terms(q: &ReportQuery) -> String {
+    format!(
+        "{} AND {}",
+        if q.account_id.is_some() {
+            "account_id = ?3"
+        } else {
+            "?3 IS NULL"
+        },
+        if q.network.is_some() {
+            "network = ?4"
+        } else {
+            "?4 IS NULL"
+        }
+    )
+}
+
+/// The items of `[?1, ?2)` (ids), with every column the report reads, all of
+/// them in the `items_report` index (a test checks the plan covers the query).
+fn items_sql(q: &ReportQuery) -> String {
+    format!(
+        "SELECT id, network, account_id, author_id, from_us | (has_link << 1), sentiment,
+                CASE WHEN instr(text, '?') > 0 THEN remote_id END, parent_remote_id
+         FROM items INDEXED BY items_report
+         WHERE id >= ?1 AND id < ?2 AND {}",
+        scope_terms(q)
+    )
+}
+
+/// One pass over the items of a period, through the `items_report` index,
+/// which holds every column the report reads: no item row (and no post text)
+/// is read.
 fn items_pass(
     conn: &Connection,
     period: &Period,
+    from_id: i64,
+    to_id: i64,
     q: &ReportQuery,
     offset_ms: i64,
     bucket: i64,
 ) -> Result<ItemPass> {
     let mut pass = ItemPass::default();
-    let mut stmt = conn.prepare(
-        "SELECT network, account_id, author_id, from_us, sentiment, has_link, created_at,
-                CASE WHEN from_us = 0 AND instr(text, '?') > 0 THEN remote_id END,
-                CASE WHEN from_us = 0 THEN parent_remote_id END
-         FROM items
-         WHERE id >= ?1 AND id < ?2
-           AND (?3 IS NULL OR account_id = ?3) AND (?4 IS NULL OR network = ?4)",
-    )?;
-    let mut rows = stmt.query(params![
-        first_item_id_at(period.from),
-        first_item_id_at(period.to),
-        q.account_id,
-        q.network
-    ])?;
-    // The few (network, account) keys are looked up without allocating.
+    let mut stmt = conn.prepare_cached(&items_sql(q))?;
+    let mut rows = stmt.query(params![from_id, to_id, q.account_id, q.network])?;
     let mut keys: Vec<(String, Option<i64>, ItemSums)> = Vec::new();
     while let Some(r) = rows.next()? {
-        let network = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
-        let account: Option<i64> = r.get(1)?;
-        let from_us: bool = r.get(3)?;
-        let slot = match keys
-            .iter()
-            .position(|(n, a, _)| n == network && *a == account)
-        {
-            Some(i) => i,
-            None => {
-                keys.push((network.to_owned(), account, ItemSums::default()));
-                keys.len() - 1
-            }
-        };
-        let sums = &mut keys[slot].2;
+        let network = bytes(r, 1)?;
+        let account: Option<i64> = r.get(2)?;
+        let flags: i64 = r.get(4)?;
+        let (from_us, has_link) = (flags & 1 != 0, flags & 2 != 0);
+        let i = slot(&mut keys, network, account);
+        let sums = &mut keys[i].2;
         if from_us {
             sums.replies_sent += 1;
             continue;
         }
         sums.received += 1;
-        let sentiment: Option<f64> = r.get(4)?;
+        let sentiment: Option<f64> = r.get(5)?;
         let band = sentiment.map(|s| {
             if s >= POSITIVE {
                 1
@@ -557,10 +662,10 @@ fn items_pass(
             sums.sentiment_sum += s;
             sums.sentiment_n += 1;
         }
-        let author: i64 = r.get(2)?;
+        let author: i64 = r.get(3)?;
         if let Some(remote) = r
-            .get_ref(7)?
-            .as_str_or_null()
+            .get_ref(6)?
+            .as_bytes_or_null()
             .map_err(rusqlite::Error::from)?
         {
             pass.questions.insert(remote_hash(network, remote), author);
@@ -568,7 +673,8 @@ fn items_pass(
         if !period.current {
             continue;
         }
-        let created: i64 = r.get(6)?;
+        // The id holds the creation time (ingest::item_id).
+        let created = item_id_time(r.get(0)?);
         let point = pass
             .trend
             .entry(bucket_start(created, period.from, offset_ms, bucket))
@@ -584,7 +690,6 @@ fn items_pass(
             // The sum for now; divided into the mean at the end.
             point.mean = Some(point.mean.unwrap_or(0.0) + s);
         }
-        let has_link: bool = r.get(5)?;
         let praise = band == Some(1);
         let share = has_link && sentiment.is_none_or(|s| s > -POSITIVE);
         if praise || share {
@@ -593,8 +698,8 @@ fn items_pass(
             a.shares += i64::from(share);
         }
         if let Some(parent) = r
-            .get_ref(8)?
-            .as_str_or_null()
+            .get_ref(7)?
+            .as_bytes_or_null()
             .map_err(rusqlite::Error::from)?
         {
             pass.replies.push((remote_hash(network, parent), author));
@@ -606,41 +711,200 @@ fn items_pass(
     Ok(pass)
 }
 
+/// The conversations whose first incoming item arrived in either period:
+/// their sums per key, and the cohort (id, in the current period?).
 fn conversations_pass(
     conn: &Connection,
     previous: &Period,
     current: &Period,
+    (from_id, to_id): (i64, i64),
     q: &ReportQuery,
     hours: Option<&BusinessHours>,
-) -> Result<(HashMap<Key, ConversationSums>, HashMap<i64, bool>)> {
-    let mut out: HashMap<Key, ConversationSums> = HashMap::new();
-    let mut cohort: HashMap<i64, bool> = HashMap::new();
-    let mut stmt = conn.prepare(
-        "SELECT id, network, account_id, first_incoming_at, first_response_at, state, state_changed_at
+) -> Result<(HashMap<Key, ConversationSums>, Cohort)> {
+    let mut keys: Vec<(String, Option<i64>, [ConversationSums; 2])> = Vec::new();
+    let mut cohort = Cohort::new();
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT id, network, account_id, first_incoming_at, first_response_at,
+                CASE WHEN state = 'done' THEN state_changed_at END
          FROM conversations
-         WHERE first_incoming_at >= ?1 AND first_incoming_at < ?2
-           AND (?3 IS NULL OR account_id = ?3) AND (?4 IS NULL OR network = ?4)",
-    )?;
-    let mut rows = stmt.query(params![previous.from, current.to, q.account_id, q.network])?;
+         WHERE id >= ?5 AND id < ?6
+           AND first_incoming_at >= ?1 AND first_incoming_at < ?2 AND {}",
+        scope_terms(q)
+    ))?;
+    let mut rows = stmt.query(params![
+        previous.from,
+        current.to,
+        q.account_id,
+        q.network,
+        from_id,
+        to_id
+    ])?;
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;
         let first_in: i64 = r.get(3)?;
         let is_current = first_in >= current.from;
-        cohort.insert(id, is_current);
-        let key: Key = (r.get(1)?, r.get(2)?, is_current);
-        let sums = out.entry(key).or_default();
+        cohort.push((id, is_current));
+        let i = slot(&mut keys, bytes(r, 1)?, r.get(2)?);
+        let sums = &mut keys[i].2[usize::from(is_current)];
         sums.conversations += 1;
         if let Some(response) = r.get::<_, Option<i64>>(4)? {
             sums.first_responses
                 .push(elapsed(hours, first_in, response));
         }
-        if r.get_ref(5)?.as_str().map_err(rusqlite::Error::from)? == "done" {
-            if let Some(done_at) = r.get::<_, Option<i64>>(6)? {
-                sums.to_done.push(elapsed(hours, first_in, done_at));
-            }
+        if let Some(done_at) = r.get::<_, Option<i64>>(5)? {
+            sums.to_done.push(elapsed(hours, first_in, done_at));
         }
     }
+    let mut out = HashMap::new();
+    for (network, account, [previous, current]) in keys {
+        out.insert((network.clone(), account, false), previous);
+        out.insert((network, account, true), current);
+    }
     Ok((out, cohort))
+}
+
+/// What the report reads from the store, before it is put together.
+struct Passes {
+    current: ItemPass,
+    previous: ItemPass,
+    conversations: HashMap<Key, ConversationSums>,
+    /// Sorted by id.
+    cohort: Cohort,
+    tagged: Vec<(String, Vec<i64>)>,
+}
+
+/// One piece of the report's reading, on its own reader connection.
+enum Task {
+    /// Items of a period (current?) with ids in `[from, to)`.
+    Items(bool, i64, i64),
+    /// Conversations with ids in `[from, to)`.
+    Conversations(i64, i64),
+    Tags,
+}
+
+enum Read {
+    Items(bool, ItemPass),
+    Conversations(HashMap<Key, ConversationSums>, Cohort),
+    Tags(Vec<(String, Vec<i64>)>),
+}
+
+/// Pieces each period's items and the conversations are read in, so the
+/// readers (one per core) stay busy until the end.
+const PIECES: i64 = 4;
+
+/// Reads everything the report needs, in pieces spread over one reader per core.
+fn passes(
+    store: &Store,
+    q: &ReportQuery,
+    previous: &Period,
+    current: &Period,
+    hours: Option<&BusinessHours>,
+    offset_ms: i64,
+    bucket: i64,
+) -> Result<Passes> {
+    let max_conversation: i64 = store.read(|c| -> Result<i64> {
+        Ok(
+            c.query_row("SELECT coalesce(max(id), 0) FROM conversations", [], |r| {
+                r.get(0)
+            })?,
+        )
+    })?;
+    // The largest pieces first, so the last ones to finish are small.
+    let mut tasks = Vec::new();
+    let step = (max_conversation / PIECES).max(1);
+    let mut start = 0;
+    while start <= max_conversation {
+        tasks.push(Task::Conversations(start, start + step));
+        start += step;
+    }
+    for period in [current, previous] {
+        let (from, to) = (first_item_id_at(period.from), first_item_id_at(period.to));
+        let step = ((to - from) / PIECES).max(1);
+        let mut start = from;
+        while start < to {
+            let end = if to - start < 2 * step {
+                to
+            } else {
+                start + step
+            };
+            tasks.push(Task::Items(period.current, start, end));
+            start = end;
+        }
+    }
+    tasks.push(Task::Tags);
+    let run = |task: &Task| -> Result<Read> {
+        store.read(|c| -> Result<Read> {
+            Ok(match *task {
+                Task::Items(is_current, from, to) => {
+                    let period = if is_current { current } else { previous };
+                    Read::Items(
+                        is_current,
+                        items_pass(c, period, from, to, q, offset_ms, bucket)?,
+                    )
+                }
+                Task::Conversations(from, to) => {
+                    let (sums, cohort) =
+                        conversations_pass(c, previous, current, (from, to), q, hours)?;
+                    Read::Conversations(sums, cohort)
+                }
+                Task::Tags => Read::Tags(tagged_conversations(c)?),
+            })
+        })
+    };
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || -> Result<Vec<(usize, Read)>> {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(task) = tasks.get(i) else {
+                return Ok(done);
+            };
+            done.push((i, run(task)?));
+        }
+    };
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
+    let results: Vec<Result<Vec<(usize, Read)>>> = std::thread::scope(|s| {
+        let helpers: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+        let mut results = vec![work()];
+        for h in helpers {
+            results.push(
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::Invalid("the report's reader stopped".into()))),
+            );
+        }
+        results
+    });
+    let mut out = Passes {
+        current: ItemPass::default(),
+        previous: ItemPass::default(),
+        conversations: HashMap::new(),
+        cohort: Vec::new(),
+        tagged: Vec::new(),
+    };
+    let mut reads: Vec<(usize, Read)> = results
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    // In task order, whichever reader read them: sums of sentiment come out the
+    // same to the last bit on every run.
+    reads.sort_unstable_by_key(|(i, _)| *i);
+    for (_, read) in reads {
+        match read {
+            Read::Items(true, pass) => out.current.merge(pass),
+            Read::Items(false, pass) => out.previous.merge(pass),
+            Read::Conversations(sums, cohort) => {
+                for (key, s) in sums {
+                    out.conversations.entry(key).or_default().add(&s);
+                }
+                out.cohort.extend(cohort);
+            }
+            Read::Tags(tagged) => out.tagged = tagged,
+        }
+    }
+    out.cohort.sort_unstable();
+    Ok(out)
 }
 
 /// The `q`-quantile (0–1) of sorted values, interpolated between ranks as
@@ -750,21 +1014,21 @@ pub fn compute(store: &Store, q: &ReportQuery, now: i64) -> Result<Report> {
         .map_or(0, |h| i64::from(h.utc_offset_minutes) * 60_000);
     let bucket = if len > 92 * DAY_MS { WEEK_MS } else { DAY_MS };
 
-    let (cur, rest) = std::thread::scope(|s| {
-        let cur = s.spawn(|| store.read(|c| items_pass(c, &current, q, offset_ms, bucket)));
-        let rest = (|| -> Result<_> {
-            let prev = store.read(|c| items_pass(c, &previous, q, offset_ms, bucket))?;
-            let convs =
-                store.read(|c| conversations_pass(c, &previous, &current, q, hours.as_ref()))?;
-            Ok((prev, convs))
-        })();
-        let cur = cur
-            .join()
-            .unwrap_or_else(|_| Err(Error::Invalid("the report's reader stopped".into())));
-        (cur, rest)
-    });
-    let mut cur = cur?;
-    let (prev, (conversations, cohort)) = rest?;
+    let Passes {
+        current: mut cur,
+        previous: prev,
+        conversations,
+        cohort,
+        tagged,
+    } = passes(
+        store,
+        q,
+        &previous,
+        &current,
+        hours.as_ref(),
+        offset_ms,
+        bucket,
+    )?;
 
     let mut items = cur.sums.clone();
     items.extend(prev.sums);
@@ -779,13 +1043,13 @@ pub fn compute(store: &Store, q: &ReportQuery, now: i64) -> Result<Report> {
             }
         }
     }
+    let tags = tag_counts(&tagged, &cohort);
 
-    let (accounts, tags, advocates, share_of_voice) = store.read(|c| -> Result<_> {
+    let (accounts, advocates, share_of_voice) = store.read(|c| -> Result<_> {
         let accounts = account_labels(c)?;
-        let tags = tag_counts(c, &cohort)?;
         let advocates = rank_advocates(c, &cur.authors, TOP_ADVOCATES)?;
         let sov = share_of_voice(c, &previous, &current);
-        Ok((accounts, tags, advocates, sov))
+        Ok((accounts, advocates, sov))
     })?;
 
     let overall = scope(
@@ -884,15 +1148,34 @@ fn account_labels(conn: &Connection) -> Result<HashMap<i64, String>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-fn tag_counts(conn: &Connection, cohort: &HashMap<i64, bool>) -> Result<Vec<TagCount>> {
-    let mut counts: HashMap<String, (i64, i64)> = HashMap::new();
-    let mut stmt = conn.prepare("SELECT tag, conversation_id FROM conversation_tags")?;
+/// Every tag with the conversations that carry it (`conversation_tags` in key order).
+fn tagged_conversations(conn: &Connection) -> Result<Vec<(String, Vec<i64>)>> {
+    let mut out: Vec<(String, Vec<i64>)> = Vec::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT tag, conversation_id FROM conversation_tags ORDER BY tag, conversation_id",
+    )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
+        let tag = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
         let id: i64 = r.get(1)?;
-        if let Some(&current) = cohort.get(&id) {
-            let e = counts.entry(r.get(0)?).or_default();
-            if current {
+        match out.last_mut() {
+            Some((t, ids)) if t == tag => ids.push(id),
+            _ => out.push((tag.to_owned(), vec![id])),
+        }
+    }
+    Ok(out)
+}
+
+/// Conversations of each period's cohort with each tag, most used first.
+fn tag_counts(tagged: &[(String, Vec<i64>)], cohort: &[(i64, bool)]) -> Vec<TagCount> {
+    let mut counts: HashMap<&str, (i64, i64)> = HashMap::new();
+    for (tag, ids) in tagged {
+        for id in ids {
+            let Ok(at) = cohort.binary_search_by_key(id, |&(c, _)| c) else {
+                continue;
+            };
+            let e = counts.entry(tag.as_str()).or_default();
+            if cohort[at].1 {
                 e.0 += 1;
             } else {
                 e.1 += 1;
@@ -902,13 +1185,13 @@ fn tag_counts(conn: &Connection, cohort: &HashMap<i64, bool>) -> Result<Vec<TagC
     let mut out: Vec<TagCount> = counts
         .into_iter()
         .map(|(tag, (current, previous))| TagCount {
-            tag,
+            tag: tag.to_owned(),
             current,
             previous,
         })
         .collect();
     out.sort_by(|a, b| b.current.cmp(&a.current).then(a.tag.cmp(&b.tag)));
-    Ok(out)
+    out
 }
 
 fn plural(n: i64, one: &str, many: &str) -> String {
@@ -923,7 +1206,7 @@ fn plural(n: i64, one: &str, many: &str) -> String {
 /// ranks them: the top `limit` with the reasons.
 fn rank_advocates(
     conn: &Connection,
-    authors: &HashMap<i64, AuthorSums>,
+    authors: &IdMap<i64, AuthorSums>,
     limit: usize,
 ) -> Result<Vec<Advocate>> {
     let mut linked: HashMap<i64, i64> = HashMap::new();
@@ -1026,7 +1309,8 @@ pub fn advocates(ws: &Workspace, from: i64, to: i64, limit: usize) -> Result<Vec
         current: true,
     };
     ws.store().read(|c| {
-        let mut pass = items_pass(c, &period, &q, 0, DAY_MS)?;
+        let (from_id, to_id) = (first_item_id_at(from), first_item_id_at(to));
+        let mut pass = items_pass(c, &period, from_id, to_id, &q, 0, DAY_MS)?;
         let replies = std::mem::take(&mut pass.replies);
         for (parent, author) in replies {
             if let Some(&asker) = pass.questions.get(&parent) {

@@ -67,46 +67,12 @@ fn item(
 pub(super) const CAROL: &str = "Carol \"CJ\" <Jones> & Co";
 pub(super) const FIRST_TEXT: &str = "Love the new release, \"really\"!\nHow do I export?";
 
-/// The period is the week of Monday 2026-11-02 (UTC); the previous one the week before.
-///
-/// | conversation | account | first incoming | our first reply | done at |
-/// |---|---|---|---|---|
-/// | C1 | mastodon | Mon 11-02 10:00 (maria) | Mon 10:30 | Mon 12:00 |
-/// | C2 | mastodon | Fri 11-06 16:00 (bob) | Mon 11-09 10:00 (next period) | |
-/// | C3 | bluesky | Sat 11-07 12:00 (carol) | Sat 13:00 | |
-/// | C4 | bluesky | Tue 11-03 08:00 (dave, a question; carol answers 08:30) | none | Tue 09:30 |
-/// | C5 | bluesky | Wed 11-04 15:00 (maria on bluesky) | Thu 11-05 10:00 | |
-/// | C6 | mastodon | Tue 10-27 09:00 (bob, previous week) | Tue 10-27 13:00 | |
-/// | C7 | bluesky | Thu 10-29 10:00 (erin, previous week) | none | |
-///
-/// Sentiments are fixed by hand after ingest (the figures then do not depend on
-/// the scorer): i1 +0.6, i2 0.0, i3 −0.5, i4 +0.3, i5 −0.2, i6 +0.8, i7 +0.1,
-/// p1 −0.4, p2 +0.5.
-fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(ManualClock::new(t("2026-11-10T12:00:00Z")));
-    let ws =
-        Workspace::open_with_clock(dir.path(), &MemoryVault::default(), clock.clone()).unwrap();
-    let masto = ws
-        .ensure_account(
-            "mastodon",
-            "brand@social.example",
-            Some("Brand"),
-            AccountOrigin::Import,
-        )
-        .unwrap();
-    let bsky = ws
-        .ensure_account(
-            "bluesky",
-            "brand.bsky.social",
-            Some("Brand"),
-            AccountOrigin::Import,
-        )
-        .unwrap();
+/// The fixture's items (see [`fixture`]), as the networks sent them.
+fn fixture_items(masto: i64, bsky: i64) -> Vec<NewItem> {
     let (m, b) = ("mastodon", "bluesky");
     let us_m = "brand@social.example";
     let us_b = "brand.bsky.social";
-    ws.ingest(vec![
+    vec![
         item(
             m,
             masto,
@@ -247,8 +213,47 @@ fn fixture() -> Fixture {
             None,
             "Nice work",
         ),
-    ])
-    .unwrap();
+    ]
+}
+
+/// The period is the week of Monday 2026-11-02 (UTC); the previous one the week before.
+///
+/// | conversation | account | first incoming | our first reply | done at |
+/// |---|---|---|---|---|
+/// | C1 | mastodon | Mon 11-02 10:00 (maria) | Mon 10:30 | Mon 12:00 |
+/// | C2 | mastodon | Fri 11-06 16:00 (bob) | Mon 11-09 10:00 (next period) | |
+/// | C3 | bluesky | Sat 11-07 12:00 (carol) | Sat 13:00 | |
+/// | C4 | bluesky | Tue 11-03 08:00 (dave, a question; carol answers 08:30) | none | Tue 09:30 |
+/// | C5 | bluesky | Wed 11-04 15:00 (maria on bluesky) | Thu 11-05 10:00 | |
+/// | C6 | mastodon | Tue 10-27 09:00 (bob, previous week) | Tue 10-27 13:00 | |
+/// | C7 | bluesky | Thu 10-29 10:00 (erin, previous week) | none | |
+///
+/// Sentiments are fixed by hand after ingest (the figures then do not depend on
+/// the scorer): i1 +0.6, i2 0.0, i3 −0.5, i4 +0.3, i5 −0.2, i6 +0.8, i7 +0.1,
+/// p1 −0.4, p2 +0.5.
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(t("2026-11-10T12:00:00Z")));
+    let ws =
+        Workspace::open_with_clock(dir.path(), &MemoryVault::default(), clock.clone()).unwrap();
+    let masto = ws
+        .ensure_account(
+            "mastodon",
+            "brand@social.example",
+            Some("Brand"),
+            AccountOrigin::Import,
+        )
+        .unwrap();
+    let bsky = ws
+        .ensure_account(
+            "bluesky",
+            "brand.bsky.social",
+            Some("Brand"),
+            AccountOrigin::Import,
+        )
+        .unwrap();
+    ws.ingest(fixture_items(masto, bsky)).unwrap();
+
     ws.store()
         .write(|tx| -> Result<()> {
             for (remote, s) in [
@@ -752,4 +757,200 @@ fn the_html_report_is_one_self_contained_escaped_page() {
     );
     assert!(page.contains("Mon–Fri 09:00–17:00 UTC+00:00"));
     assert!(page.contains("2026-11-02 to 2026-11-08"));
+}
+
+/// The report's received items, replies and sentiment in `[from, to)`, counted
+/// straight from the item rows (not through the report's index).
+fn counted_from_rows(ws: &Workspace, from: i64, to: i64) -> (i64, i64, i64, i64, i64, f64) {
+    ws.store()
+        .read(|c| -> Result<_> {
+            Ok(c.query_row(
+                "SELECT count(*) FILTER (WHERE from_us = 0),
+                        count(*) FILTER (WHERE from_us = 1),
+                        count(*) FILTER (WHERE from_us = 0 AND sentiment >= 0.05),
+                        count(*) FILTER (WHERE from_us = 0 AND sentiment > -0.05
+                                                AND sentiment < 0.05),
+                        count(*) FILTER (WHERE from_us = 0 AND sentiment <= -0.05),
+                        coalesce(sum(sentiment) FILTER (WHERE from_us = 0), 0)
+                 FROM items NOT INDEXED WHERE created_at >= ?1 AND created_at < ?2",
+                params![from, to],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
+            )?)
+        })
+        .unwrap()
+}
+
+/// Both periods' item figures of the report equal the rows' own count.
+fn assert_items_match_rows(f: &Fixture, why: &str) {
+    let q = f.week();
+    let r = build(&f.ws, &q).unwrap();
+    for (figures, from, to) in [
+        (&r.overall.current, q.from, q.to),
+        (&r.overall.previous, r.previous_from, r.previous_to),
+    ] {
+        let (received, sent, positive, neutral, negative, sum) = counted_from_rows(&f.ws, from, to);
+        assert_eq!(
+            (
+                figures.received,
+                figures.replies_sent,
+                figures.positive,
+                figures.neutral,
+                figures.negative
+            ),
+            (received, sent, positive, neutral, negative),
+            "{why}: the report counts what the rows hold"
+        );
+        let scored = positive + neutral + negative;
+        let mean = (scored > 0).then(|| sum / scored as f64);
+        assert!(
+            figures
+                .sentiment_mean
+                .zip(mean)
+                .is_none_or(|(a, b)| (a - b).abs() < 1e-9)
+                && figures.sentiment_mean.is_some() == mean.is_some(),
+            "{why}: mean sentiment {:?} against {mean:?}",
+            figures.sentiment_mean
+        );
+    }
+}
+
+#[test]
+fn figures_stay_right_after_duplicates_triage_merges_edits_and_deletes() {
+    let f = fixture();
+    let before = build(&f.ws, &f.week()).unwrap();
+    assert_items_match_rows(&f, "the fixture");
+
+    // Everything arrives again (a sync that overlaps the last): nothing changes.
+    let again = f.ws.ingest(fixture_items(f.masto, f.bsky)).unwrap();
+    assert_eq!(again.inserted, 0);
+    assert_eq!(
+        build(&f.ws, &f.week()).unwrap(),
+        before,
+        "duplicates count once"
+    );
+
+    // Triage: C1 reopened, so only C4 (1.8M) is done.
+    f.ws.set_state(f.conv("i1"), TriageState::Open, None)
+        .unwrap();
+    let c = build(&f.ws, &f.week()).unwrap().overall.current;
+    assert_eq!(
+        (c.done, c.time_to_done_median_ms, c.time_to_done_p90_ms),
+        (1, Some(1_800_000), Some(1_800_000))
+    );
+    assert_eq!(
+        c.first_response_median_ms,
+        Some(4_500_000),
+        "the rest stays"
+    );
+
+    // A merge: m3 replies to m2 before m2 arrives, so it waits in a conversation
+    // of its own (a sixth in the cohort) until m2, a reply to dave's i5, files both
+    // under C4. C4 keeps its first incoming item (Tue 08:00): five conversations.
+    let reply = |id: &str, handle: &str, at: &str, parent: &str, text: &str| {
+        item(
+            "bluesky",
+            f.bsky,
+            id,
+            handle,
+            handle,
+            at,
+            Some(parent),
+            text,
+        )
+    };
+    f.ws.ingest(vec![reply(
+        "m3",
+        "erin.bsky.social",
+        "2026-11-05T14:00:00Z",
+        "m2",
+        "Same for me",
+    )])
+    .unwrap();
+    let c = build(&f.ws, &f.week()).unwrap().overall.current;
+    assert_eq!((c.received, c.conversations), (8, 6), "m3 waits on its own");
+    f.ws.ingest(vec![reply(
+        "m2",
+        "frank.bsky.social",
+        "2026-11-03T09:00:00Z",
+        "i5",
+        "It is down here too.",
+    )])
+    .unwrap();
+    assert_eq!(f.conv("m3"), f.conv("i5"), "merged into C4");
+    let r = build(&f.ws, &f.week()).unwrap();
+    let c = &r.overall.current;
+    assert_eq!((c.received, c.conversations, c.responded), (9, 5, 4));
+    let bluesky = &r.by_network.iter().find(|s| s.label == "bluesky").unwrap();
+    assert_eq!(
+        (bluesky.current.received, bluesky.current.conversations),
+        (6, 3)
+    );
+    // frank answered dave's question (i5): an advocate for it, whatever his tone.
+    let frank = r
+        .advocates
+        .iter()
+        .find(|a| a.handles == vec!["bluesky:frank.bsky.social".to_string()])
+        .expect("frank answered a question");
+    assert_eq!(frank.answers, 1);
+    assert_items_match_rows(&f, "after the merge");
+
+    // Edits of an item's sentiment and a deleted item show at once.
+    f.ws.store()
+        .write(|tx| -> Result<()> {
+            tx.execute(
+                "UPDATE items SET sentiment = -0.9 WHERE remote_id = 'i6'",
+                [],
+            )?;
+            tx.execute("DELETE FROM items WHERE remote_id = 'm3'", [])?;
+            Ok(())
+        })
+        .unwrap();
+    let c = build(&f.ws, &f.week()).unwrap().overall.current;
+    assert_eq!(c.received, 8, "m3 deleted");
+    assert_items_match_rows(&f, "after an edit and a delete");
+    let trend = build(&f.ws, &f.week()).unwrap().sentiment_trend;
+    assert_eq!(
+        (trend[2].items, trend[2].positive, trend[2].negative),
+        (1, 0, 1),
+        "Wednesday's i6 turned negative"
+    );
+}
+
+#[test]
+fn the_report_reads_items_through_its_covering_index() {
+    let f = fixture();
+    for q in [
+        f.week(),
+        ReportQuery {
+            account_id: Some(f.masto),
+            network: Some("mastodon".into()),
+            ..f.week()
+        },
+    ] {
+        let plan: Vec<String> = f
+            .ws
+            .store()
+            .read(|c| -> Result<Vec<String>> {
+                let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {}", items_sql(&q)))?;
+                let rows = stmt.query_map(params![0, i64::MAX, q.account_id, q.network], |r| {
+                    r.get::<_, String>(3)
+                })?;
+                Ok(rows.collect::<rusqlite::Result<_>>()?)
+            })
+            .unwrap();
+        assert!(
+            plan.iter()
+                .any(|p| p.contains("COVERING INDEX items_report")),
+            "the items' rows (and their text) must not be read: {plan:?}"
+        );
+    }
 }

@@ -741,6 +741,53 @@ mod tests {
     }
 
     #[test]
+    fn v10_indexes_the_items_already_there_for_the_report() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let key = CacheKey::generate().unwrap();
+        let mut conn = open_raw(&path, &key);
+        migrate_to(&mut conn, &path, 9).unwrap();
+        conn.execute_batch(
+            "INSERT INTO authors (id, network, handle, updated_at) VALUES (1, 'n', 'h', 0);
+             INSERT INTO conversations (id, network, root_key, last_activity_at, created_at)
+                VALUES (1, 'n', 'r', 0, 0);
+             INSERT INTO items (id, network, remote_id, conversation_id, author_id, kind,
+                text, html, sentiment, created_at, ingested_at)
+                VALUES (7, 'n', 'q1', 1, 1, 'post', 'How do I export?', '', 0.5, 0, 0),
+                       (8, 'n', 'a1', 1, 1, 'reply', 'Settings.', '', NULL, 0, 0);
+             UPDATE items SET parent_remote_id = 'q1' WHERE id = 8;",
+        )
+        .unwrap();
+        migrate_to(&mut conn, &path, 10).unwrap();
+        assert!(objects(&conn).contains(&"items_report".to_string()));
+        let sql = "SELECT id, sentiment, CASE WHEN instr(text, '?') > 0 THEN remote_id END,
+                          parent_remote_id
+                   FROM items INDEXED BY items_report WHERE id >= 0 AND id < 100 ORDER BY id";
+        let plan: String = conn
+            .query_row(&format!("EXPLAIN QUERY PLAN {sql}"), [], |r| r.get(3))
+            .unwrap();
+        assert!(
+            plan.contains("COVERING INDEX items_report"),
+            "read from the index alone: {plan}"
+        );
+        let mut stmt = conn.prepare(sql).unwrap();
+        type Entry = (i64, Option<f64>, Option<String>, Option<String>);
+        let rows: Vec<Entry> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                (7, Some(0.5), Some("q1".into()), None),
+                (8, None, None, Some("q1".into()))
+            ],
+            "v10 indexes the items already there: the question by its id, the answer by its parent"
+        );
+    }
+
+    #[test]
     fn a_newer_schema_is_refused_not_downgraded() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(DB_FILE);
