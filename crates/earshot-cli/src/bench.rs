@@ -98,6 +98,10 @@ pub enum BenchCommand {
         /// Days in the reported period (the data spans 90)
         #[arg(long, default_value_t = 30)]
         days: i64,
+        /// Keep the cache in this directory and reuse it on the next run
+        /// (its key in hex in EARSHOT_BENCH_KEY; without it, a temporary one)
+        #[arg(long, value_name = "DIR")]
+        cache_dir: Option<PathBuf>,
         /// Write the results into this Markdown file (its report section is replaced)
         #[arg(long, value_name = "FILE")]
         write: Option<PathBuf>,
@@ -255,8 +259,13 @@ pub fn run(cmd: &BenchCommand, json: bool) -> Result<(), Error> {
             }
             Ok(())
         }
-        BenchCommand::Report { items, days, write } => {
-            let text = crate::bench_report::run(*items, *days, json)?;
+        BenchCommand::Report {
+            items,
+            days,
+            cache_dir,
+            write,
+        } => {
+            let text = crate::bench_report::run(*items, *days, cache_dir.as_deref(), json)?;
             println!("{text}");
             if let Some(path) = write {
                 write_section(path, "report", &text)?;
