@@ -264,7 +264,7 @@ async fn drive(d: &Driver, keys: usize, runs: usize) -> Result<Vec<Measure>, Err
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     out.push(summarise(
-        &format!("opening a {THREAD_ITEMS}-item thread (Enter to every item painted)"),
+        &format!("opening a {THREAD_ITEMS}-item thread (Enter to the screenful in view painted)"),
         &threads,
         "≤ 100 ms",
     ));
