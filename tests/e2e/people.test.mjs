@@ -91,7 +91,7 @@ describe('contacts and reports', () => {
         await s.keys('g', 'c');
         await s.waitFor('[data-testid="timeline-conversation"]', { min: i + 1 });
       }
-      await (await s.findAll('[data-testid="timeline-conversation"]'))[i].click();
+      await s.clickNth('[data-testid="timeline-conversation"]', i);
       await s.until('the inbox', () => s.visible('[data-testid="view-inbox"]'));
       await s.waitFor('[data-testid="author-panel"] h3');
       await sleep(300);

@@ -50,19 +50,27 @@ export class Session {
 
   /** Clicks the first element matching `css` once it can take a click (a view may still be appearing). */
   async click(css, timeout = 15000) {
+    return this.clickNth(css, 0, timeout);
+  }
+
+  /**
+   * Clicks the `n`-th (from 0) element matching `css`, waiting until there are
+   * that many and it can take a click; a list re-rendered between finding and
+   * clicking (a stale element) is looked up again.
+   */
+  async clickNth(css, n, timeout = 15000) {
     const end = Date.now() + timeout;
     for (;;) {
       try {
-        await (await this.waitFor(css))[0].click();
+        await (await this.waitFor(css, { min: n + 1, timeout: Math.max(end - Date.now(), 0) }))[n].click();
         return;
       } catch (e) {
-        if (Date.now() > end || !/not interactable/.test(String(e))) throw e;
+        if (Date.now() > end || !/not interactable|stale/i.test(String(e))) throw e;
         await sleep(100);
       }
     }
   }
 
-  /** Waits until `predicate()` is true. */
   async until(what, predicate, timeout = 15000) {
     const end = Date.now() + timeout;
     for (;;) {
