@@ -3,7 +3,7 @@
 //! [`ConnectorError`]. Error messages never include request headers (where the
 //! tokens are) or query strings.
 
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Mutex, Once, OnceLock};
 use std::time::Duration;
 
 use earshot_core::connector::{ConnectorError, FetchedMedia, RateBudget};
@@ -11,6 +11,10 @@ use futures_util::StreamExt;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
+
+mod media_hosts;
+
+use media_hosts::{MediaHosts, MediaResolver, PrivateAddress};
 
 /// Largest response body read into memory. A page of notifications is tens of
 /// KiB; anything near this is a broken or hostile server.
@@ -28,6 +32,10 @@ pub struct Http {
     /// The server's base URL, without a trailing slash; named in errors.
     base: String,
     budget: Arc<Mutex<Option<RateBudget>>>,
+    /// Where images may come from, given `base`.
+    media_hosts: Arc<MediaHosts>,
+    /// The client for images, made at the first one (see [`Http::media`]).
+    media: Arc<OnceLock<Result<reqwest::Client, String>>>,
 }
 
 impl std::fmt::Debug for Http {
@@ -63,8 +71,33 @@ impl Http {
             })?;
         Ok(Self {
             client,
+            media_hosts: Arc::new(MediaHosts::for_base(&base)),
             base,
             budget: Arc::default(),
+            media: Arc::default(),
+        })
+    }
+
+    /// The client for images: it connects only to the addresses
+    /// [`MediaHosts`] allows, checking every name's addresses as it resolves
+    /// them and every redirect's target. No proxy, so the addresses checked
+    /// are the ones connected to.
+    fn media_client(&self) -> Result<&reqwest::Client, ConnectorError> {
+        let client = self.media.get_or_init(|| {
+            let hosts = self.media_hosts.clone();
+            reqwest::Client::builder()
+                .user_agent(concat!("Earshot/", env!("CARGO_PKG_VERSION")))
+                .connect_timeout(CONNECT_TIMEOUT)
+                .https_only(!is_loopback(&self.base))
+                .no_proxy()
+                .dns_resolver(MediaResolver(hosts.clone()))
+                .redirect(media_hosts::redirect_policy(hosts))
+                .build()
+                .map_err(|e| e.to_string())
+        });
+        client.as_ref().map_err(|e| ConnectorError::Offline {
+            server: self.base.clone(),
+            message: format!("cannot set up HTTPS: {e}"),
         })
     }
 
@@ -172,14 +205,19 @@ impl Http {
     /// Fetches an image by its full URL (a CDN may serve it from another host)
     /// without credentials, refusing a body over `cap` bytes. Plain `http://`
     /// only when this client's own server is on loopback (the local test
-    /// servers). Refusals (404, 403, a non-web URL) are `Refused`, never
-    /// "sign in again": an image's host has nothing to do with the account.
+    /// servers). Never from a private network address (the URL is the post's
+    /// author's), except the account's own server's: see [`MediaHosts`].
+    /// Refusals (404, 403, a non-web URL, a private address) are `Refused`,
+    /// never "sign in again": an image's host has nothing to do with the account.
     pub async fn media(&self, url: &str, cap: usize) -> Result<FetchedMedia, ConnectorError> {
         let refused = |message: String| ConnectorError::Refused {
             server: self.base.clone(),
             message,
         };
         let parsed = url::Url::parse(url).map_err(|e| refused(format!("not a URL: {e}")))?;
+        self.media_hosts
+            .check_url(&parsed)
+            .map_err(|e| refused(e.to_string()))?;
         let allowed = match parsed.scheme() {
             "https" => true,
             "http" => is_loopback(&self.base),
@@ -191,7 +229,7 @@ impl Http {
                 parsed.scheme()
             )));
         }
-        let request = self.client.get(parsed).timeout(REQUEST_TIMEOUT);
+        let request = self.media_client()?.get(parsed).timeout(REQUEST_TIMEOUT);
         let response = match self.send(request, "image").await {
             Ok(r) => r,
             Err(Failure::Status {
@@ -219,6 +257,12 @@ impl Http {
         // the query may hold a search the manager typed: name the server only.
         let e = e.without_url();
         let message = e.to_string();
+        if let Some(private) = private_address(&e) {
+            return Failure::Error(ConnectorError::Refused {
+                server: self.base.clone(),
+                message: private.to_string(),
+            });
+        }
         Failure::Error(if e.is_timeout() {
             ConnectorError::Server {
                 server: self.base.clone(),
@@ -242,6 +286,19 @@ impl Http {
             }
         })
     }
+}
+
+/// The refusal of a private address behind a transport failure: the media
+/// client's resolver or redirect policy said no.
+fn private_address(e: &reqwest::Error) -> Option<&PrivateAddress> {
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        if let Some(private) = cause.downcast_ref::<PrivateAddress>() {
+            return Some(private);
+        }
+        source = cause.source();
+    }
+    None
 }
 
 /// A failed request: either already classified, or an HTTP status the caller

@@ -236,11 +236,17 @@ fn creds(json: &str) -> Arc<dyn CredentialStore> {
 }
 
 fn connector(server: &Server) -> Mastodon {
+    connector_on(&server.base)
+}
+
+/// A connector whose account is on `base` (a server that need not exist).
+fn connector_on(base: &str) -> Mastodon {
+    let host = base.split("://").nth(1).unwrap_or(base);
     let account = AccountRef {
         id: 7,
         network: "mastodon".into(),
-        server: server.base.clone(),
-        handle: format!("alice@{}", server.host()),
+        server: base.to_owned(),
+        handle: format!("alice@{host}"),
         remote_user_id: Some("1".into()),
     };
     Mastodon::new(
@@ -1161,6 +1167,89 @@ async fn mark_read_moves_the_notifications_marker_to_the_newest_seen() {
     let marker = server.requests().pop().unwrap();
     assert_eq!(marker.method, "POST");
     assert_eq!(marker.f("notifications[last_read_id]"), Some("9"));
+}
+
+// ---------------------------------------------------------------- images
+
+/// An image server on 127.0.0.1: a PNG, a redirect to it, and redirects to
+/// addresses off the public internet (0.0.0.0 reaches this machine, so even a
+/// redirect followed by mistake would stay here).
+async fn image_server() -> (Server, Vec<u8>) {
+    let png = earshot_core::demo::png_rgb(4, 4, |x, y| [x as u8 * 60, y as u8 * 60, 90]);
+    let served = png.clone();
+    let server = serve(move |req| match req.path.as_str() {
+        "/avatar.png" => raw(&served).header("Content-Type", "image/png"),
+        "/moved.png" => status(302, json!({})).header("Location", "/avatar.png"),
+        "/away.png" => {
+            let port = req.headers["host"].rsplit(':').next().unwrap_or("80");
+            status(302, json!({})).header("Location", &format!("http://0.0.0.0:{port}/avatar.png"))
+        }
+        _ => status(404, json!({"error": "Record not found"})),
+    })
+    .await;
+    (server, png)
+}
+
+fn assert_private(err: ConnectorError, what: &str) {
+    match &err {
+        ConnectorError::Refused { message, .. } => assert!(
+            message.contains("private network address; images there are not fetched"),
+            "{what}: {message}"
+        ),
+        other => panic!("{what}: refused as a private address, not {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn images_on_a_private_address_are_fetched_only_for_the_server_itself() {
+    let (server, png) = image_server().await;
+    let image = format!("{}/avatar.png", server.base);
+
+    let own = connector(&server).fetch_media(&image, 1024).await.unwrap();
+    assert_eq!(own.bytes, png, "the account's own server serves its images");
+    assert_eq!(own.content_type, "image/png");
+
+    // A post on another server names this loopback image: a request into the
+    // manager's own machine or network, refused before it is sent.
+    for base in ["https://mastodon.example", "https://10.1.2.3"] {
+        let other = connector_on(base);
+        assert_private(other.fetch_media(&image, 1024).await.unwrap_err(), base);
+        let port = server.base.rsplit(':').next().unwrap();
+        // By name too: localhost resolves to loopback, which the resolver drops.
+        let named = format!("https://localhost:{port}/avatar.png");
+        assert_private(other.fetch_media(&named, 1024).await.unwrap_err(), &named);
+    }
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "only the account's own server was asked"
+    );
+}
+
+#[tokio::test]
+async fn a_redirect_to_a_private_address_is_not_followed() {
+    let (server, png) = image_server().await;
+    let m = connector(&server);
+    let moved = m
+        .fetch_media(&format!("{}/moved.png", server.base), 1024)
+        .await
+        .unwrap();
+    assert_eq!(
+        moved.bytes, png,
+        "a redirect on the same server is followed"
+    );
+
+    let err = m
+        .fetch_media(&format!("{}/away.png", server.base), 1024)
+        .await
+        .unwrap_err();
+    assert_private(err, "a redirect to 0.0.0.0");
+    let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(
+        paths,
+        ["/moved.png", "/avatar.png", "/away.png"],
+        "the refused redirect was never requested"
+    );
 }
 
 // ---------------------------------------------------------------- streaming
