@@ -323,6 +323,14 @@ pub(crate) mod tests {
                     message: "no route".into(),
                 });
             }
+            if url.starts_with("https://10.") {
+                // As the connectors refuse an image on a private address.
+                return Err(ConnectorError::Refused {
+                    server: "https://mastodon.example".into(),
+                    message: "10.0.0.5 is a private network address; images there are not fetched"
+                        .into(),
+                });
+            }
             if url.contains("svg") {
                 return Ok(FetchedMedia {
                     content_type: "image/svg+xml".into(),

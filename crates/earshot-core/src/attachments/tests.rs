@@ -247,3 +247,34 @@ async fn previews_are_fetched_into_the_cache_never_full_size() {
         .preview_src
         .is_some());
 }
+
+#[tokio::test]
+async fn a_preview_refused_as_private_is_skipped_and_the_rest_are_fetched() {
+    let (_dir, ws, account) = workspace();
+    ws.ingest(vec![with(
+        item("1", None, 1_000),
+        vec![
+            image("https://10.0.0.5/router.png", "the router"),
+            image("https://cdn.test/fine.png", "fine"),
+        ],
+    )])
+    .unwrap();
+    let id = conversation_of(&ws, "1");
+    let done = fetch_previews(&ws, &WithMedia::new(account), id)
+        .await
+        .unwrap();
+    assert_eq!(
+        done,
+        Fetched {
+            stored: 1,
+            skipped: 1
+        },
+        "a refusal is no failure: the other preview is fetched"
+    );
+    let attachments = &ws.conversation(id).unwrap().items[0].attachments;
+    assert!(
+        attachments[0].preview_src.is_none() && attachments[0].has_preview,
+        "the refused one keeps its placeholder"
+    );
+    assert!(attachments[1].preview_src.is_some());
+}
