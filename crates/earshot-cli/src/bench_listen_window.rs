@@ -6,9 +6,9 @@
 //! installs a probe in the page (`bench_listen.js`), and times, in the page's own
 //! clock, from the action to just after the first frame that shows the new
 //! dashboard (its total and every chart drawn anew): opening the view (`g l`,
-//! the last 7 days by day) and choosing a range (the last 7 days by hour, 30 days
-//! by day, 90 days by week, in turn). Needs a display and the keyring (see
-//! tests/bench/listen.sh).
+//! the last 7 days by day) and choosing a range or a bucket, one at a time (the
+//! last 24 hours by day and by hour, 30 and 90 days by day, 90 days by week).
+//! Needs a display and the keyring (see tests/bench/listen.sh).
 
 use std::path::Path;
 use std::time::Duration;
@@ -108,27 +108,41 @@ async fn drive(d: &Driver, runs: usize) -> Result<Vec<Latency>, Error> {
     .await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
 
-    let choices: [(&str, &str, &str); 3] = [
-        ("1", "hour", "the last 24 hours by hour"),
-        ("30", "day", "the last 30 days by day"),
-        ("90", "week", "the last 90 days by week"),
+    // One select at a time, as a person changes them; each step asks for new figures.
+    const RANGE: &str = "listening-range";
+    const BUCKET: &str = "listening-bucket";
+    let names = [
+        "the last 24 hours by day",
+        "the last 24 hours by hour",
+        "the last 30 days by day",
+        "the last 90 days by day",
+        "the last 90 days by week",
     ];
-    let mut chosen: Vec<Vec<f64>> = vec![Vec::new(); choices.len()];
+    let steps: [(&str, &str, usize); 7] = [
+        (RANGE, "1", 0),
+        (BUCKET, "hour", 1),
+        (BUCKET, "day", 0),
+        (RANGE, "30", 2),
+        (RANGE, "90", 3),
+        (BUCKET, "week", 4),
+        (BUCKET, "day", 3),
+    ];
+    let mut chosen: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
     for _ in 0..runs {
-        for (i, (range, bucket, name)) in choices.iter().enumerate() {
+        for (select, value, measure) in steps {
             d.execute(
                 "window.__earshotListenBench.choose(arguments[0], arguments[1])",
-                json!([range, bucket]),
+                json!([select, value]),
             )
             .await?;
-            chosen[i].push(take(d, name).await?);
+            chosen[measure].push(take(d, names[measure]).await?);
         }
     }
     let mut out = vec![summary(
         "opening the view (g l): the last 7 days by day, painted",
         &opens,
     )];
-    for ((_, _, name), painted) in choices.iter().zip(&chosen) {
+    for (name, painted) in names.iter().zip(&chosen) {
         out.push(summary(
             &format!("choosing {name}: the dashboard painted"),
             painted,
@@ -206,8 +220,8 @@ pub fn run(
          end) with `earshot-cli bench listen-window --items {items} --runs {runs}` (release build): \
          the real app through tauri-driver on {items} generated items ending now, with one \
          listening query, `{BRAND}` ({hits} hits). Times are the page's own clock, from the \
-         action (the `l` of `g l`, or the range and bucket chosen) to just after the first frame \
-         that shows the new total with every chart drawn anew.\n\n\
+         action (the `l` of `g l`, or the range or bucket chosen) to just after the first frame \
+         that shows every chart drawn anew with the new figures.\n\n\
          | measure | painted | target |\n|---|---|---|\n",
         machine()
     );
