@@ -6,6 +6,7 @@ mod error;
 mod listening;
 mod media;
 mod people;
+mod startup;
 mod state;
 mod tray;
 
@@ -81,6 +82,7 @@ pub(crate) fn show_main_window(app: &tauri::AppHandle) {
 
 /// Builds and runs the app.
 pub fn run() {
+    startup::mark("main");
     let data_dir = earshot_core::default_data_dir();
     // One app per data directory: a second start brings the first to the front.
     let lock = match data_dir.as_deref().map(InstanceLock::acquire) {
@@ -109,7 +111,14 @@ pub fn run() {
                 });
             },
         )
+        .on_page_load(|_, payload| {
+            startup::mark(match payload.event() {
+                tauri::webview::PageLoadEvent::Started => "page-load",
+                tauri::webview::PageLoadEvent::Finished => "page-loaded",
+            })
+        })
         .setup(move |app| {
+            startup::mark("setup");
             let handle = app.handle().clone();
             let opened = handle.clone();
             let notifications = notifying(&handle);
@@ -134,14 +143,25 @@ pub fn run() {
             state.open_in_background(config)?;
             apply_notify_settings(&state, &notifications);
             app.manage(state);
-            spell_check(&handle);
             app.manage(tray::start(&handle));
+            // None of this is needed for the first paint: the tray's menus and
+            // icon and Hunspell's dictionaries cost the main thread tens of
+            // milliseconds, and the urgent count (started with the tray) reads
+            // much of a large cache, taking a CPU from loading the page.
+            startup::FirstPaint::manage(&handle);
+            startup::FirstPaint::defer(&handle, spell_check);
+            startup::FirstPaint::defer(&handle, |app| {
+                if let Some(badge) = app.try_state::<tray::UrgentBadge>() {
+                    badge.show_tray(app);
+                }
+            });
             if let Some(lock) = lock {
                 let wake = handle.clone();
                 lock.on_second_instance(move || show_main_window(&wake))?;
                 // The lock lives as long as the app.
                 app.manage(lock);
             }
+            startup::mark("setup-done");
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -232,6 +252,7 @@ pub fn run() {
         ])
         .build(tauri::generate_context!())
         .map(|app| {
+            startup::mark("built");
             app.run(|handle, event| {
                 if let tauri::RunEvent::Exit = event {
                     if let Some(state) = handle.try_state::<Arc<state::AppState>>() {

@@ -37,6 +37,7 @@ impl AppState {
             .spawn(move || {
                 let result =
                     config.and_then(|c| Session::open(c).map(Arc::new).map_err(UiError::from));
+                crate::startup::mark("workspace-opened");
                 if let Ok(session) = &result {
                     crate::listening::start_polling(session);
                 }

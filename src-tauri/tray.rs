@@ -21,6 +21,10 @@ const SETTLE: Duration = Duration::from_millis(300);
 pub struct UrgentBadge {
     poke: Mutex<Sender<()>>,
     last: Arc<Mutex<Option<u32>>>,
+    /// Starts the count (taken by [`UrgentBadge::show_tray`]).
+    start: Mutex<Option<Sender<()>>>,
+    /// The tray icon, once [`UrgentBadge::show_tray`] has built it.
+    tray: Arc<Mutex<Option<TrayIcon>>>,
 }
 
 impl UrgentBadge {
@@ -33,24 +37,45 @@ impl UrgentBadge {
     pub fn current(&self) -> Option<u32> {
         *self.last.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// Puts Earshot in the tray (where the desktop has one: a missing tray host
+    /// is not an error, the window title still shows the count) and starts
+    /// counting. Called once the window has painted: building the menu and icon
+    /// is main-thread work the first paint does not need, and counting a large
+    /// cache reads much of it, which would take the CPU from the first paint.
+    pub fn show_tray(&self, app: &AppHandle) {
+        let tray = build_tray(app)
+            .map_err(|e| {
+                eprintln!("earshot: no tray icon ({e}); the window title shows urgent items")
+            })
+            .ok();
+        *self.tray.lock().unwrap_or_else(|p| p.into_inner()) = tray;
+        if let Some(start) = self.start.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = start.send(());
+        }
+        self.poke();
+    }
 }
 
-/// Puts Earshot in the tray (where the desktop has one: a missing tray host is
-/// not an error, the window title still shows the count) and starts counting.
+/// Sets up the count, which starts with [`UrgentBadge::show_tray`].
 pub fn start(app: &AppHandle) -> UrgentBadge {
-    let tray = build_tray(app)
-        .map_err(|e| eprintln!("earshot: no tray icon ({e}); the window title shows urgent items"))
-        .ok();
     let (poke, pokes) = channel();
+    let (start, started) = channel();
     let last = Arc::new(Mutex::new(None));
-    let (app2, last2) = (app.clone(), Arc::clone(&last));
+    let tray = Arc::new(Mutex::new(None));
+    let (app2, last2, tray2) = (app.clone(), Arc::clone(&last), Arc::clone(&tray));
     let _ = std::thread::Builder::new()
         .name("urgent-count".into())
-        .spawn(move || count_loop(&app2, tray, &pokes, &last2));
-    let _ = poke.send(());
+        .spawn(move || {
+            if started.recv().is_ok() {
+                count_loop(&app2, &tray2, &pokes, &last2);
+            }
+        });
     UrgentBadge {
         poke: Mutex::new(poke),
+        start: Mutex::new(Some(start)),
         last,
+        tray,
     }
 }
 
@@ -74,7 +99,7 @@ fn build_tray(app: &AppHandle) -> tauri::Result<TrayIcon> {
 
 fn count_loop(
     app: &AppHandle,
-    tray: Option<TrayIcon>,
+    tray: &Mutex<Option<TrayIcon>>,
     pokes: &Receiver<()>,
     last: &Mutex<Option<u32>>,
 ) {
@@ -104,24 +129,34 @@ fn count_loop(
         }
         *shown = Some(count);
         drop(shown);
+        let tray = tray.lock().unwrap_or_else(|p| p.into_inner()).clone();
         show(app, tray.as_ref(), count);
     }
 }
 
-fn show(app: &AppHandle, tray: Option<&TrayIcon>, count: u32) {
-    let label = match count {
+fn label(count: u32) -> String {
+    match count {
         0 => String::new(),
         1 => "1 urgent".to_owned(),
         n => format!("{n} urgent"),
-    };
+    }
+}
+
+fn show_in_tray(tray: &TrayIcon, count: u32) {
+    let label = label(count);
+    let _ = tray.set_tooltip(Some(if count == 0 {
+        "Earshot: nothing urgent".to_owned()
+    } else {
+        format!("Earshot: {label} unread")
+    }));
+    // Shown beside the icon where the tray can (Linux app indicators, macOS).
+    let _ = tray.set_title((count > 0).then_some(label.as_str()));
+}
+
+fn show(app: &AppHandle, tray: Option<&TrayIcon>, count: u32) {
+    let label = label(count);
     if let Some(tray) = tray {
-        let _ = tray.set_tooltip(Some(if count == 0 {
-            "Earshot: nothing urgent".to_owned()
-        } else {
-            format!("Earshot: {label} unread")
-        }));
-        // Shown beside the icon where the tray can (Linux app indicators, macOS).
-        let _ = tray.set_title((count > 0).then_some(label.as_str()));
+        show_in_tray(tray, count);
     }
     if let Some(window) = app.get_webview_window("main") {
         let title = if count == 0 {
