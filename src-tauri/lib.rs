@@ -155,6 +155,7 @@ pub fn run() {
                     badge.show_tray(app);
                 }
             });
+            startup::FirstPaint::defer(&handle, release_start_up_memory);
             if let Some(lock) = lock {
                 let wake = handle.clone();
                 lock.on_second_instance(move || show_main_window(&wake))?;
@@ -296,6 +297,25 @@ fn spell_check(app: &tauri::AppHandle) {
     }
     #[cfg(not(target_os = "linux"))]
     let _ = app;
+}
+
+/// Once start-up's reads are over, the page caches they filled (counting a
+/// large cache's items reads megabytes) go back: an idle window keeps little.
+fn release_start_up_memory(app: &tauri::AppHandle) {
+    /// Long enough for the reads that follow the first paint to have finished.
+    const AFTER: std::time::Duration = std::time::Duration::from_secs(2);
+    let app = app.clone();
+    let _ = std::thread::Builder::new()
+        .name("release-memory".into())
+        .spawn(move || {
+            std::thread::sleep(AFTER);
+            if let Some(ws) = app
+                .try_state::<Arc<state::AppState>>()
+                .and_then(|s| s.workspace().ok())
+            {
+                ws.store().release_memory();
+            }
+        });
 }
 
 /// Applies the workspace's notification settings (digest window, quiet hours)

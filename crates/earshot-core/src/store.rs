@@ -199,6 +199,22 @@ impl Store {
         result
     }
 
+    /// Gives back the memory idle connections hold: closes the idle readers but
+    /// one, and has SQLite free the page caches of that one and of the writer
+    /// (unless it is writing). For a quiet moment, e.g. once start-up is over:
+    /// the next reads fill the caches again.
+    pub fn release_memory(&self) {
+        let mut idle = lock(&self.readers);
+        idle.truncate(1);
+        for conn in idle.iter() {
+            let _ = conn.execute_batch("PRAGMA shrink_memory;");
+        }
+        drop(idle);
+        if let Ok(writer) = self.writer.try_lock() {
+            let _ = writer.execute_batch("PRAGMA shrink_memory;");
+        }
+    }
+
     /// Checkpoints the WAL into the main file (used after large imports and on close).
     pub fn checkpoint(&self) -> Result<(), StoreError> {
         lock(&self.writer).execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
