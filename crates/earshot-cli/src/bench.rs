@@ -448,14 +448,17 @@ fn window(
         .collect();
     md.push_str(&parts.join("; "));
     md.push_str(".\n");
-    md.push_str("\nThe page's own marks in the last warm launch (ms since the webview started loading it): ");
-    let marks: Vec<String> = results
-        .iter()
-        .filter(|r| !r.page_marks.is_empty())
-        .map(|r| format!("{}: {}", r.name, r.page_marks))
-        .collect();
-    md.push_str(&marks.join("; "));
-    md.push_str(".\n");
+    md.push_str(
+        "\nThe last warm launch of each, step by step (ms since the program was started; \
+         `page:` marks are the page's own, put on that clock: `main` the program's first line, \
+         `setup` Tauri's setup hook, `page-load` the webview starting to load the page, \
+         `page:script` the UI's script running, `page:mounted` the UI mounted, `page:rows` the \
+         first rows rendered, `page:layout` their style and layout done, `page:frame` the frame \
+         that draws them, `page:painted` the frame after it):\n\n",
+    );
+    for r in results.iter().filter(|r| !r.timeline.is_empty()) {
+        md.push_str(&format!("- {}: {}.\n", r.name, r.timeline));
+    }
     md.push_str("\nTargets: start-up ≤ 1.1× the bare window; PSS ≤ 250 MB (≤ 40 MB over the bare window); idle CPU ≤ 0.5%.\n");
     if !json {
         println!("{md}");

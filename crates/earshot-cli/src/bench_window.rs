@@ -3,8 +3,9 @@
 //! start to the first inbox row painted (first launch and warm), proportional
 //! memory (PSS) of all the app's processes when idle, and idle CPU.
 //!
-//! Both programs print "painted" on stdout once their first rows are painted
-//! (Earshot with `EARSHOT_REPORT_PAINT=1`). Linux only: it reads /proc.
+//! Both programs print "painted" on stdout once their first rows are painted,
+//! and "mark NAME" at the steps of their start before (Earshot with
+//! `EARSHOT_REPORT_PAINT=1`). Linux only: it reads /proc.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -26,6 +27,9 @@ pub struct Launch {
     pub breakdown: Vec<(String, f64)>,
     /// The page's own marks in the last launch (ms since it started loading).
     pub page_marks: String,
+    /// The last launch's marks, the program's and the page's, in ms since it
+    /// was started, in order.
+    pub timeline: String,
     /// Whether the OS page cache was dropped before the first launch (needs root).
     pub cold_first_launch: bool,
 }
@@ -106,22 +110,60 @@ fn spawn(bin: &Path, data_dir: Option<&Path>) -> Result<Child, Error> {
         .map_err(|e| err(format!("cannot start {}: {e}", bin.display())))
 }
 
-/// Starts the program and returns it with the time to its "painted" line and
-/// the page's own marks that came with it.
-fn launch(bin: &Path, data_dir: Option<&Path>) -> Result<(Child, f64, String), Error> {
+/// One launch: the time to its "painted" line, the page's own marks that came
+/// with it, and every mark on the launch's clock.
+struct Painted {
+    ms: f64,
+    page_marks: String,
+    timeline: String,
+}
+
+/// Starts the program and returns it with its [`Painted`]. Lines `mark NAME`
+/// it prints before are timed on arrival; the page's marks (ms since the page
+/// started loading) are put on the same clock by their `painted`, which
+/// arrives with the line.
+fn launch(bin: &Path, data_dir: Option<&Path>) -> Result<(Child, Painted), Error> {
     let start = Instant::now();
     let mut child = spawn(bin, data_dir)?;
     let stdout = child.stdout.take().ok_or_else(|| err("no stdout"))?;
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
+        let mut marks: Vec<(f64, String)> = Vec::new();
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(marks) = line.trim().strip_prefix("painted") {
-                let _ = tx.send(marks.trim().to_owned());
+            let at = start.elapsed().as_secs_f64() * 1000.0;
+            if let Some(name) = line.trim().strip_prefix("mark ") {
+                marks.push((at, name.to_owned()));
+            } else if let Some(page) = line.trim().strip_prefix("painted") {
+                let page = page.trim().to_owned();
+                let page_ms = |k: &str| {
+                    page.split_whitespace()
+                        .filter_map(|kv| kv.split_once('='))
+                        .find(|(key, _)| *key == k)
+                        .and_then(|(_, v)| v.parse::<f64>().ok())
+                };
+                let loading = at - page_ms("painted").unwrap_or(0.0);
+                for (k, v) in page.split_whitespace().filter_map(|kv| kv.split_once('=')) {
+                    if let Ok(v) = v.parse::<f64>() {
+                        marks.push((loading + v, format!("page:{k}")));
+                    }
+                }
+                marks.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let timeline = marks
+                    .iter()
+                    .map(|(ms, name)| format!("{name} {ms:.0}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let _ = tx.send(Painted {
+                    ms: at,
+                    page_marks: page,
+                    timeline,
+                });
+                marks.clear();
             }
         }
     });
     match rx.recv_timeout(Duration::from_secs(120)) {
-        Ok(marks) => Ok((child, start.elapsed().as_secs_f64() * 1000.0, marks)),
+        Ok(painted) => Ok((child, painted)),
         Err(_) => {
             let _ = child.kill();
             Err(err(format!(
@@ -149,15 +191,17 @@ pub fn measure(
 ) -> Result<Launch, Error> {
     let mut times = Vec::new();
     let mut marks = String::new();
+    let mut timeline = String::new();
     let mut last = None;
     let mut cold = false;
     for run in 0..runs.max(1) {
         if run == 0 {
             cold = drop_caches();
         }
-        let (child, ms, page_marks) = launch(bin, data_dir)?;
-        times.push(ms);
-        marks = page_marks;
+        let (child, painted) = launch(bin, data_dir)?;
+        times.push(painted.ms);
+        marks = painted.page_marks;
+        timeline = painted.timeline;
         if run + 1 == runs.max(1) {
             last = Some(child);
         } else {
@@ -191,6 +235,7 @@ pub fn measure(
         processes: tree.len(),
         breakdown,
         page_marks: marks,
+        timeline,
         cold_first_launch: cold,
     })
 }
