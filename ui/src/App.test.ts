@@ -50,17 +50,17 @@ describe('Navigation', () => {
     expect(currentView()).toBe('listening');
     expect(screen.getByTestId('nav-listening')).toHaveAttribute('aria-current', 'page');
     expect(screen.getByTestId('nav-inbox')).not.toHaveAttribute('aria-current');
-    expect(screen.getByTestId('view-listening')).toHaveTextContent(
+    expect(await screen.findByTestId('view-listening')).toHaveTextContent(
       /Saved queries over everything Earshot has synced/,
     );
     expect(screen.getByTestId('view-inbox')).not.toBeVisible();
 
     await user.click(screen.getByTestId('nav-contacts'));
-    expect(screen.getByTestId('view-contacts')).toHaveTextContent(/Suggested links/);
+    expect(await screen.findByTestId('view-contacts')).toHaveTextContent(/Suggested links/);
     await user.click(screen.getByTestId('nav-reports'));
-    expect(screen.getByTestId('view-reports')).toHaveTextContent(/Printable report/);
+    expect(await screen.findByTestId('view-reports')).toHaveTextContent(/Printable report/);
     await user.click(screen.getByTestId('nav-settings'));
-    expect(screen.getByTestId('view-settings')).toBeInTheDocument();
+    expect(await screen.findByTestId('view-settings')).toBeInTheDocument();
 
     // The inbox kept its place while away.
     await user.click(screen.getByTestId('nav-inbox'));

@@ -1,7 +1,8 @@
 import { mount } from 'svelte';
 import './app.css';
 import App from './App.svelte';
-import { createBackend } from './lib/backend';
+import { createBackend, TauriBackend } from './lib/backend';
+import { PAGE_SIZE } from './lib/inbox/inbox.svelte';
 import { applyTheme, loadTheme } from './lib/shell/theme.svelte';
 
 performance.mark('earshot-script');
@@ -14,6 +15,10 @@ applyTheme(loadTheme());
 
 void createBackend().then((backend) => {
   performance.mark('earshot-backend');
+  // The first screen's reads go out now, to overlap with mounting the UI.
+  if (backend instanceof TauriBackend) {
+    void backend.startUp({ state: 'open', accountId: null, cursor: null, limit: PAGE_SIZE });
+  }
   mount(App, { target, props: { backend } });
   performance.mark('earshot-mounted');
 });

@@ -37,7 +37,37 @@ import type { NotifySettings, Rule, Trial } from '../types';
 
 type InvokeArgs = Record<string, unknown>;
 
-async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
+/**
+ * Start-up reads begun by `TauriBackend.startUp` before the UI mounts, so their
+ * round trips overlap with loading it. The first call with the same command and
+ * arguments takes each, once; what is not taken soon is let go.
+ */
+const early = new Map<string, Promise<unknown>>();
+/** How long a start-up read waits to be taken. */
+const EARLY_KEEP_MS = 5_000;
+
+/** A command and its arguments as one string, whatever the order of their keys. */
+function requestKey(command: string, args?: InvokeArgs): string {
+  const sorted = (_key: string, value: unknown): unknown =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : value;
+  return `${command} ${JSON.stringify(args ?? {}, sorted)}`;
+}
+
+function call<T>(command: string, args?: InvokeArgs): Promise<T> {
+  if (early.size > 0) {
+    const key = requestKey(command, args);
+    const started = early.get(key);
+    if (started) {
+      early.delete(key);
+      return started as Promise<T>;
+    }
+  }
+  return send(command, args);
+}
+
+async function send<T>(command: string, args?: InvokeArgs): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (err) {
@@ -57,6 +87,31 @@ async function subscribe<T>(name: string, handler: (payload: T) => void): Promis
 export class TauriBackend extends TauriListening implements Backend {
   protected call<T>(command: string, args?: InvokeArgs): Promise<T> {
     return call<T>(command, args);
+  }
+
+  /**
+   * Begins the reads the first screen makes, before it is mounted (see
+   * `early`): the first inbox page, with `firstInbox` as its filter (the
+   * inbox's first), the workspace's status, accounts, syncs, urgent count and
+   * saved views.
+   */
+  startUp(firstInbox: InboxFilter): void {
+    const reads: [string, InvokeArgs?][] = [
+      ['inbox_list', { filter: firstInbox }],
+      ['workspace_status'],
+      ['accounts_list'],
+      ['sync_status'],
+      ['urgent_count'],
+      ['views_list'],
+    ];
+    const started = reads.map(([command, args]) => {
+      const read = send(command, args);
+      early.set(requestKey(command, args), read);
+      return read;
+    });
+    setTimeout(() => early.clear(), EARLY_KEEP_MS);
+    // A read's failure reaches the call that takes it; untaken, it is nobody's.
+    for (const read of started) read.catch(() => {});
   }
 
   workspaceStatus(): Promise<WorkspaceStatus> {
@@ -172,7 +227,10 @@ export class TauriBackend extends TauriListening implements Backend {
   }
 
   reportPainted(marks: Record<string, number>): Promise<void> {
-    return call('ui_painted', { marks });
+    // When the page's HTML had arrived and its scripts had run (DOMContentLoaded).
+    const [nav] = performance.getEntriesByType('navigation') as PerformanceNavigationTiming[];
+    const loaded = nav ? { html: nav.responseEnd, parsed: nav.domContentLoadedEventStart } : {};
+    return call('ui_painted', { marks: { ...loaded, ...marks } });
   }
 
   composeOpen(id: number): Promise<ComposeInfo> {
