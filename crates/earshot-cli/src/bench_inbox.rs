@@ -9,7 +9,9 @@
 //! the keydown to just after the first frame that shows the change. Needs a
 //! display and the keyring (see tests/bench/inbox.sh).
 
+use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -336,7 +338,7 @@ async fn drive(d: &Driver, keys: usize, runs: usize) -> Result<Vec<Measure>, Err
     Ok(out)
 }
 
-pub(crate) fn start_driver(driver: &Path, data: &Path, port: u16) -> Result<Child, Error> {
+fn start_driver(driver: &Path, data: &Path, port: u16) -> Result<Child, Error> {
     Command::new(driver)
         .args([
             "--port",
@@ -351,6 +353,50 @@ pub(crate) fn start_driver(driver: &Path, data: &Path, port: u16) -> Result<Chil
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| err(format!("cannot start {}: {e}", driver.display())))
+}
+
+/// What a bench does with the app once its window is up.
+pub(crate) type Drive<'d, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + 'd>>;
+
+/// Starts tauri-driver on the data directory, opens the app in a WebDriver
+/// session, runs `drive` in it, then ends the session and stops the driver,
+/// whatever `drive` returned.
+pub(crate) fn with_app<T>(
+    driver: &Path,
+    data: &Path,
+    app: &Path,
+    drive: impl for<'d> FnOnce(&'d Driver) -> Drive<'d, T>,
+) -> Result<T, Error> {
+    let port = 4444 + (std::process::id() % 1000) as u16;
+    let mut child = start_driver(driver, data, port)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("cannot start the async runtime", e))?;
+    let base = format!("http://127.0.0.1:{port}");
+    // reqwest needs a TLS provider even for plain HTTP to the local driver.
+    earshot_connectors::http::install_crypto_provider();
+    let result = rt.block_on(async {
+        let http = reqwest::Client::new();
+        let mut up = false;
+        for _ in 0..100 {
+            if http.get(format!("{base}/status")).send().await.is_ok() {
+                up = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if !up {
+            return Err(err("tauri-driver did not start"));
+        }
+        let d = Driver::start(&base, app).await?;
+        let r = drive(&d).await;
+        d.end().await;
+        r
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    result
 }
 
 /// Builds the workspace, drives the app, and returns the Markdown section.
@@ -373,36 +419,7 @@ pub fn run(
         )?;
         ws.store().checkpoint()?;
     }
-    let port = 4444 + (std::process::id() % 1000) as u16;
-    let mut child = start_driver(driver, &data, port)?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("cannot start the async runtime", e))?;
-    let base = format!("http://127.0.0.1:{port}");
-    // reqwest needs a TLS provider even for plain HTTP to the local driver.
-    earshot_connectors::http::install_crypto_provider();
-    let result = rt.block_on(async {
-        let http = reqwest::Client::new();
-        let mut up = false;
-        for _ in 0..100 {
-            if http.get(format!("{base}/status")).send().await.is_ok() {
-                up = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        if !up {
-            return Err(err("tauri-driver did not start"));
-        }
-        let d = Driver::start(&base, app).await?;
-        let r = drive(&d, keys, runs).await;
-        d.end().await;
-        r
-    });
-    let _ = child.kill();
-    let _ = child.wait();
-    let measures = result?;
+    let measures = with_app(driver, &data, app, |d| Box::pin(drive(d, keys, runs)))?;
     if json_out {
         let text = serde_json::to_string_pretty(&measures).map_err(|e| err(e.to_string()))?;
         println!("{text}");

@@ -19,7 +19,7 @@ use earshot_core::Error;
 use serde_json::json;
 
 use crate::bench::{latency, machine, Latency};
-use crate::bench_inbox::{start_driver, Driver};
+use crate::bench_inbox::{with_app, Driver};
 
 const PROBE: &str = include_str!("bench_listen.js");
 /// The brand query: every Mastodon item's `@lumen` mention holds it.
@@ -177,36 +177,7 @@ pub fn run(
         ws.store().checkpoint()?;
         q.hits
     };
-    let port = 4444 + (std::process::id() % 1000) as u16;
-    let mut child = start_driver(driver, &data, port)?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("cannot start the async runtime", e))?;
-    let base = format!("http://127.0.0.1:{port}");
-    // reqwest needs a TLS provider even for plain HTTP to the local driver.
-    earshot_connectors::http::install_crypto_provider();
-    let result = rt.block_on(async {
-        let http = reqwest::Client::new();
-        let mut up = false;
-        for _ in 0..100 {
-            if http.get(format!("{base}/status")).send().await.is_ok() {
-                up = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        if !up {
-            return Err(err("tauri-driver did not start"));
-        }
-        let d = Driver::start(&base, app).await?;
-        let r = drive(&d, runs).await;
-        d.end().await;
-        r
-    });
-    let _ = child.kill();
-    let _ = child.wait();
-    let measures = result?;
+    let measures = with_app(driver, &data, app, |d| Box::pin(drive(d, runs)))?;
     if json_out {
         let text = serde_json::to_string_pretty(&measures).map_err(|e| err(e.to_string()))?;
         println!("{text}");
