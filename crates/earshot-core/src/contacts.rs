@@ -789,20 +789,8 @@ pub fn suggestions(conn: &Connection, author_id: Option<i64>) -> Result<Vec<Sugg
 pub(crate) mod tests_support {
     use super::*;
     use crate::item::{Content, ItemKind, NewAuthor, NewItem};
+    pub use crate::sync::testing::conversation_of;
     use crate::vault::MemoryVault;
-
-    /// The conversation an item (by its remote id) landed in.
-    pub fn conversation_of(ws: &Workspace, remote: &str) -> i64 {
-        ws.store()
-            .read(|c| -> Result<i64> {
-                Ok(c.query_row(
-                    "SELECT conversation_id FROM items WHERE remote_id = ?1",
-                    [remote],
-                    |r| r.get(0),
-                )?)
-            })
-            .unwrap()
-    }
 
     pub fn item(network: &str, id: &str, handle: &str, name: &str, at: i64) -> NewItem {
         NewItem {

@@ -422,19 +422,7 @@ mod tests {
     use super::*;
     use crate::connector::SentReply;
     use crate::item::{Content, ItemKind, NewAuthor, NewItem};
-    use crate::sync::testing::{item, workspace, Scripted};
-
-    fn conversation_of(ws: &Workspace, remote_id: &str) -> i64 {
-        ws.store()
-            .read(|c| -> Result<i64> {
-                Ok(c.query_row(
-                    "SELECT conversation_id FROM items WHERE remote_id = ?1",
-                    [remote_id],
-                    |r| r.get(0),
-                )?)
-            })
-            .unwrap()
-    }
+    use crate::sync::testing::{conversation_of, item, workspace, Scripted};
 
     fn sent(id: &str) -> SentReply {
         SentReply {

@@ -850,16 +850,7 @@ mod tests {
     }
 
     fn conversation(ws: &Workspace, remote: &str) -> (i64, bool, u8, Vec<String>) {
-        let id: i64 = ws
-            .store()
-            .read(|c| -> Result<i64> {
-                Ok(c.query_row(
-                    "SELECT conversation_id FROM items WHERE remote_id = ?1",
-                    [remote],
-                    |r| r.get(0),
-                )?)
-            })
-            .unwrap();
+        let id = crate::sync::testing::conversation_of(ws, remote);
         let s = ws.conversation_summary(id).unwrap();
         (id, s.urgent, s.priority, s.tags)
     }

@@ -227,19 +227,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::connector::{AccountRef, FetchedMedia};
     use crate::item::NewItem;
-    use crate::sync::testing::{item, workspace, Scripted};
-
-    fn conversation_of(ws: &Workspace, remote: &str) -> i64 {
-        ws.store()
-            .read(|c| -> Result<i64> {
-                Ok(c.query_row(
-                    "SELECT conversation_id FROM items WHERE remote_id = ?1",
-                    [remote],
-                    |r| r.get(0),
-                )?)
-            })
-            .unwrap()
-    }
+    use crate::sync::testing::{conversation_of, item, workspace, Scripted};
 
     fn with_avatar(mut item: NewItem, handle: &str) -> NewItem {
         item.author.handle = handle.into();

@@ -858,6 +858,19 @@ pub(crate) mod testing {
         }
     }
 
+    /// The conversation an item (by its remote id) landed in.
+    pub fn conversation_of(ws: &Workspace, remote: &str) -> i64 {
+        ws.store()
+            .read(|c| -> Result<i64> {
+                Ok(c.query_row(
+                    "SELECT conversation_id FROM items WHERE remote_id = ?1",
+                    [remote],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap()
+    }
+
     /// A workspace with one signed-in Mastodon account (id 1).
     pub fn workspace() -> (tempfile::TempDir, Arc<Workspace>, AccountRef) {
         let dir = tempfile::tempdir().expect("temp dir");

@@ -1,7 +1,7 @@
 use super::*;
 use crate::item::NewItem;
 use crate::saved::tests::WithMedia;
-use crate::sync::testing::{item, workspace};
+use crate::sync::testing::{conversation_of, item, workspace};
 
 fn image(preview: &str, alt: &str) -> NewAttachment {
     NewAttachment {
@@ -17,18 +17,6 @@ fn image(preview: &str, alt: &str) -> NewAttachment {
 fn with(mut item: NewItem, attachments: Vec<NewAttachment>) -> NewItem {
     item.attachments = attachments;
     item
-}
-
-fn conversation_of(ws: &Workspace, remote: &str) -> i64 {
-    ws.store()
-        .read(|c| -> Result<i64> {
-            Ok(c.query_row(
-                "SELECT conversation_id FROM items WHERE remote_id = ?1",
-                [remote],
-                |r| r.get(0),
-            )?)
-        })
-        .unwrap()
 }
 
 fn rows(ws: &Workspace) -> i64 {
