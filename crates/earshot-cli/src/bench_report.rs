@@ -17,7 +17,7 @@ use earshot_core::reports::{self, BusinessHours, ReportQuery};
 use earshot_core::store::{CacheKey, Encryption};
 use earshot_core::Error;
 
-use crate::bench::{generate, latency, machine, open_bench_workspace};
+use crate::bench::{generate, key_from_env, latency, machine, open_bench_workspace};
 
 const DAY_MS: i64 = 86_400_000;
 const TARGET_MS: f64 = 1000.0;
@@ -27,16 +27,7 @@ pub fn run(n: usize, days: i64, cache_dir: Option<&Path>, json: bool) -> Result<
     let ws = match cache_dir {
         None => open_bench_workspace(tmp.path(), Encryption::Key(CacheKey::generate()?))?,
         Some(dir) => {
-            let key = std::env::var("EARSHOT_BENCH_KEY")
-                .ok()
-                .and_then(|hex| CacheKey::from_hex(hex.trim()))
-                .ok_or_else(|| {
-                    Error::Invalid(
-                        "--cache-dir needs the cache's key, 64 hex digits, in EARSHOT_BENCH_KEY \
-                         (e.g. from `openssl rand -hex 32`)"
-                            .into(),
-                    )
-                })?;
+            let key = key_from_env("--cache-dir")?;
             open_bench_workspace(dir, Encryption::Key(key))?
         }
     };
