@@ -393,6 +393,28 @@ async fn bluesky_refuses_a_wrong_password_with_advice() {
     assert!(e.to_string().contains("App passwords"), "{e}");
 }
 
+/// A fresh workspace with alice's account on the local Bluesky network, her
+/// connector, and the cursor after a first sync (so what follows is new).
+async fn alice_in_a_workspace(
+    pds: &str,
+    handle: &str,
+) -> (
+    tempfile::TempDir,
+    Arc<earshot_core::Workspace>,
+    Bluesky,
+    Option<String>,
+) {
+    let app_password = Secret::new(server_env("EARSHOT_TEST_BSKY_ALICE_APP_PASSWORD"));
+    let (account, secret) = sign_in(pds, handle, &app_password).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let vault = earshot_core::vault::MemoryVault::default();
+    let ws = Arc::new(earshot_core::Workspace::open(dir.path(), &vault).unwrap());
+    let added = ws.add_account(&vault, &account, &secret).unwrap();
+    let alice = Bluesky::new(added.to_ref(), Arc::new(Store::new(secret))).unwrap();
+    let (_, cursor) = sync(&alice, None, now_ms() - 3_600_000).await;
+    (dir, ws, alice, cursor)
+}
+
 /// Saving a conversation fetches it whole: the sync heard only bob's mention;
 /// saving brings carol's reply, which never mentioned alice.
 #[tokio::test]
@@ -401,15 +423,7 @@ async fn saving_a_bluesky_conversation_fetches_every_reply() {
     let alice_handle = server_env("EARSHOT_TEST_BSKY_ALICE_HANDLE");
     let alice_did = server_env("EARSHOT_TEST_BSKY_ALICE_DID");
     let run = format!("savedrun{}", now_ms());
-    let app_password = Secret::new(server_env("EARSHOT_TEST_BSKY_ALICE_APP_PASSWORD"));
-    let (account, secret) = sign_in(&pds, &alice_handle, &app_password).await.unwrap();
-
-    let dir = tempfile::tempdir().unwrap();
-    let vault = earshot_core::vault::MemoryVault::default();
-    let ws = Arc::new(earshot_core::Workspace::open(dir.path(), &vault).unwrap());
-    let added = ws.add_account(&vault, &account, &secret).unwrap();
-    let alice = Bluesky::new(added.to_ref(), Arc::new(Store::new(secret))).unwrap();
-    let (_, cursor) = sync(&alice, None, now_ms() - 3_600_000).await;
+    let (_dir, ws, alice, cursor) = alice_in_a_workspace(&pds, &alice_handle).await;
 
     let (bob, carol) = bob_and_carol(&pds).await;
     let root = bob
@@ -515,15 +529,7 @@ async fn an_image_post_is_synced_and_saving_caches_its_preview_encrypted() {
     let alice_handle = server_env("EARSHOT_TEST_BSKY_ALICE_HANDLE");
     let alice_did = server_env("EARSHOT_TEST_BSKY_ALICE_DID");
     let run = format!("imagerun{}", now_ms());
-    let app_password = Secret::new(server_env("EARSHOT_TEST_BSKY_ALICE_APP_PASSWORD"));
-    let (account, secret) = sign_in(&pds, &alice_handle, &app_password).await.unwrap();
-
-    let dir = tempfile::tempdir().unwrap();
-    let vault = earshot_core::vault::MemoryVault::default();
-    let ws = Arc::new(earshot_core::Workspace::open(dir.path(), &vault).unwrap());
-    let added = ws.add_account(&vault, &account, &secret).unwrap();
-    let alice = Bluesky::new(added.to_ref(), Arc::new(Store::new(secret))).unwrap();
-    let (_, cursor) = sync(&alice, None, now_ms() - 3_600_000).await;
+    let (dir, ws, alice, cursor) = alice_in_a_workspace(&pds, &alice_handle).await;
 
     let (bob, _) = bob_and_carol(&pds).await;
     let png = noise_png(96, 64, run.as_bytes());

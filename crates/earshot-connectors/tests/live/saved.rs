@@ -90,10 +90,10 @@ async fn upload(user: &str, bytes: &[u8], description: &str) -> Value {
     .await
 }
 
-#[tokio::test]
-async fn saving_a_conversation_fetches_every_reply_and_refuses_svg_avatars() {
+/// A fresh workspace with alice's account on the local Mastodon server, and
+/// her connector.
+async fn alice_in_a_workspace() -> (tempfile::TempDir, Arc<Workspace>, Mastodon) {
     earshot_connectors::http::install_crypto_provider();
-
     let dir = tempfile::tempdir().unwrap();
     let vault = MemoryVault::default();
     let ws = Arc::new(Workspace::open(dir.path(), &vault as &dyn Vault).unwrap());
@@ -103,9 +103,15 @@ async fn saving_a_conversation_fetches_every_reply_and_refuses_svg_avatars() {
     let account = ws.add_account(&vault, &signed_in, &secret).unwrap();
     let m = Mastodon::new(
         account.to_ref(),
-        Arc::new(crate::MemoryCredentials::new(secret.clone())),
+        Arc::new(crate::MemoryCredentials::new(secret)),
     )
     .unwrap();
+    (dir, ws, m)
+}
+
+#[tokio::test]
+async fn saving_a_conversation_fetches_every_reply_and_refuses_svg_avatars() {
+    let (_dir, ws, m) = alice_in_a_workspace().await;
 
     let mark = marker();
     let root = post("BOB", &format!("@alice is the export broken? {mark}"), None).await;
@@ -197,19 +203,7 @@ async fn images_come_through_the_connector_capped() {
 /// and saving the conversation caches the preview.
 #[tokio::test]
 async fn a_mention_with_an_image_keeps_its_attachment_and_saving_caches_the_preview() {
-    earshot_connectors::http::install_crypto_provider();
-    let dir = tempfile::tempdir().unwrap();
-    let vault = MemoryVault::default();
-    let ws = Arc::new(Workspace::open(dir.path(), &vault as &dyn Vault).unwrap());
-    let (signed_in, secret) = sign_in_with_token(&url(), &Secret::new(token("ALICE")))
-        .await
-        .unwrap();
-    let account = ws.add_account(&vault, &signed_in, &secret).unwrap();
-    let m = Mastodon::new(
-        account.to_ref(),
-        Arc::new(crate::MemoryCredentials::new(secret.clone())),
-    )
-    .unwrap();
+    let (_dir, ws, m) = alice_in_a_workspace().await;
 
     let mark = marker();
     let media = upload("BOB", &png(), "The error dialog").await;
