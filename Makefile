@@ -88,14 +88,14 @@ bench-window: deps-test ui
 # The inbox in the real app at 1M items: j/k, a 200-item thread, search, triage.
 bench-inbox: deps-test ui tauri-driver
 	$(CARGO) build --release -p earshot -p earshot-cli
-	scripts/with-keyring.sh tests/bench/inbox.sh --write BENCHMARKS.md
+	scripts/with-keyring.sh tests/bench/in-app.sh inbox --write BENCHMARKS.md
 
 # Listening at 1M items: retroactive runs and the dashboard's aggregates, then the
 # dashboard in the real app (opening the view, choosing ranges) to painted.
 bench-listen: deps-test ui tauri-driver
 	$(CARGO) build --release -p earshot -p earshot-cli
 	$${CARGO_TARGET_DIR:-target}/release/earshot-cli bench listen --write BENCHMARKS.md
-	scripts/with-keyring.sh tests/bench/listen.sh --write BENCHMARKS.md
+	scripts/with-keyring.sh tests/bench/in-app.sh listen-window --write BENCHMARKS.md
 
 # The Debian package (tauri build); lands in target/release/bundle/deb/.
 deb: deps ui

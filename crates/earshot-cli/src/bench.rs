@@ -55,7 +55,7 @@ pub enum BenchCommand {
     },
     /// The inbox in the real app through WebDriver: j/k to next row painted, opening a
     /// 200-item thread, search results, triage. Needs a display, the keyring and
-    /// tauri-driver (see tests/bench/inbox.sh)
+    /// tauri-driver (see tests/bench/in-app.sh)
     Inbox {
         /// The built Earshot app
         #[arg(long, default_value = "target/release/earshot")]
@@ -131,7 +131,7 @@ pub enum BenchCommand {
     },
     /// The listening dashboard in the real app window at 1M items: opening the
     /// view and choosing ranges, to the dashboard painted. Needs a display, the
-    /// keyring and tauri-driver (see tests/bench/listen.sh)
+    /// keyring and tauri-driver (see tests/bench/in-app.sh)
     ListenWindow {
         /// The built Earshot app
         #[arg(long, default_value = "target/release/earshot")]

@@ -7,7 +7,7 @@
 //! thread (thread painted), `Enter` in the search box (results painted), and `e`
 //! then `z` (triage reflected, and undone). Times are the page's own clock, from
 //! the keydown to just after the first frame that shows the change. Needs a
-//! display and the keyring (see tests/bench/inbox.sh).
+//! display and the keyring (see tests/bench/in-app.sh).
 
 use std::future::Future;
 use std::path::Path;

@@ -8,7 +8,7 @@
 //! dashboard (its total and every chart drawn anew): opening the view (`g l`,
 //! the last 7 days by day) and choosing a range or a bucket, one at a time (the
 //! last 24 hours by day and by hour, 30 and 90 days by day, 90 days by week).
-//! Needs a display and the keyring (see tests/bench/listen.sh).
+//! Needs a display and the keyring (see tests/bench/in-app.sh).
 
 use std::path::Path;
 use std::time::Duration;
