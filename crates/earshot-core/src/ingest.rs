@@ -607,11 +607,12 @@ fn resolve_conversation(
         }
     };
     if key == item.remote_id {
-        // The root itself has arrived: the key is final (already so if this
-        // item just created the conversation).
+        // The root itself has arrived: the key is final. A conversation new in
+        // this batch (this item's own, or one its replies started) is settled
+        // in memory; a stored one in its row.
         if let Some(fresh) = pending.fresh.get_mut(&conversation_id) {
             fresh.provisional = false;
-        } else if !created || provisional {
+        } else {
             st.settle_conversation.execute([conversation_id])?;
         }
     } else if item.root_remote_id.is_none() {
