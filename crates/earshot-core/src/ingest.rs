@@ -201,10 +201,10 @@ struct Pending {
     next_id: i64,
 }
 
-/// New incoming activity (latest at `?8`) reopens done conversations and those
+/// New incoming activity (latest at `?4`) reopens done conversations and those
 /// snoozed until the next reply, unless it predates the manager's decision: a
 /// backfill of old items must not undo triage. SET expressions see the old row.
-const REOPEN: &str = "(?8 IS NOT NULL AND ?8 > coalesce(state_changed_at, -1)
+const REOPEN: &str = "(?4 IS NOT NULL AND ?4 > coalesce(state_changed_at, -1)
     AND (state = 'done' OR (state = 'snoozed' AND snooze_until_reply = 1)))";
 
 /// The writer's statements, prepared once per batch.
@@ -220,6 +220,7 @@ struct Statements<'t> {
     insert_item: rusqlite::CachedStatement<'t>,
     index_item: rusqlite::CachedStatement<'t>,
     update_counts: rusqlite::CachedStatement<'t>,
+    update_firsts: rusqlite::CachedStatement<'t>,
 }
 
 impl<'t> Statements<'t> {
@@ -257,8 +258,8 @@ impl<'t> Statements<'t> {
                 "INSERT OR FAIL INTO conversations
                     (id, network, root_key, provisional, account_id, last_activity_at, created_at,
                      item_count, unread_count, last_item_id, last_incoming_item_id,
-                     first_incoming_at, listening_only)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                     first_incoming_at, listening_only, first_response_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?,
             settle_conversation: tx.prepare_cached(
                 "UPDATE OR FAIL conversations SET provisional = 0 WHERE id = ?1 AND provisional = 1",
@@ -271,24 +272,37 @@ impl<'t> Statements<'t> {
                  ON CONFLICT (network, remote_id) DO NOTHING",
             )?,
             index_item: tx.prepare_cached("INSERT INTO items_fts (rowid, text) VALUES (?1, ?2)")?,
-            update_counts: tx.prepare_cached(&format!(
+            // Only what every new item changes. The columns the report's index
+            // (`conversations_report`) holds are written by `update_firsts`, and only
+            // where they change: SQLite rewrites an index entry whenever one of its
+            // columns is in the SET list, changed or not.
+            update_counts: tx.prepare_cached(
                 "UPDATE OR FAIL conversations SET
                     item_count = item_count + ?2,
                     unread_count = unread_count + ?3,
                     last_item_id = CASE WHEN ?4 >= last_activity_at
                                         THEN max(coalesce(last_item_id, 0), ?5) ELSE last_item_id END,
                     last_activity_at = max(last_activity_at, ?4),
-                    last_incoming_item_id = CASE WHEN ?9 IS NULL THEN last_incoming_item_id
-                                                 ELSE max(coalesce(last_incoming_item_id, 0), ?9) END,
-                    first_incoming_at = CASE WHEN ?6 IS NULL THEN first_incoming_at
-                                             WHEN first_incoming_at IS NULL THEN ?6
-                                             ELSE min(first_incoming_at, ?6) END,
-                    account_id = coalesce(account_id, ?7),
+                    last_incoming_item_id = CASE WHEN ?6 IS NULL THEN last_incoming_item_id
+                                                 ELSE max(coalesce(last_incoming_item_id, 0), ?6) END,
+                    listening_only = CASE WHEN ?7 THEN listening_only ELSE 0 END
+                 WHERE id = ?1",
+            )?,
+            // The first incoming item (?2), the account (?3) and a reopening by new
+            // incoming activity (latest at ?4), for the rows where one of them changes.
+            update_firsts: tx.prepare_cached(&format!(
+                "UPDATE OR FAIL conversations SET
+                    first_incoming_at = CASE WHEN ?2 IS NULL THEN first_incoming_at
+                                             WHEN first_incoming_at IS NULL THEN ?2
+                                             ELSE min(first_incoming_at, ?2) END,
+                    account_id = coalesce(account_id, ?3),
                     state = CASE WHEN {REOPEN} THEN 'open' ELSE state END,
                     snooze_until = CASE WHEN {REOPEN} THEN NULL ELSE snooze_until END,
-                    snooze_until_reply = CASE WHEN {REOPEN} THEN 0 ELSE snooze_until_reply END,
-                    listening_only = CASE WHEN ?10 THEN listening_only ELSE 0 END
-                 WHERE id = ?1"
+                    snooze_until_reply = CASE WHEN {REOPEN} THEN 0 ELSE snooze_until_reply END
+                 WHERE id = ?1
+                   AND ((?2 IS NOT NULL AND (first_incoming_at IS NULL OR ?2 < first_incoming_at))
+                        OR (account_id IS NULL AND ?3 IS NOT NULL)
+                        OR {REOPEN})"
             ))?,
         })
     }
@@ -748,6 +762,11 @@ fn flush_deltas(
     // with no item yet: a merge may be about to move items into one).
     for (id, f) in pending.fresh.drain() {
         let d = pending.deltas.remove(&id).unwrap_or_default();
+        // What note_our_replies would set, written with the row so that its
+        // index entries are written once.
+        let first_response = d
+            .first_incoming
+            .and_then(|fi| d.our_replies.iter().copied().filter(|&t| t >= fi).min());
         st.insert_conversation.execute(params![
             id,
             f.network,
@@ -761,7 +780,8 @@ fn flush_deltas(
             (d.items > 0).then_some(d.last_item_id),
             d.last_incoming_item_id,
             d.first_incoming,
-            from_source
+            from_source,
+            first_response
         ])?;
         note_our_replies(tx, id, &d.our_replies)?;
     }
@@ -772,12 +792,18 @@ fn flush_deltas(
             d.unread,
             d.last_activity,
             d.last_item_id,
-            d.first_incoming,
-            d.account_id,
-            d.latest_incoming,
             d.last_incoming_item_id,
             from_source
         ])?;
+        // With no incoming item and no account, none of them can change.
+        if d.first_incoming.is_some() || d.account_id.is_some() {
+            st.update_firsts.execute(params![
+                id,
+                d.first_incoming,
+                d.account_id,
+                d.latest_incoming
+            ])?;
+        }
         note_our_replies(tx, id, &d.our_replies)?;
     }
     Ok(())
@@ -789,7 +815,7 @@ fn note_our_replies(tx: &Transaction<'_>, id: i64, our_replies: &[i64]) -> Resul
     if our_replies.is_empty() {
         return Ok(());
     }
-    let (first_incoming, first_response): (Option<i64>, Option<i64>) = tx
+    let (first_incoming, stored_response): (Option<i64>, Option<i64>) = tx
         .prepare_cached(
             "SELECT first_incoming_at, first_response_at FROM conversations WHERE id = ?1",
         )?
@@ -798,23 +824,146 @@ fn note_our_replies(tx: &Transaction<'_>, id: i64, our_replies: &[i64]) -> Resul
         our_replies
             .iter()
             .copied()
-            .chain(first_response)
+            .chain(stored_response)
             .filter(|&t| t >= fi)
             .min()
     });
     let latest_reply = our_replies.iter().copied().max().unwrap_or(i64::MIN);
-    tx.prepare_cached(
-        "UPDATE conversations SET first_response_at = ?2, unread_count =
-            (SELECT count(*) FROM items WHERE conversation_id = ?1 AND from_us = 0 AND created_at > ?3)
-         WHERE id = ?1",
-    )?
-    .execute(params![id, first_response, latest_reply])?;
+    // first_response_at only where it changes: it is in the report's index.
+    if first_response == stored_response {
+        tx.prepare_cached(
+            "UPDATE conversations SET unread_count = (SELECT count(*) FROM items
+                WHERE conversation_id = ?1 AND from_us = 0 AND created_at > ?2)
+             WHERE id = ?1",
+        )?
+        .execute(params![id, latest_reply])?;
+    } else {
+        tx.prepare_cached(
+            "UPDATE conversations SET first_response_at = ?3, unread_count = (SELECT count(*)
+                FROM items WHERE conversation_id = ?1 AND from_us = 0 AND created_at > ?2)
+             WHERE id = ?1",
+        )?
+        .execute(params![id, latest_reply, first_response])?;
+    }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inbox::TriageState;
+    use crate::sync::testing::{conversation_of, item, workspace};
+    use crate::Workspace;
+
+    /// Conversations written by an `UPDATE` naming a column of the report's index
+    /// in its SET list (a trigger `OF` those columns fires whether they changed or not).
+    fn index_writes(ws: &Workspace) -> Vec<i64> {
+        ws.store()
+            .write(|tx| -> Result<Vec<i64>> {
+                let ids = tx
+                    .prepare("SELECT id FROM index_writes ORDER BY rowid")?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                tx.execute("DELETE FROM index_writes", [])?;
+                Ok(ids)
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn ingest_writes_the_report_index_columns_only_where_they_change() {
+        let (_dir, ws, _) = workspace();
+        ws.store()
+            .write(|tx| {
+                tx.execute_batch(
+                    "CREATE TABLE index_writes (id INTEGER);
+                     CREATE TRIGGER index_writes AFTER UPDATE OF
+                        first_incoming_at, network, account_id, first_response_at, state,
+                        state_changed_at ON conversations
+                     BEGIN INSERT INTO index_writes VALUES (new.id); END;",
+                )
+            })
+            .unwrap();
+        let ours = |id: &str, parent: &str, at: i64| {
+            let mut i = item(id, Some(parent), at);
+            i.author.handle = "alice@example.test".into();
+            i
+        };
+        let hour = 3_600_000;
+        let t0 = ws.now() - 10 * hour;
+        ws.ingest(vec![item("r", None, t0)]).unwrap();
+        let c = conversation_of(&ws, "r");
+        assert!(
+            index_writes(&ws).is_empty(),
+            "a new conversation is inserted once"
+        );
+
+        ws.ingest(vec![item("a", Some("r"), t0 + hour)]).unwrap();
+        assert!(
+            index_writes(&ws).is_empty(),
+            "a later incoming reply changes no first incoming item, account or state"
+        );
+        ws.ingest(vec![ours("o1", "r", t0 + 2 * hour)]).unwrap();
+        assert_eq!(
+            index_writes(&ws),
+            vec![c],
+            "our first reply is the first response"
+        );
+        ws.ingest(vec![ours("o2", "r", t0 + 3 * hour)]).unwrap();
+        assert!(
+            index_writes(&ws).is_empty(),
+            "a second reply is not the first response"
+        );
+
+        ws.set_state(c, TriageState::Done, None).unwrap();
+        index_writes(&ws);
+        ws.ingest(vec![item("old", Some("r"), t0 - hour)]).unwrap();
+        assert_eq!(
+            index_writes(&ws),
+            vec![c],
+            "an older item is the first incoming one"
+        );
+        let state = |ws: &Workspace| -> String {
+            ws.store()
+                .read(|conn| -> Result<String> {
+                    Ok(conn.query_row(
+                        "SELECT state FROM conversations WHERE id = ?1",
+                        [c],
+                        |r| r.get(0),
+                    )?)
+                })
+                .unwrap()
+        };
+        assert_eq!(
+            state(&ws),
+            "done",
+            "a backfill of old items does not undo triage"
+        );
+        ws.ingest(vec![item("new", Some("r"), ws.now() + hour)])
+            .unwrap();
+        assert_eq!(
+            index_writes(&ws),
+            vec![c],
+            "new incoming activity reopens it"
+        );
+
+        let row: (i64, Option<i64>, String) = ws
+            .store()
+            .read(|conn| -> Result<_> {
+                Ok(conn.query_row(
+                    "SELECT first_incoming_at, first_response_at, state FROM conversations
+                     WHERE id = ?1",
+                    [c],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )?)
+            })
+            .unwrap();
+        assert_eq!(
+            row,
+            (t0 - hour, Some(t0 + 2 * hour), "open".to_string()),
+            "the new reply reopened it"
+        );
+    }
 
     #[test]
     fn item_ids_sort_by_time() {
