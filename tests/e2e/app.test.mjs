@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { app, driver, serversEnv, shots } from './env.mjs';
+import { addMastodonAccount } from './steps.mjs';
 import { Session } from './webdriver.mjs';
 
 let s;
@@ -307,12 +308,7 @@ describe('the Earshot window', () => {
       'the local Mastodon API server is not up: run through `make e2e`, or tests/servers/start.sh mastodon with EARSHOT_SERVERS_DIR set',
     );
     await s.keys('g', 's');
-    await (await s.waitFor('[data-testid="accounts-add"]'))[0].click();
-    await (await s.waitFor('[data-testid="add-network-mastodon"]'))[0].click();
-    await (await s.waitFor('[data-testid="mastodon-server"]'))[0].type(mastodon);
-    await (await s.findAll('[data-testid="mastodon-token-toggle"]'))[0].click();
-    await (await s.waitFor('[data-testid="mastodon-token"]'))[0].type(token);
-    await s.keys('\uE007');
+    await addMastodonAccount(s, mastodon, token);
     await s.until('the sign-in to finish', async () =>
       /Signed in as alice@/.test((await s.texts('[data-testid="accounts-notice"]'))[0] ?? ''),
     );

@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { app, driver, serversEnv, shots } from './env.mjs';
+import { addMastodonAccount, firstSyncDone } from './steps.mjs';
 import { Session } from './webdriver.mjs';
 
 let s;
@@ -179,17 +180,8 @@ describe('offline', () => {
     await post(mastodon, servers.EARSHOT_TEST_MASTODON_CAROL_TOKEN, `same question, zebrafish${mark}`, root.id);
 
     await (await s.waitFor('[data-testid="nav-settings"]'))[0].click();
-    await (await s.waitFor('[data-testid="accounts-add"]'))[0].click();
-    await (await s.waitFor('[data-testid="add-network-mastodon"]'))[0].click();
-    await (await s.waitFor('[data-testid="mastodon-server"]'))[0].type(net_.url);
-    await (await s.findAll('[data-testid="mastodon-token-toggle"]'))[0].click();
-    await (await s.waitFor('[data-testid="mastodon-token"]'))[0].type(servers.EARSHOT_TEST_MASTODON_ALICE_TOKEN);
-    await s.keys('\uE007');
-    await s.until(
-      'the first sync to finish',
-      async () => /Up to date|Streaming/.test((await s.texts('[data-testid="account-state"]'))[0] ?? ''),
-      30000,
-    );
+    await addMastodonAccount(s, net_.url, servers.EARSHOT_TEST_MASTODON_ALICE_TOKEN);
+    await firstSyncDone(s);
 
     try {
       await s.until('the mention in the inbox', () => openWith(mark), 30000);

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { app, driver, serversEnv, shots } from './env.mjs';
+import { signInMastodon } from './steps.mjs';
 import { Session } from './webdriver.mjs';
 
 const CONTROL = '\uE009';
@@ -84,24 +85,7 @@ describe('replying', () => {
 
   test('a reply written by keyboard only is sent once, after an undo, under the right parent', async () => {
     // Set-up: the account (the earlier one's proxy is gone) and a saved reply.
-    await (await s.waitFor('[data-testid="nav-settings"]'))[0].click();
-    await s.waitFor('[data-testid="accounts-add"]');
-    while ((await s.findAll('[data-testid="account-remove"]')).length > 0) {
-      await (await s.findAll('[data-testid="account-remove"]'))[0].click();
-      await (await s.waitFor('[data-testid="account-remove-confirm-button"]'))[0].click();
-      await new Promise((r) => setTimeout(r, 300));
-    }
-    await (await s.waitFor('[data-testid="accounts-add"]'))[0].click();
-    await (await s.waitFor('[data-testid="add-network-mastodon"]'))[0].click();
-    await (await s.waitFor('[data-testid="mastodon-server"]'))[0].type(mastodon);
-    await (await s.findAll('[data-testid="mastodon-token-toggle"]'))[0].click();
-    await (await s.waitFor('[data-testid="mastodon-token"]'))[0].type(servers.EARSHOT_TEST_MASTODON_ALICE_TOKEN);
-    await s.keys(ENTER);
-    await s.until(
-      'the first sync to finish',
-      async () => /Up to date|Streaming/.test((await s.texts('[data-testid="account-state"]'))[0] ?? ''),
-      30000,
-    );
+    await signInMastodon(s, mastodon, servers.EARSHOT_TEST_MASTODON_ALICE_TOKEN);
     await (await s.waitFor('[data-testid="saved-reply-add"]'))[0].click();
     await (await s.waitFor('[data-testid="saved-reply-name"]'))[0].type('refund');
     await (await s.findAll('[data-testid="saved-reply-body"]'))[0].type(

@@ -900,6 +900,12 @@ export class MemoryBackend extends MemoryListening implements Backend {
     return this.#rules.onOpen(handler);
   }
 
+  /** A conversation arriving from a sync (tests): stored, and announced as the core does. */
+  arrive(detail: ConversationDetail): void {
+    this.#conversations.set(detail.conversation.id, structuredClone(detail));
+    this.emit({ kind: 'itemsIngested', inserted: detail.items.length || 1 });
+  }
+
   /** As clicking a notification's "Open" would (tests, demo). */
   openFromNotification(conversationId: number): void {
     this.#rules.open(conversationId);

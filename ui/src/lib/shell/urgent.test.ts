@@ -35,15 +35,32 @@ describe('the unread urgent count', () => {
 });
 
 describe("a notification's Open", () => {
-  it('shows the inbox with its conversation open', async () => {
+  /** The app on two conversations, showing Settings rather than the inbox. */
+  async function inSettings(): Promise<MemoryBackend> {
     const backend = new MemoryBackend({ conversations: [conversation(1), conversation(2)] });
     const user = userEvent.setup();
     render(App, { backend });
     await waitFor(() => expect(screen.getAllByTestId('conversation-row').length).toBe(2));
     await user.keyboard('gs');
     await screen.findByTestId('settings-rules');
+    return backend;
+  }
+
+  it('shows the inbox with its conversation open', async () => {
+    const backend = await inSettings();
     backend.openFromNotification(1);
     await waitFor(() => expect(screen.getByTestId('thread-pane')).toHaveTextContent('Snippet for conversation 1'));
     expect(screen.getByTestId('nav-inbox')).toHaveAttribute('aria-current', 'page');
+  });
+
+  it('brings a conversation that arrived after the list was loaded into the list, selected', async () => {
+    const backend = await inSettings();
+    backend.arrive(conversation(3));
+    backend.openFromNotification(3);
+    await waitFor(() => expect(screen.getByTestId('thread-pane')).toHaveTextContent('Snippet for conversation 3'));
+    await waitFor(() => expect(screen.getAllByTestId('conversation-row').length).toBe(3));
+    const selected = screen.getAllByTestId('conversation-row').find((r) => r.getAttribute('aria-selected') === 'true');
+    expect(selected).toHaveTextContent('Snippet for conversation 3');
+    expect(screen.queryByTestId('new-items')).toBeNull();
   });
 });
