@@ -711,34 +711,33 @@ fn items_pass(
     Ok(pass)
 }
 
-/// The conversations whose first incoming item arrived in either period:
-/// their sums per key, and the cohort (id, in the current period?).
+/// The conversations whose first incoming item arrived in `[?1, ?2)`, with every
+/// column the report reads, all of them in the `conversations_report` index (a
+/// test checks the plan covers the query).
+fn conversations_sql(q: &ReportQuery) -> String {
+    format!(
+        "SELECT id, network, account_id, first_incoming_at, first_response_at,
+                CASE WHEN state = 'done' THEN state_changed_at END
+         FROM conversations INDEXED BY conversations_report
+         WHERE first_incoming_at >= ?1 AND first_incoming_at < ?2 AND {}",
+        scope_terms(q)
+    )
+}
+
+/// The conversations whose first incoming item arrived in `[from, to)`, a piece
+/// of the two periods: their sums per key, and the cohort (id, in the current
+/// period?).
 fn conversations_pass(
     conn: &Connection,
-    previous: &Period,
     current: &Period,
-    (from_id, to_id): (i64, i64),
+    (from, to): (i64, i64),
     q: &ReportQuery,
     hours: Option<&BusinessHours>,
 ) -> Result<(HashMap<Key, ConversationSums>, Cohort)> {
     let mut keys: Vec<(String, Option<i64>, [ConversationSums; 2])> = Vec::new();
     let mut cohort = Cohort::new();
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT id, network, account_id, first_incoming_at, first_response_at,
-                CASE WHEN state = 'done' THEN state_changed_at END
-         FROM conversations
-         WHERE id >= ?5 AND id < ?6
-           AND first_incoming_at >= ?1 AND first_incoming_at < ?2 AND {}",
-        scope_terms(q)
-    ))?;
-    let mut rows = stmt.query(params![
-        previous.from,
-        current.to,
-        q.account_id,
-        q.network,
-        from_id,
-        to_id
-    ])?;
+    let mut stmt = conn.prepare_cached(&conversations_sql(q))?;
+    let mut rows = stmt.query(params![from, to, q.account_id, q.network])?;
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;
         let first_in: i64 = r.get(3)?;
@@ -777,7 +776,7 @@ struct Passes {
 enum Task {
     /// Items of a period (current?) with ids in `[from, to)`.
     Items(bool, i64, i64),
-    /// Conversations with ids in `[from, to)`.
+    /// Conversations whose first incoming item arrived in `[from, to)`.
     Conversations(i64, i64),
     Tags,
 }
@@ -792,6 +791,24 @@ enum Read {
 /// readers (one per core) stay busy until the end.
 const PIECES: i64 = 4;
 
+/// `[from, to)` cut into at most [`PIECES`] ranges, the last one taking the
+/// remainder.
+fn pieces(from: i64, to: i64) -> Vec<(i64, i64)> {
+    let step = ((to - from + PIECES - 1) / PIECES).max(1);
+    let mut out = Vec::new();
+    let mut start = from;
+    while start < to {
+        let end = if to - start < 2 * step {
+            to
+        } else {
+            start + step
+        };
+        out.push((start, end));
+        start = end;
+    }
+    out
+}
+
 /// Reads everything the report needs, in pieces spread over one reader per core.
 fn passes(
     store: &Store,
@@ -802,33 +819,15 @@ fn passes(
     offset_ms: i64,
     bucket: i64,
 ) -> Result<Passes> {
-    let max_conversation: i64 = store.read(|c| -> Result<i64> {
-        Ok(
-            c.query_row("SELECT coalesce(max(id), 0) FROM conversations", [], |r| {
-                r.get(0)
-            })?,
-        )
-    })?;
-    // The largest pieces first, so the last ones to finish are small.
+    // The largest pieces first, so the last ones to finish are small: the
+    // conversations (the more work per row), then the items.
     let mut tasks = Vec::new();
-    let step = (max_conversation / PIECES).max(1);
-    let mut start = 0;
-    while start <= max_conversation {
-        tasks.push(Task::Conversations(start, start + step));
-        start += step;
+    for (from, to) in pieces(previous.from, current.to) {
+        tasks.push(Task::Conversations(from, to));
     }
     for period in [current, previous] {
-        let (from, to) = (first_item_id_at(period.from), first_item_id_at(period.to));
-        let step = ((to - from) / PIECES).max(1);
-        let mut start = from;
-        while start < to {
-            let end = if to - start < 2 * step {
-                to
-            } else {
-                start + step
-            };
-            tasks.push(Task::Items(period.current, start, end));
-            start = end;
+        for (from, to) in pieces(first_item_id_at(period.from), first_item_id_at(period.to)) {
+            tasks.push(Task::Items(period.current, from, to));
         }
     }
     tasks.push(Task::Tags);
@@ -843,8 +842,7 @@ fn passes(
                     )
                 }
                 Task::Conversations(from, to) => {
-                    let (sums, cohort) =
-                        conversations_pass(c, previous, current, (from, to), q, hours)?;
+                    let (sums, cohort) = conversations_pass(c, current, (from, to), q, hours)?;
                     Read::Conversations(sums, cohort)
                 }
                 Task::Tags => Read::Tags(tagged_conversations(c)?),

@@ -789,8 +789,24 @@ fn counted_from_rows(ws: &Workspace, from: i64, to: i64) -> (i64, i64, i64, i64,
         .unwrap()
 }
 
-/// Both periods' item figures of the report equal the rows' own count.
-fn assert_items_match_rows(f: &Fixture, why: &str) {
+/// The cohort of `[from, to)`: its conversations, those responded to and those
+/// done, counted straight from the conversation rows (not through the report's index).
+fn cohort_from_rows(ws: &Workspace, from: i64, to: i64) -> (i64, i64, i64) {
+    ws.store()
+        .read(|c| -> Result<_> {
+            Ok(c.query_row(
+                "SELECT count(*), count(first_response_at), count(*) FILTER (WHERE state = 'done')
+                 FROM conversations NOT INDEXED
+                 WHERE first_incoming_at >= ?1 AND first_incoming_at < ?2",
+                params![from, to],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?)
+        })
+        .unwrap()
+}
+
+/// Both periods' item and cohort figures of the report equal the rows' own count.
+fn assert_figures_match_rows(f: &Fixture, why: &str) {
     let q = f.week();
     let r = build(&f.ws, &q).unwrap();
     for (figures, from, to) in [
@@ -808,6 +824,11 @@ fn assert_items_match_rows(f: &Fixture, why: &str) {
             ),
             (received, sent, positive, neutral, negative),
             "{why}: the report counts what the rows hold"
+        );
+        assert_eq!(
+            (figures.conversations, figures.responded, figures.done),
+            cohort_from_rows(&f.ws, from, to),
+            "{why}: the report's cohort is what the conversation rows hold"
         );
         let scored = positive + neutral + negative;
         let mean = (scored > 0).then(|| sum / scored as f64);
@@ -827,7 +848,7 @@ fn assert_items_match_rows(f: &Fixture, why: &str) {
 fn figures_stay_right_after_duplicates_triage_merges_edits_and_deletes() {
     let f = fixture();
     let before = build(&f.ws, &f.week()).unwrap();
-    assert_items_match_rows(&f, "the fixture");
+    assert_figures_match_rows(&f, "the fixture");
 
     // Everything arrives again (a sync that overlaps the last): nothing changes.
     let again = f.ws.ingest(fixture_items(f.masto, f.bsky)).unwrap();
@@ -901,7 +922,7 @@ fn figures_stay_right_after_duplicates_triage_merges_edits_and_deletes() {
         .find(|a| a.handles == vec!["bluesky:frank.bsky.social".to_string()])
         .expect("frank answered a question");
     assert_eq!(frank.answers, 1);
-    assert_items_match_rows(&f, "after the merge");
+    assert_figures_match_rows(&f, "after the merge");
 
     // Edits of an item's sentiment and a deleted item show at once.
     f.ws.store()
@@ -916,7 +937,7 @@ fn figures_stay_right_after_duplicates_triage_merges_edits_and_deletes() {
         .unwrap();
     let c = build(&f.ws, &f.week()).unwrap().overall.current;
     assert_eq!(c.received, 8, "m3 deleted");
-    assert_items_match_rows(&f, "after an edit and a delete");
+    assert_figures_match_rows(&f, "after an edit and a delete");
     let trend = build(&f.ws, &f.week()).unwrap().sentiment_trend;
     assert_eq!(
         (trend[2].items, trend[2].positive, trend[2].negative),
@@ -926,7 +947,7 @@ fn figures_stay_right_after_duplicates_triage_merges_edits_and_deletes() {
 }
 
 #[test]
-fn the_report_reads_items_through_its_covering_index() {
+fn the_report_reads_items_and_conversations_through_covering_indexes() {
     let f = fixture();
     for q in [
         f.week(),
@@ -936,21 +957,62 @@ fn the_report_reads_items_through_its_covering_index() {
             ..f.week()
         },
     ] {
-        let plan: Vec<String> = f
-            .ws
-            .store()
-            .read(|c| -> Result<Vec<String>> {
-                let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {}", items_sql(&q)))?;
-                let rows = stmt.query_map(params![0, i64::MAX, q.account_id, q.network], |r| {
-                    r.get::<_, String>(3)
-                })?;
-                Ok(rows.collect::<rusqlite::Result<_>>()?)
-            })
-            .unwrap();
+        for (sql, index, why) in [
+            (
+                items_sql(&q),
+                "items_report",
+                "a period's items are read from the index alone, not their rows and text",
+            ),
+            (
+                conversations_sql(&q),
+                "conversations_report",
+                "only the periods' conversations are read, from the index alone",
+            ),
+        ] {
+            let plan: Vec<String> =
+                f.ws.store()
+                    .read(|c| -> Result<Vec<String>> {
+                        let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                        let rows = stmt
+                            .query_map(params![0, i64::MAX, q.account_id, q.network], |r| {
+                                r.get::<_, String>(3)
+                            })?;
+                        Ok(rows.collect::<rusqlite::Result<_>>()?)
+                    })
+                    .unwrap();
+            // A SEARCH: a range of the index, not a scan of all of it.
+            assert!(
+                plan.iter()
+                    .any(|p| p.starts_with("SEARCH")
+                        && p.contains(&format!("COVERING INDEX {index} "))),
+                "{why}: {plan:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn pieces_cover_a_range_once_whatever_its_length() {
+    for (from, to) in [(0, 1), (0, 3), (10, 17), (-100, 100), (0, 4_000_001)] {
+        let p = pieces(from, to);
         assert!(
-            plan.iter()
-                .any(|p| p.contains("COVERING INDEX items_report")),
-            "the items' rows (and their text) must not be read: {plan:?}"
+            p.len() as i64 <= PIECES,
+            "{from}..{to}: at most {PIECES} pieces"
+        );
+        assert_eq!(
+            p.first().map(|x| x.0),
+            Some(from),
+            "{from}..{to} starts at its start"
+        );
+        assert_eq!(
+            p.last().map(|x| x.1),
+            Some(to),
+            "{from}..{to} ends at its end"
+        );
+        assert!(
+            p.windows(2).all(|w| w[0].1 == w[1].0) && p.iter().all(|(a, b)| a < b),
+            "{from}..{to}: each piece starts where the last ended: {p:?}"
         );
     }
+    assert!(pieces(5, 5).is_empty(), "an empty range has no pieces");
 }

@@ -48,6 +48,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "reports: an index holding every item column the report reads",
         V10_REPORT_INDEX,
     ),
+    (
+        "reports: an index of conversations by first incoming item, holding every column the report reads",
+        V11_REPORT_CONVERSATIONS,
+    ),
 ];
 
 /// The schema version this build writes.
@@ -427,6 +431,18 @@ CREATE INDEX items_report ON items (
 );
 "#;
 
+const V11_REPORT_CONVERSATIONS: &str = r#"
+-- The report reads the conversations whose first incoming item arrived in a period
+-- through this index alone, a range of it, instead of every conversation's row.
+-- Partial: a conversation with no incoming item is in no report's cohort. Ingest
+-- writes these columns only where they change (SQLite rewrites an entry whenever
+-- one of its columns is in an UPDATE's SET list).
+CREATE INDEX conversations_report ON conversations (
+    first_incoming_at, network, account_id, first_response_at,
+    (CASE WHEN state = 'done' THEN state_changed_at END)
+) WHERE first_incoming_at IS NOT NULL;
+"#;
+
 const V8_ATTACHMENTS: &str = r#"
 -- What an item carries besides its text, as its network described it. Only the
 -- preview is ever fetched, into the media table; the URLs are opened in the browser.
@@ -784,6 +800,49 @@ mod tests {
                 (8, None, None, Some("q1".into()))
             ],
             "v10 indexes the items already there: the question by its id, the answer by its parent"
+        );
+    }
+
+    #[test]
+    fn v11_indexes_the_conversations_already_there_for_the_report() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let key = CacheKey::generate().unwrap();
+        let mut conn = open_raw(&path, &key);
+        migrate_to(&mut conn, &path, 10).unwrap();
+        conn.execute_batch(
+            "INSERT INTO conversations (id, network, root_key, last_activity_at, created_at,
+                first_incoming_at, first_response_at, state, state_changed_at)
+                VALUES (1, 'n', 'a', 0, 0, 100, 150, 'done', 300),
+                       (2, 'n', 'b', 0, 0, 200, NULL, 'open', 250),
+                       (3, 'n', 'c', 0, 0, NULL, NULL, 'open', NULL),
+                       (4, 'n', 'd', 0, 0, 900, NULL, 'open', NULL);",
+        )
+        .unwrap();
+        migrate_to(&mut conn, &path, 11).unwrap();
+        assert!(objects(&conn).contains(&"conversations_report".to_string()));
+        let sql = "SELECT id, first_incoming_at, first_response_at,
+                          CASE WHEN state = 'done' THEN state_changed_at END
+                   FROM conversations INDEXED BY conversations_report
+                   WHERE first_incoming_at >= 0 AND first_incoming_at < 500 ORDER BY id";
+        let plan: String = conn
+            .query_row(&format!("EXPLAIN QUERY PLAN {sql}"), [], |r| r.get(3))
+            .unwrap();
+        assert!(
+            plan.contains("COVERING INDEX conversations_report"),
+            "read from the index alone: {plan}"
+        );
+        let mut stmt = conn.prepare(sql).unwrap();
+        type Entry = (i64, i64, Option<i64>, Option<i64>);
+        let rows: Vec<Entry> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            vec![(1, 100, Some(150), Some(300)), (2, 200, None, None)],
+            "v11 indexes the conversations already there by their first incoming item"
         );
     }
 
