@@ -6,23 +6,22 @@
 //! range of hits is a range of the `listening_hits` primary key. A query's
 //! volume, sentiment, networks and languages come from its hourly totals
 //! ([`super::rollups`]) for the whole hours of the range and from its hits for
-//! the rest; its authors from one pass over the range's hits (on a second
-//! thread); terms and the latest hits from the newest hits' items. The panel of
-//! several queries together counts each item once, so it reads their hits.
+//! the rest; its authors (on a second thread) from their per-day counts for the
+//! whole UTC days of the range and from its hits for the rest; terms and the
+//! latest hits from the newest hits' items. The panel of several queries
+//! together counts each item once, so it reads their hits.
 
 use std::collections::{HashMap, HashSet};
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use super::rollups::{self, band, hour_of};
+use super::rollups::{self, band, DAY, HOUR};
 use crate::error::{Error, Result};
 use crate::ingest::{first_item_id_at, item_id_time};
 use crate::query::{Needle, Query};
 use crate::Workspace;
 
-const HOUR: i64 = 3_600_000;
-const DAY: i64 = 24 * HOUR;
 const WEEK: i64 = 7 * DAY;
 /// Most buckets one request may ask for (a year by hour is 8,760).
 const MAX_BUCKETS: i64 = 10_000;
@@ -491,24 +490,33 @@ impl Tally {
     }
 }
 
-/// Whether hourly totals can stand for the hits of whole hours: every bucket
-/// (and, shifted by `shift`, every previous-period hour) starts on an hour.
-fn whole_hours_fit(req: &DashboardRequest, shift: i64) -> bool {
+/// Whether totals may stand for hits at all (tests turn them off on their
+/// thread, to compare the two).
+fn totals_allowed() -> bool {
     #[cfg(test)]
     if tests::HITS_ONLY.with(|h| h.get()) {
         return false;
     }
-    (i64::from(req.utc_offset_minutes) * 60_000) % HOUR == 0 && shift % HOUR == 0
+    true
+}
+
+/// Whether hourly totals can stand for the hits of whole hours: every bucket
+/// (and, shifted by `shift`, every previous-period hour) starts on an hour.
+fn whole_hours_fit(req: &DashboardRequest, shift: i64) -> bool {
+    totals_allowed()
+        && (i64::from(req.utc_offset_minutes) * 60_000) % HOUR == 0
+        && shift % HOUR == 0
 }
 
 /// A span of time, Unix ms: [start, end).
 type Span = (i64, i64);
 
-/// The parts of [from, to): hits before the first whole hour, the whole hours,
-/// hits after the last one. `None` when no whole hour fits in the range.
-fn split_hours(from: i64, to: i64) -> Option<(Span, Span, Span)> {
-    let first = hour_of(from + HOUR - 1);
-    let last = hour_of(to);
+/// The parts of [from, to): hits before the first whole `unit` (a UTC hour or
+/// day), the whole units, hits after the last one. `None` when no whole unit
+/// fits in the range.
+fn split_whole(from: i64, to: i64, unit: i64) -> Option<(Span, Span, Span)> {
+    let first = (from + unit - 1).div_euclid(unit) * unit;
+    let last = to.div_euclid(unit) * unit;
     (first < last).then_some(((from, first), (first, last), (last, to)))
 }
 
@@ -523,7 +531,7 @@ fn tally_query(
     query_id: i64,
 ) -> Result<()> {
     let period = req.to - req.from;
-    let parts = |from: i64, to: i64, shift: i64| match split_hours(from, to) {
+    let parts = |from: i64, to: i64, shift: i64| match split_whole(from, to, HOUR) {
         Some((head, whole, tail)) if whole_hours_fit(req, shift) => (vec![head, tail], Some(whole)),
         _ => (vec![(from, to)], None),
     };
@@ -561,8 +569,39 @@ fn tally_query(
     Ok(())
 }
 
-/// Hits per author in [from, to).
-fn author_counts(c: &Connection, query_id: i64, from: i64, to: i64) -> Result<HashMap<i64, i64>> {
+/// Hits per author in [from, to): from the authors' per-day counts for the
+/// whole UTC days (when `by_day`), from the hits for the rest.
+fn author_counts(
+    c: &Connection,
+    query_id: i64,
+    from: i64,
+    to: i64,
+    by_day: bool,
+) -> Result<HashMap<i64, i64>> {
+    let mut out: HashMap<i64, i64> = HashMap::new();
+    match split_whole(from, to, DAY).filter(|_| by_day) {
+        Some((head, (first, last), tail)) => {
+            rollups::read_authors(c, query_id, first, last, &mut out)?;
+            for (from, to) in [head, tail] {
+                hit_authors(c, query_id, from, to, &mut out)?;
+            }
+        }
+        None => hit_authors(c, query_id, from, to, &mut out)?,
+    }
+    Ok(out)
+}
+
+/// Adds the hits per author in [from, to), counted from the hits, to `counts`.
+fn hit_authors(
+    c: &Connection,
+    query_id: i64,
+    from: i64,
+    to: i64,
+    counts: &mut HashMap<i64, i64>,
+) -> Result<()> {
+    if from >= to {
+        return Ok(());
+    }
     let mut stmt = c.prepare_cached(
         "SELECT author_id FROM listening_hits
          WHERE query_id = ?1 AND item_id >= ?2 AND item_id < ?3",
@@ -572,12 +611,11 @@ fn author_counts(c: &Connection, query_id: i64, from: i64, to: i64) -> Result<Ha
         first_item_id_at(from),
         first_item_id_at(to)
     ])?;
-    let mut out: HashMap<i64, i64> = HashMap::new();
     while let Some(r) = rows.next()? {
         let author = r.get::<_, Option<i64>>(0)?.unwrap_or_default();
-        *out.entry(author).or_default() += 1;
+        *counts.entry(author).or_default() += 1;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The newest `n` hits of a query in [from, to), newest first.
@@ -728,19 +766,20 @@ fn assemble(
     }
 }
 
-/// One query's panel. Its authors are counted from its hits on a second
-/// thread while this one adds up the hourly totals, terms and latest hits (and,
-/// for many hits, reads every author's followers).
+/// One query's panel. Its authors are counted on a second thread while this
+/// one adds up the hourly totals, terms and latest hits (and, for many hits,
+/// reads every author's followers).
 fn query_panel(
     ws: &Workspace,
     q: &super::ListeningQuery,
     series: &Series,
     req: &DashboardRequest,
 ) -> Result<ListeningPanel> {
+    let by_day = totals_allowed();
     std::thread::scope(|scope| {
         let counts = scope.spawn(|| {
             ws.store()
-                .read(|c| author_counts(c, q.id, req.from, req.to))
+                .read(|c| author_counts(c, q.id, req.from, req.to, by_day))
         });
         ws.store().read(|c| -> Result<_> {
             let mut labels = Labels::default();

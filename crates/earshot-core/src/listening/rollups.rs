@@ -1,11 +1,14 @@
-//! Per-(query, hour) totals of hits, by network and language: what the
-//! dashboard's volume, sentiment, networks and languages read over a long
-//! range, a row per hour instead of a row per hit.
+//! Totals of hits kept beside them, so that the dashboard reads a row per hour
+//! or per author and day over a long range instead of a row per hit:
+//! per-(query, hour) totals by network and language (volume, sentiment,
+//! networks, languages), and per-(query, day) hits of each author (the top
+//! authors by volume and by reach).
 //!
 //! They are written in the same transaction as the hits they count (on ingest
-//! and by a retroactive run), and dropped with their query. Hours are UTC hours
-//! of the items' creation, so any range or bucket that starts on an hour reads
-//! whole hours; the dashboard reads the hits themselves for the rest.
+//! and by a retroactive run), and dropped with their query. Hours and days are
+//! UTC hours and days of the items' creation, so any range or bucket that starts
+//! on an hour reads whole hours, and any range reads whole days' authors; the
+//! dashboard reads the hits themselves for the rest.
 
 use std::collections::HashMap;
 
@@ -17,6 +20,7 @@ use crate::ingest::{first_item_id_at, item_id_time};
 use crate::query::NEGATIVE_BELOW;
 
 pub(crate) const HOUR: i64 = 3_600_000;
+pub(crate) const DAY: i64 = 24 * HOUR;
 /// Rollup rows per `INSERT` statement (9 values each).
 const ROWS_PER_INSERT: usize = 200;
 /// The label of hits without a network or language, as the dashboard shows it.
@@ -25,6 +29,11 @@ pub(crate) const UNKNOWN: &str = "unknown";
 /// The start of the UTC hour holding `t` (Unix ms).
 pub(crate) fn hour_of(t: i64) -> i64 {
     t.div_euclid(HOUR) * HOUR
+}
+
+/// The start of the UTC day holding `t` (Unix ms).
+pub(crate) fn day_of(t: i64) -> i64 {
+    t.div_euclid(DAY) * DAY
 }
 
 /// One hour's totals for one query, network and language.
@@ -78,8 +87,27 @@ fn totals<'a>(rows: &[HitRow<'a>]) -> Vec<(Key<'a>, i64, [i64; 3], f64)> {
     out
 }
 
-/// Adds newly stored hits to their hours' totals.
+/// Hits of `rows` by (query, day, author), in key order: sorted, then counted
+/// in runs (a batch holds tens of thousands of hits, a run hundreds of thousands).
+fn author_totals(rows: &[HitRow<'_>]) -> Vec<((i64, i64, i64), i64)> {
+    let mut keys: Vec<(i64, i64, i64)> = rows
+        .iter()
+        .map(|h| (h.query_id, day_of(item_id_time(h.item_id)), h.author_id))
+        .collect();
+    keys.sort_unstable();
+    let mut out: Vec<((i64, i64, i64), i64)> = Vec::new();
+    for key in keys {
+        match out.last_mut() {
+            Some((last, n)) if *last == key => *n += 1,
+            _ => out.push((key, 1)),
+        }
+    }
+    out
+}
+
+/// Adds newly stored hits to their hours' totals and to their authors' days.
 pub(crate) fn add(tx: &Transaction<'_>, rows: &[HitRow<'_>]) -> Result<()> {
+    add_authors(tx, rows)?;
     for chunk in totals(rows).chunks(ROWS_PER_INSERT) {
         let sql = format!(
             "INSERT INTO listening_rollups
@@ -113,15 +141,60 @@ pub(crate) fn add(tx: &Transaction<'_>, rows: &[HitRow<'_>]) -> Result<()> {
     Ok(())
 }
 
-/// Counts again, from the hits themselves, the hours of `rows`' queries (for
-/// when some of them were already stored, so adding them would count twice).
-pub(crate) fn recount(tx: &Transaction<'_>, rows: &[HitRow<'_>]) -> Result<()> {
-    let mut hours: Vec<(i64, i64)> = rows
+/// Author-day rows per `INSERT` statement (4 values each).
+const AUTHOR_ROWS_PER_INSERT: usize = 500;
+
+fn add_authors(tx: &Transaction<'_>, rows: &[HitRow<'_>]) -> Result<()> {
+    for chunk in author_totals(rows).chunks(AUTHOR_ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO listening_authors (query_id, day, author_id, hits) VALUES {}
+             ON CONFLICT (query_id, day, author_id) DO UPDATE SET hits = hits + excluded.hits",
+            vec!["(?, ?, ?, ?)"; chunk.len()].join(", ")
+        );
+        let mut stmt = tx.prepare_cached(&sql)?;
+        let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 4);
+        for ((query_id, day, author_id), hits) in chunk {
+            values.extend([query_id as &dyn rusqlite::ToSql, day, author_id, hits]);
+        }
+        stmt.execute(values.as_slice())?;
+    }
+    Ok(())
+}
+
+/// The distinct (query, start of the hour or day) of `rows`.
+fn spans_of(rows: &[HitRow<'_>], start_of: fn(i64) -> i64) -> Vec<(i64, i64)> {
+    let mut spans: Vec<(i64, i64)> = rows
         .iter()
-        .map(|h| (h.query_id, hour_of(item_id_time(h.item_id))))
+        .map(|h| (h.query_id, start_of(item_id_time(h.item_id))))
         .collect();
-    hours.sort_unstable();
-    hours.dedup();
+    spans.sort_unstable();
+    spans.dedup();
+    spans
+}
+
+/// Counts again, from the hits themselves, the hours and the authors' days of
+/// `rows`' queries (for when some of them were already stored, so adding them
+/// would count twice).
+pub(crate) fn recount(tx: &Transaction<'_>, rows: &[HitRow<'_>]) -> Result<()> {
+    let days = spans_of(rows, day_of);
+    let mut delete =
+        tx.prepare_cached("DELETE FROM listening_authors WHERE query_id = ?1 AND day = ?2")?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO listening_authors (query_id, day, author_id, hits)
+         SELECT ?1, ?2, coalesce(author_id, 0), count(*)
+         FROM listening_hits WHERE query_id = ?1 AND item_id >= ?3 AND item_id < ?4
+         GROUP BY 3",
+    )?;
+    for (query_id, day) in days {
+        delete.execute(params![query_id, day])?;
+        insert.execute(params![
+            query_id,
+            day,
+            first_item_id_at(day),
+            first_item_id_at(day + DAY)
+        ])?;
+    }
+    let hours = spans_of(rows, hour_of);
     let mut delete =
         tx.prepare_cached("DELETE FROM listening_rollups WHERE query_id = ?1 AND hour = ?2")?;
     let mut insert = tx.prepare_cached(
@@ -154,6 +227,10 @@ pub(crate) fn delete(tx: &Transaction<'_>, query_id: i64) -> Result<()> {
         "DELETE FROM listening_rollups WHERE query_id = ?1",
         [query_id],
     )?;
+    tx.execute(
+        "DELETE FROM listening_authors WHERE query_id = ?1",
+        [query_id],
+    )?;
     Ok(())
 }
 
@@ -179,4 +256,24 @@ pub(crate) fn read(
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Adds a query's hits per author over the days starting in [from_day, to_day)
+/// to `counts`.
+pub(crate) fn read_authors(
+    c: &Connection,
+    query_id: i64,
+    from_day: i64,
+    to_day: i64,
+    counts: &mut HashMap<i64, i64>,
+) -> Result<()> {
+    let mut stmt = c.prepare_cached(
+        "SELECT author_id, hits FROM listening_authors
+         WHERE query_id = ?1 AND day >= ?2 AND day < ?3",
+    )?;
+    let mut rows = stmt.query(params![query_id, from_day, to_day])?;
+    while let Some(r) = rows.next()? {
+        *counts.entry(r.get(0)?).or_default() += r.get::<_, i64>(1)?;
+    }
+    Ok(())
 }

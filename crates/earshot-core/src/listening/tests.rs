@@ -668,8 +668,9 @@ fn a_run_stores_many_hits_in_batches() {
     );
 }
 
-/// Every panel's figures with the hourly totals equal those from the hits alone
-/// (sentiment means to rounding), whatever the range's edges and buckets.
+/// Every panel's figures with the hourly totals and the authors' days equal
+/// those from the hits alone (sentiment means to rounding), whatever the
+/// range's edges and buckets.
 fn assert_totals_agree(ws: &Workspace, req: &DashboardRequest) {
     let round = |mut d: Dashboard| {
         for p in &mut d.panels {
@@ -686,13 +687,15 @@ fn assert_totals_agree(ws: &Workspace, req: &DashboardRequest) {
     assert_eq!(with, round(without.unwrap()), "{req:?}");
 }
 
-fn rollup_rows(ws: &Workspace, query_id: i64) -> i64 {
+/// A query's rows of hourly totals and of its authors' days.
+fn rollup_rows(ws: &Workspace, query_id: i64) -> (i64, i64) {
     ws.store()
-        .read(|c| -> Result<i64> {
+        .read(|c| -> Result<(i64, i64)> {
             Ok(c.query_row(
-                "SELECT count(*) FROM listening_rollups WHERE query_id = ?1",
+                "SELECT (SELECT count(*) FROM listening_rollups WHERE query_id = ?1),
+                        (SELECT count(*) FROM listening_authors WHERE query_id = ?1)",
                 [query_id],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )?)
         })
         .unwrap()
@@ -729,7 +732,13 @@ fn hourly_totals_agree_with_the_hits() {
     ws.ingest(items).unwrap();
     // Created after: its totals are written by the retroactive run.
     let (late, _) = create(&ws, &input("Late", "earshot -refund"), |_| {}).unwrap();
-    assert!(rollup_rows(&ws, early.id) > 0 && rollup_rows(&ws, late.id) > 0);
+    for q in [early.id, late.id] {
+        let (hours, author_days) = rollup_rows(&ws, q);
+        assert!(
+            hours > 0 && author_days > 0,
+            "written on ingest and by runs"
+        );
+    }
 
     for (days, bucket) in [(1, Bucket::Hour), (7, Bucket::Day), (10, Bucket::Week)] {
         for offset in [0, 60, -300, 330] {
@@ -788,7 +797,7 @@ fn hourly_totals_agree_with_the_hits() {
     }
 
     delete(&ws, early.id).unwrap();
-    assert_eq!(rollup_rows(&ws, early.id), 0, "its totals go with it");
+    assert_eq!(rollup_rows(&ws, early.id), (0, 0), "its totals go with it");
 }
 
 fn hits_of(ws: &Workspace, query_id: i64) -> Vec<i64> {

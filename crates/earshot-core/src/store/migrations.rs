@@ -52,6 +52,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "reports: an index of conversations by first incoming item, holding every column the report reads",
         V11_REPORT_CONVERSATIONS,
     ),
+    (
+        "listening: per-(query, day, author) counts of hits",
+        V12_LISTENING_AUTHORS,
+    ),
 ];
 
 /// The schema version this build writes.
@@ -443,6 +447,23 @@ CREATE INDEX conversations_report ON conversations (
 ) WHERE first_incoming_at IS NOT NULL;
 "#;
 
+const V12_LISTENING_AUTHORS: &str = r#"
+-- The dashboard's top authors (by volume and by reach) over a long range read a
+-- row per author and day from this, not a row per hit. Written with the hits (ingest,
+-- retroactive runs) beside listening_rollups; days are the UTC days of the items'
+-- creation (item id >> 20). Hits stored without an author count for author 0.
+CREATE TABLE listening_authors (
+    query_id  INTEGER NOT NULL REFERENCES listening_queries(id) ON DELETE CASCADE,
+    day       INTEGER NOT NULL,   -- Unix ms
+    author_id INTEGER NOT NULL,
+    hits      INTEGER NOT NULL,
+    PRIMARY KEY (query_id, day, author_id)
+) WITHOUT ROWID;
+INSERT INTO listening_authors (query_id, day, author_id, hits)
+SELECT query_id, (item_id >> 20) / 86400000 * 86400000, coalesce(author_id, 0), count(*)
+FROM listening_hits GROUP BY 1, 2, 3;
+"#;
+
 const V8_ATTACHMENTS: &str = r#"
 -- What an item carries besides its text, as its network described it. Only the
 -- preview is ever fetched, into the media table; the URLs are opened in the browser.
@@ -648,6 +669,39 @@ mod tests {
         assert!(objects(&conn).contains(&"items_by_source".to_string()));
     }
 
+    /// A hit as an earlier version stored it: query, item id, author, language
+    /// and sentiment.
+    type OldHit = (i64, i64, Option<i64>, Option<&'static str>, Option<f64>);
+
+    /// Two authors, a conversation, two listening queries (ids 1 and 2), and
+    /// for each of `hits` its item and the hit (on Bluesky).
+    fn seed_hits(conn: &Connection, hits: &[OldHit]) {
+        conn.execute_batch(
+            "INSERT INTO authors (id, network, handle, updated_at)
+                VALUES (1, 'n', 'a', 0), (2, 'n', 'b', 0);
+             INSERT INTO conversations (id, network, root_key, last_activity_at, created_at)
+                VALUES (1, 'n', 'r', 0, 0);
+             INSERT INTO listening_queries (id, name, query, created_at, updated_at)
+                VALUES (1, 'z', 'zebra', 0, 0), (2, 'y', 'yak', 0, 0);",
+        )
+        .unwrap();
+        for (i, &(query, id, author, lang, sentiment)) in hits.iter().enumerate() {
+            conn.execute(
+                "INSERT INTO items (id, network, remote_id, conversation_id, author_id, kind,
+                    text, html, created_at, ingested_at)
+                 VALUES (?1, 'bluesky', ?2, 1, 1, 'post', 'zebra yak', '', 0, 0)",
+                rusqlite::params![id, i.to_string()],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO listening_hits (query_id, item_id, author_id, network, lang, sentiment)
+                 VALUES (?1, ?2, ?3, 'bluesky', ?4, ?5)",
+                rusqlite::params![query, id, author, lang, sentiment],
+            )
+            .unwrap();
+        }
+    }
+
     #[test]
     fn v9_totals_the_hits_already_there() {
         let dir = tempfile::tempdir().unwrap();
@@ -657,38 +711,17 @@ mod tests {
         migrate_to(&mut conn, &path, 8).unwrap();
         let hour = 1_795_428_000_000i64;
         let ids = [hour, hour + 3_599_999, hour + 60_000, hour + 3_600_000].map(|ms| ms << 20);
-        conn.execute_batch(
-            "INSERT INTO authors (id, network, handle, updated_at) VALUES (1, 'n', 'h', 0);
-             INSERT INTO conversations (id, network, root_key, last_activity_at, created_at)
-                VALUES (1, 'n', 'r', 0, 0);
-             INSERT INTO listening_queries (id, name, query, created_at, updated_at)
-                VALUES (1, 'z', 'zebra', 0, 0);",
-        )
-        .unwrap();
-        for (i, (id, (lang, sentiment))) in ids
-            .iter()
+        let hits: Vec<OldHit> = ids
+            .into_iter()
             .zip([
                 (Some("en"), Some(-0.5)),
                 (Some("en"), Some(0.5)),
                 (None, None),
                 (Some("en"), Some(0.0)),
             ])
-            .enumerate()
-        {
-            conn.execute(
-                "INSERT INTO items (id, network, remote_id, conversation_id, author_id, kind,
-                    text, html, created_at, ingested_at)
-                 VALUES (?1, 'bluesky', ?2, 1, 1, 'post', 'zebra', '', 0, 0)",
-                rusqlite::params![id, i.to_string()],
-            )
-            .unwrap();
-            conn.execute(
-                "INSERT INTO listening_hits (query_id, item_id, network, lang, sentiment)
-                 VALUES (1, ?1, 'bluesky', ?2, ?3)",
-                rusqlite::params![id, lang, sentiment],
-            )
-            .unwrap();
-        }
+            .map(|(id, (lang, sentiment))| (1, id, None, lang, sentiment))
+            .collect();
+        seed_hits(&conn, &hits);
         migrate_to(&mut conn, &path, 9).unwrap();
         let mut stmt = conn
             .prepare(
@@ -719,6 +752,45 @@ mod tests {
                 (hour + 3_600_000, "en".into(), 1, 0, 1, 0, 0.0),
             ],
             "v9 totals old hits by hour, language and sentiment band"
+        );
+    }
+
+    #[test]
+    fn v12_counts_the_hits_already_there_by_author_and_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let key = CacheKey::generate().unwrap();
+        let mut conn = open_raw(&path, &key);
+        migrate_to(&mut conn, &path, 11).unwrap();
+        // 2026-11-23 00:00 UTC. The last hit has no author (stored before v7 filled them in).
+        let day = 1_795_392_000_000i64;
+        let hits: Vec<OldHit> = [
+            (1, day, Some(1)),
+            (1, day + 86_399_999, Some(1)),
+            (1, day + 60_000, Some(2)),
+            (1, day + 86_400_000, Some(1)),
+            (2, day + 120_000, Some(1)),
+            (2, day + 180_000, None),
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, (query, at, author))| (query, at << 20 | i as i64, author, None, None))
+        .collect();
+        seed_hits(&conn, &hits);
+        migrate_to(&mut conn, &path, 12).unwrap();
+        // query:day (as days after `day`):author:hits, in key order.
+        let rows: String = conn
+            .query_row(
+                "SELECT group_concat(query_id || ':' || ((day - ?1) / 86400000) || ':' || author_id
+                                     || ':' || hits, ' ')
+                 FROM (SELECT * FROM listening_authors ORDER BY query_id, day, author_id)",
+                [day],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            rows, "1:0:1:2 1:0:2:1 1:1:1:1 2:0:0:1 2:0:1:1",
+            "v12 counts old hits by query, UTC day and author (none: author 0)"
         );
     }
 
