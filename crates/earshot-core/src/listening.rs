@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::item::ItemKind;
-use crate::query::{for_each_ascii_word, for_each_word, words, Doc, Query, QueryError};
+use crate::query::{for_each_ascii_word_until, for_each_word_until, words, Doc, Query, QueryError};
 use crate::Workspace;
 
 pub use dashboard::{dashboard, Bucket, Dashboard, DashboardRequest};
@@ -81,7 +81,7 @@ pub struct RunReport {
     /// Whether the full-text index narrowed the candidates (else every item was scanned).
     pub used_index: bool,
     pub elapsed_ms: u64,
-    /// Of which storing the hits.
+    /// Of which storing the hits (most of it while the items are still read).
     pub write_ms: u64,
 }
 
@@ -300,19 +300,22 @@ impl<'q> Matching<'q> {
             return words(text);
         };
         let mut found: Vec<String> = Vec::new();
+        // Returns whether every word wanted was found: the rest of the text
+        // cannot change the answer then (a brand word is often the first word).
         let mut see = |w: &str, same: &dyn Fn(&str, &str) -> bool| {
             if let Some(q) = wanted.iter().find(|q| same(q, w)) {
                 if !found.contains(q) {
                     found.push(q.clone());
                 }
             }
+            found.len() == wanted.len()
         };
         // Most texts are ASCII: their words are compared where they stand.
-        let ascii = for_each_ascii_word(text, |w| {
+        let ascii = for_each_ascii_word_until(text, |w| {
             see(w, &|q, w| q.len() == w.len() && q.eq_ignore_ascii_case(w))
         });
         if !ascii {
-            for_each_word(text, |w| see(w, &|q, w| q == w));
+            for_each_word_until(text, |w| see(w, &|q, w| q == w));
         }
         found
     }
@@ -354,18 +357,21 @@ fn candidate_matches(
 /// Matches one query over every stored item and replaces its hits. FTS5 narrows
 /// the candidates when the query needs a word; otherwise every item is scanned.
 /// The items are split into id ranges matched on every core, each range one
-/// short read (the writer is never held up). `progress` is called from the
-/// calling thread as items are looked at.
+/// short read; the calling thread stores each range's hits as soon as the
+/// ranges before it are stored, in one write transaction for the run (ingest
+/// waits for it), and calls `progress` as items are looked at.
 pub fn run(ws: &Workspace, id: i64, mut progress: impl FnMut(RunProgress)) -> Result<RunReport> {
     let started = Instant::now();
     let stored = get(ws, id)?;
     let query = Query::parse(&stored.query)?;
     let fts = query.fts_prefilter();
     let (bounds, total) = ws.store().read(|c| -> Result<_> {
-        let bounds: (Option<i64>, Option<i64>) =
-            c.query_row("SELECT min(id), max(id) FROM items", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?;
+        // Apart: SQLite reads a lone min() or max() of the key from one end of
+        // the table, but both in one statement from every row.
+        let bounds: (Option<i64>, Option<i64>) = (
+            c.query_row("SELECT min(id) FROM items", [], |r| r.get(0))?,
+            c.query_row("SELECT max(id) FROM items", [], |r| r.get(0))?,
+        );
         let total: i64 = match &fts {
             Some(f) => c.query_row(
                 "SELECT count(*) FROM items_fts WHERE items_fts MATCH ?1",
@@ -382,83 +388,60 @@ pub fn run(ws: &Workspace, id: i64, mut progress: impl FnMut(RunProgress)) -> Re
         total,
     });
     let columns = candidate_columns(&query);
+    // In id order (FTS5's and the table's own: no sort), so that the hits of
+    // ranges stored in range order are appended in key order.
     let sql = match &fts {
         Some(_) => format!(
             "SELECT {columns} FROM items_fts f JOIN items i ON i.id = f.rowid
-             WHERE items_fts MATCH ?3 AND f.rowid BETWEEN ?1 AND ?2 AND i.from_us = 0"
+             WHERE items_fts MATCH ?3 AND f.rowid BETWEEN ?1 AND ?2 AND i.from_us = 0
+             ORDER BY f.rowid"
         ),
-        None => {
-            format!("SELECT {columns} FROM items i WHERE i.id BETWEEN ?1 AND ?2 AND i.from_us = 0")
-        }
+        None => format!(
+            "SELECT {columns} FROM items i WHERE i.id BETWEEN ?1 AND ?2 AND i.from_us = 0
+             ORDER BY i.id"
+        ),
     };
     let done = AtomicU64::new(0);
     let matching = Matching::new(&query);
-    let mut hits: Vec<Hit> = Vec::new();
-    if let (Some(lo), Some(hi)) = bounds {
-        let step = (hi - lo) / CHUNKS + 1;
-        let next = AtomicI64::new(0);
-        let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
-        let worker = || -> Result<Vec<Hit>> {
-            let mut found = Vec::new();
-            loop {
-                let k = next.fetch_add(1, Ordering::Relaxed);
-                let from = lo.saturating_add(k.saturating_mul(step));
-                if k > CHUNKS || from > hi {
-                    return Ok(found);
-                }
-                let to = from.saturating_add(step - 1).min(hi);
-                ws.store().read(|c| -> Result<()> {
-                    let mut stmt = c.prepare_cached(&sql)?;
-                    let mut rows = match &fts {
-                        Some(f) => stmt.query(params![from, to, f])?,
-                        None => stmt.query(params![from, to])?,
-                    };
-                    let mut seen = 0u64;
-                    while let Some(r) = rows.next()? {
-                        candidate_matches(&matching, r, &mut found)?;
-                        seen += 1;
-                        if seen.is_multiple_of(1_000) {
-                            done.fetch_add(1_000, Ordering::Relaxed);
-                        }
-                    }
-                    done.fetch_add(seen % 1_000, Ordering::Relaxed);
-                    Ok(())
-                })?;
-            }
+    let next = AtomicI64::new(0);
+    // Reads one id range (the `k`-th) and returns its hits; `None` past the end.
+    let read_range = |k: i64| -> Result<Option<Vec<Hit>>> {
+        let (Some(lo), Some(hi)) = bounds else {
+            return Ok(None);
         };
-        let results: Vec<Result<Vec<Hit>>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers).map(|_| scope.spawn(worker)).collect();
-            while !handles.iter().all(|h| h.is_finished()) {
-                progress(RunProgress {
-                    query_id: id,
-                    done: done.load(Ordering::Relaxed),
-                    total,
-                });
-                std::thread::sleep(std::time::Duration::from_millis(50));
-            }
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err(Error::Invalid("a listening run failed".into())))
-                })
-                .collect()
-        });
-        for r in results {
-            hits.extend(r?);
+        let step = (hi - lo) / CHUNKS + 1;
+        let from = lo.saturating_add(k.saturating_mul(step));
+        if k > CHUNKS || from > hi {
+            return Ok(None);
         }
-    }
-    let scanned = done.load(Ordering::Relaxed);
-    progress(RunProgress {
-        query_id: id,
-        done: scanned,
-        total: total.max(scanned),
-    });
-    hits.sort_unstable_by_key(|h| h.item_id);
-    let write_started = Instant::now();
+        let to = from.saturating_add(step - 1).min(hi);
+        let mut found = Vec::new();
+        ws.store().read(|c| -> Result<()> {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let mut rows = match &fts {
+                Some(f) => stmt.query(params![from, to, f])?,
+                None => stmt.query(params![from, to])?,
+            };
+            let mut seen = 0u64;
+            while let Some(r) = rows.next()? {
+                candidate_matches(&matching, r, &mut found)?;
+                seen += 1;
+                if seen.is_multiple_of(1_000) {
+                    done.fetch_add(1_000, Ordering::Relaxed);
+                }
+            }
+            done.fetch_add(seen % 1_000, Ordering::Relaxed);
+            Ok(())
+        })?;
+        Ok(Some(found))
+    };
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+    let mut write_time = std::time::Duration::ZERO;
+    let mut hits = 0u64;
+    let mut closed: Option<Instant> = None;
     // Without foreign-key checks: with them, each hit looked its item up, and
-    // reading those item pages again cost as much as matching. The items were
-    // just read and are never deleted; the query is checked here.
+    // reading those item pages again cost as much as matching. The items are
+    // never deleted; the query is checked here.
     ws.store().write_unchecked(|tx| -> Result<()> {
         tx.query_row(
             "SELECT 1 FROM listening_queries WHERE id = ?1",
@@ -469,27 +452,101 @@ pub fn run(ws: &Workspace, id: i64, mut progress: impl FnMut(RunProgress)) -> Re
         .ok_or_else(|| not_found(id))?;
         tx.execute("DELETE FROM listening_hits WHERE query_id = ?1", [id])?;
         rollups::delete(tx, id)?;
-        let rows: Vec<HitRow<'_>> = hits
-            .iter()
-            .map(|h| HitRow {
-                query_id: id,
-                item_id: h.item_id,
-                author_id: h.author_id,
-                network: &h.network,
-                lang: h.lang.as_deref(),
-                sentiment: h.sentiment,
-            })
-            .collect();
-        store_hits(tx, &rows)
+        let (send, ranges) = std::sync::mpsc::channel::<(i64, Vec<Hit>)>();
+        std::thread::scope(|scope| -> Result<()> {
+            let (read_range, next) = (&read_range, &next);
+            let handles: Vec<_> = (0..workers)
+                .map(|_| {
+                    let send = send.clone();
+                    scope.spawn(move || -> Result<()> {
+                        loop {
+                            let k = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(found) = read_range(k)? else {
+                                return Ok(());
+                            };
+                            if send.send((k, found)).is_err() {
+                                return Ok(());
+                            }
+                        }
+                    })
+                })
+                .collect();
+            drop(send);
+            // Ranges finished out of order wait here for the ones before them.
+            let mut waiting: std::collections::BTreeMap<i64, Vec<Hit>> = Default::default();
+            let mut to_store = 0i64;
+            let outcome = loop {
+                match ranges.recv_timeout(std::time::Duration::from_millis(50)) {
+                    Ok((k, found)) => {
+                        waiting.insert(k, found);
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break Ok(()),
+                }
+                let write_started = Instant::now();
+                let mut result = Ok(());
+                while let Some(found) = waiting.remove(&to_store) {
+                    hits += found.len() as u64;
+                    result = store_run_hits(tx, id, &found);
+                    to_store += 1;
+                    if result.is_err() {
+                        break;
+                    }
+                }
+                write_time += write_started.elapsed();
+                if result.is_err() {
+                    break result;
+                }
+                progress(RunProgress {
+                    query_id: id,
+                    done: done.load(Ordering::Relaxed),
+                    total,
+                });
+            };
+            // A failed store stops the workers at their next range.
+            next.store(CHUNKS + 1, Ordering::Relaxed);
+            drop(ranges);
+            for h in handles {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::Invalid("a listening run failed".into())))?;
+            }
+            outcome
+        })?;
+        closed = Some(Instant::now());
+        Ok(())
     })?;
+    // The commit is storing too.
+    write_time += closed.map_or_else(Default::default, |t| t.elapsed());
+    let scanned = done.load(Ordering::Relaxed);
+    progress(RunProgress {
+        query_id: id,
+        done: scanned,
+        total: total.max(scanned),
+    });
     Ok(RunReport {
         query_id: id,
         scanned,
-        hits: hits.len() as u64,
+        hits,
         used_index: fts.is_some(),
         elapsed_ms: started.elapsed().as_millis() as u64,
-        write_ms: write_started.elapsed().as_millis() as u64,
+        write_ms: write_time.as_millis() as u64,
     })
+}
+
+/// Stores hits a run found.
+fn store_run_hits(tx: &Transaction<'_>, query_id: i64, hits: &[Hit]) -> Result<()> {
+    let rows: Vec<HitRow<'_>> = hits
+        .iter()
+        .map(|h| HitRow {
+            query_id,
+            item_id: h.item_id,
+            author_id: h.author_id,
+            network: &h.network,
+            lang: h.lang.as_deref(),
+            sentiment: h.sentiment,
+        })
+        .collect();
+    store_hits(tx, &rows)
 }
 
 /// Hits per `INSERT` statement: one statement per row spends most of its time

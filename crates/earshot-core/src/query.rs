@@ -46,6 +46,14 @@ pub fn words(text: &str) -> Vec<String> {
 /// allocating a string per word (a retroactive run walks hundreds of thousands
 /// of texts).
 pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
+    for_each_word_until(text, |w| {
+        f(w);
+        false
+    });
+}
+
+/// [`for_each_word`], stopping after the first word for which `f` returns true.
+pub fn for_each_word_until(text: &str, mut f: impl FnMut(&str) -> bool) {
     let mut word = String::new();
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -57,7 +65,9 @@ pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
         } else if (!c.is_ascii() && c.is_alphanumeric()) || inner_apostrophe {
             word.extend(c.to_lowercase());
         } else if !word.is_empty() {
-            f(&word);
+            if f(&word) {
+                return;
+            }
             word.clear();
         }
     }
@@ -68,9 +78,9 @@ pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
 
 /// The words of an ASCII `text` as [`for_each_word`] splits them, each as it
 /// stands in the text (not lower-cased) and without copying: for callers that
-/// compare with `eq_ignore_ascii_case`. Returns false, calling nothing, when the
-/// text is not ASCII.
-pub fn for_each_ascii_word(text: &str, mut f: impl FnMut(&str)) -> bool {
+/// compare with `eq_ignore_ascii_case`. Stops after the first word for which `f`
+/// returns true. Returns false, calling nothing, when the text is not ASCII.
+pub fn for_each_ascii_word_until(text: &str, mut f: impl FnMut(&str) -> bool) -> bool {
     if !text.is_ascii() {
         return false;
     }
@@ -88,7 +98,9 @@ pub fn for_each_ascii_word(text: &str, mut f: impl FnMut(&str)) -> bool {
         {
             i += 1;
         }
-        f(&text[start..i]);
+        if f(&text[start..i]) {
+            break;
+        }
     }
     true
 }
@@ -920,11 +932,21 @@ mod tests {
         ] {
             assert_eq!(words(text), reference_words(text), "{text}");
             let mut ascii = Vec::new();
-            if for_each_ascii_word(text, |w| ascii.push(w.to_ascii_lowercase())) {
+            if for_each_ascii_word_until(text, |w| {
+                ascii.push(w.to_ascii_lowercase());
+                false
+            }) {
                 assert_eq!(ascii, words(text), "ASCII: {text}");
             } else {
                 assert!(!text.is_ascii());
             }
+            let mut first_two = Vec::new();
+            for_each_word_until(text, |w| {
+                first_two.push(w.to_owned());
+                first_two.len() == 2
+            });
+            let all = words(text);
+            assert_eq!(first_two, all[..all.len().min(2)], "stops: {text}");
         }
     }
 

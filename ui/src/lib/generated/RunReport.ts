@@ -17,6 +17,6 @@ hits: number,
  */
 usedIndex: boolean, elapsedMs: number, 
 /**
- * Of which storing the hits.
+ * Of which storing the hits (most of it while the items are still read).
  */
 writeMs: number, };
