@@ -199,6 +199,10 @@ struct Pending {
     fresh: HashMap<i64, FreshConversation>,
     /// The id the next new conversation gets (the writer is the only one).
     next_id: i64,
+    /// Conversations written in this batch, net of those merged away.
+    conversations_added: i64,
+    /// Authors first seen in this batch.
+    authors_added: i64,
 }
 
 /// New incoming activity (latest at `?4`) reopens done conversations and those
@@ -342,13 +346,15 @@ pub(crate) fn write_batch(
             [],
             |r| r.get(0),
         )?,
+        conversations_added: 0,
+        authors_added: 0,
     };
     let mut to_index: Vec<(i64, &str)> = Vec::with_capacity(batch.len());
     let mut fired: Vec<(i64, i64, &Analysed)> = Vec::new();
     let mut heard: Vec<(i64, i64, &Analysed)> = Vec::new();
     for a in batch {
         let item = &a.item;
-        let author_id = upsert_author(tx, &mut st, state, item, now)?;
+        let author_id = upsert_author(tx, &mut st, state, item, now, &mut pending)?;
         let our_account = state
             .our_handles
             .as_ref()
@@ -473,6 +479,14 @@ pub(crate) fn write_batch(
         .collect();
     crate::listening::store_hits(tx, &hits)?;
     state.hits += hits.len();
+    crate::store::counts::add(
+        tx,
+        &[
+            ("items", report.inserted as i64),
+            ("conversations", pending.conversations_added),
+            ("authors", pending.authors_added),
+        ],
+    )?;
     // Index last: once FTS5 holds pending terms, every later statement that opens a
     // savepoint (an upsert, a RETURNING) makes it flush them to disk as a tiny
     // segment. Written after everything else, the batch becomes one segment.
@@ -488,6 +502,7 @@ fn upsert_author(
     state: &mut WriterState,
     item: &NewItem,
     now: i64,
+    pending: &mut Pending,
 ) -> Result<i64> {
     let a = &item.author;
     let handle = if a.handle.trim().is_empty() {
@@ -530,6 +545,7 @@ fn upsert_author(
     let id = match stored {
         None => {
             st.new_author.execute(values)?;
+            pending.authors_added += 1;
             tx.last_insert_rowid()
         }
         Some((id, display_name, url, avatar_url, followers)) => {
@@ -647,6 +663,7 @@ fn resolve_conversation(
         if let Some(orphan) = waiting.filter(|&o| o != conversation_id) {
             flush_deltas(tx, st, pending, state.source.is_some(), now)?;
             merge_conversations(tx, orphan, conversation_id)?;
+            pending.conversations_added -= 1;
             state.forget_threads();
         }
     }
@@ -761,6 +778,7 @@ fn flush_deltas(
     // New conversations first, each written once with its counters (also those
     // with no item yet: a merge may be about to move items into one).
     for (id, f) in pending.fresh.drain() {
+        pending.conversations_added += 1;
         let d = pending.deltas.remove(&id).unwrap_or_default();
         // What note_our_replies would set, written with the row so that its
         // index entries are written once.

@@ -5,6 +5,7 @@
 //! start-up. WAL journal, a busy timeout, temp data kept in memory, and a page
 //! cache large enough that batched ingest is not starved.
 
+pub(crate) mod counts;
 pub mod migrations;
 
 use std::path::{Path, PathBuf};

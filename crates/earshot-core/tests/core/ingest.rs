@@ -53,19 +53,34 @@ fn only_conversation(ws: &Workspace) -> i64 {
 const T: i64 = 1_790_000_000_000;
 
 /// Ingest writes with SQLite's foreign-key checks off (it resolves every
-/// reference itself), so the threading scenarios end by checking that nothing dangles.
-fn assert_no_dangling_rows(ws: &Workspace) {
-    let dangling: Vec<(String, i64, String)> = ws
+/// reference itself) and keeps the status's row counts itself, so the threading
+/// scenarios end by checking that nothing dangles and that the counts are the
+/// tables' own.
+fn assert_store_consistent(ws: &Workspace) {
+    type Dangling = Vec<(String, i64, String)>;
+    let (dangling, counted): (Dangling, [i64; 3]) = ws
         .store()
         .read(|c| -> Result<_, earshot_core::Error> {
             let mut stmt = c.prepare("PRAGMA foreign_key_check")?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            let count = |table: &str| -> rusqlite::Result<i64> {
+                c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            };
+            Ok((
+                rows.collect::<Result<Vec<_>, _>>()?,
+                [count("items")?, count("conversations")?, count("authors")?],
+            ))
         })
         .unwrap();
     assert!(
         dangling.is_empty(),
         "rows referring to nothing: {dangling:?}"
+    );
+    let kept = ws.status().unwrap();
+    assert_eq!(
+        [kept.items, kept.conversations, kept.authors],
+        counted,
+        "the kept counts of items, conversations and authors are the tables' own"
     );
 }
 
@@ -85,7 +100,7 @@ fn the_same_item_twice_is_stored_once() {
         1,
         "indexed once"
     );
-    assert_no_dangling_rows(&ws);
+    assert_store_consistent(&ws);
 }
 
 #[test]
@@ -124,7 +139,7 @@ fn replies_arriving_before_their_parents_end_in_one_thread() {
     assert_eq!(order, vec![("A", 0), ("B", 1), ("C", 2)]);
     assert_eq!(thread.conversation.item_count, 3);
     assert_eq!(thread.conversation.unread_count, 3);
-    assert_no_dangling_rows(&ws);
+    assert_store_consistent(&ws);
 }
 
 #[test]
@@ -190,7 +205,7 @@ fn a_thread_arriving_in_any_order_within_one_batch_is_one_conversation() {
             "order {order:?}"
         );
         assert_eq!(thread.conversation.snippet, "D", "order {order:?}");
-        assert_no_dangling_rows(&ws);
+        assert_store_consistent(&ws);
     }
 }
 
@@ -237,7 +252,7 @@ fn a_merged_thread_keeps_its_tags_draft_and_saved_state_and_leaves_nothing_behin
             .map(|d| d.body),
         Some("thanks, looking into it".to_string())
     );
-    assert_no_dangling_rows(&ws);
+    assert_store_consistent(&ws);
 }
 
 #[test]
@@ -284,7 +299,7 @@ fn bluesky_replies_with_a_root_join_it_in_any_order() {
         d.conversation.snippet, "reply two",
         "the row shows the newest item"
     );
-    assert_no_dangling_rows(&ws);
+    assert_store_consistent(&ws);
 }
 
 #[test]
