@@ -72,6 +72,15 @@ pub enum BenchCommand {
         /// Runs of each other measure (thread, search, triage)
         #[arg(long, default_value_t = 20)]
         runs: usize,
+        /// Keep the workspace in this directory and reuse it on the next run (its key is
+        /// in the keyring, so the next run needs the same keyring; without it, a
+        /// temporary workspace generated afresh)
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// Generate the workspace in --data-dir and stop (no app): to generate under
+        /// one CPU lock and measure under another
+        #[arg(long, requires = "data_dir")]
+        generate_only: bool,
         /// Write the results into this Markdown file (its inbox section is replaced)
         #[arg(long, value_name = "FILE")]
         write: Option<PathBuf>,
@@ -250,9 +259,20 @@ pub fn run(cmd: &BenchCommand, json: bool) -> Result<(), Error> {
             items,
             keys,
             runs,
+            data_dir,
+            generate_only,
             write,
         } => {
-            let text = crate::bench_inbox::run(app, driver, *items, *keys, (*runs).max(1), json)?;
+            let opts = crate::bench_inbox::Options {
+                items: *items,
+                keys: *keys,
+                runs: (*runs).max(1),
+                data_dir: data_dir.clone(),
+                generate_only: *generate_only,
+            };
+            let Some(text) = crate::bench_inbox::run(app, driver, &opts, json)? else {
+                return Ok(());
+            };
             if let Some(path) = write {
                 write_section(path, "inbox", &text)?;
                 eprintln!("written to {}", path.display());

@@ -399,25 +399,69 @@ pub(crate) fn with_app<T>(
     result
 }
 
-/// Builds the workspace, drives the app, and returns the Markdown section.
+/// What `bench inbox` runs on and how many times.
+pub struct Options {
+    pub items: usize,
+    /// j presses (then half as many k).
+    pub keys: usize,
+    /// Runs of each other measure.
+    pub runs: usize,
+    /// Keep the workspace here and reuse it (see `bench inbox --data-dir`).
+    pub data_dir: Option<std::path::PathBuf>,
+    /// Only generate the workspace in `data_dir`.
+    pub generate_only: bool,
+}
+
+/// Generates `items` items and the long thread into the workspace at `data`, unless it
+/// already holds them (a kept `--data-dir`).
+fn fill(data: &Path, items: usize) -> Result<(), Error> {
+    let ws = earshot_core::Workspace::open(data, &earshot_core::vault::KeyringVault)?;
+    let want = (items + THREAD_ITEMS) as i64;
+    let held: i64 = ws.store().read(|c| -> Result<i64, Error> {
+        Ok(c.query_row("SELECT count(*) FROM items", [], |r| r.get(0))?)
+    })?;
+    if held == want {
+        eprintln!("reusing the {held} items in {}", data.display());
+        return Ok(());
+    }
+    if held != 0 {
+        return Err(err(format!(
+            "{} holds {held} items, not {want}: remove it or pass --items {}",
+            data.display(),
+            held - THREAD_ITEMS as i64
+        )));
+    }
+    eprintln!("generating {items} items and a {THREAD_ITEMS}-item thread…");
+    ws.ingest_with_progress(
+        crate::bench::generate(items, 42).chain(long_thread(THREAD_ITEMS)),
+        |_| {},
+    )?;
+    ws.store().checkpoint()?;
+    Ok(())
+}
+
+/// Builds the workspace (or reuses a kept one), drives the app, and returns the
+/// Markdown section; None with `generate_only`.
 pub fn run(
     app: &Path,
     driver: &Path,
-    items: usize,
-    keys: usize,
-    runs: usize,
+    opts: &Options,
     json_out: bool,
-) -> Result<String, Error> {
+) -> Result<Option<String>, Error> {
+    let Options {
+        items, keys, runs, ..
+    } = *opts;
     let tmp = tempfile::tempdir().map_err(|e| err(e.to_string()))?;
-    let data = crate::bench_window::fresh_dir(tmp.path(), "inbox")?;
-    {
-        eprintln!("generating {items} items and a {THREAD_ITEMS}-item thread…");
-        let ws = earshot_core::Workspace::open(&data, &earshot_core::vault::KeyringVault)?;
-        ws.ingest_with_progress(
-            crate::bench::generate(items, 42).chain(long_thread(THREAD_ITEMS)),
-            |_| {},
-        )?;
-        ws.store().checkpoint()?;
+    let data = match &opts.data_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| err(format!("{}: {e}", dir.display())))?;
+            dir.clone()
+        }
+        None => crate::bench_window::fresh_dir(tmp.path(), "inbox")?,
+    };
+    fill(&data, items)?;
+    if opts.generate_only {
+        return Ok(None);
     }
     let measures = with_app(driver, &data, app, |d| Box::pin(drive(d, keys, runs)))?;
     if json_out {
@@ -452,5 +496,5 @@ pub fn run(
     if !json_out {
         println!("{md}");
     }
-    Ok(md)
+    Ok(Some(md))
 }
