@@ -93,4 +93,20 @@ describe('the thread pane', () => {
     expect(await within(pane()).findByText('Loading conversation…')).toBeInTheDocument();
     expect(shownItems()).toHaveLength(0);
   });
+
+  it('marking the open conversation done opens the next one and never fetches the old one again', async () => {
+    const backend = longThread(3);
+    const user = await renderInbox(backend);
+    await user.keyboard('{Enter}');
+    await waitFor(() => expect(shownItems()).toHaveLength(3));
+    const gets = vi.spyOn(backend, 'conversationGet');
+    const panels = vi.spyOn(backend, 'contactPanel');
+    await user.keyboard('e');
+    await waitFor(() => expect(pane()).toHaveAttribute('data-conversation-id', '1'));
+    await waitFor(() => expect(panels).toHaveBeenCalledWith(1));
+    // Its copy would be thrown away: the refresh waits for the frame, and another opened by then.
+    await new Promise((r) => setTimeout(r, 150));
+    expect(gets.mock.calls.map(([id]) => id)).toEqual([1]);
+    expect(panels.mock.calls.map(([id]) => id)).not.toContain(2);
+  });
 });
