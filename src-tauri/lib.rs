@@ -6,6 +6,7 @@ mod error;
 mod listening;
 mod media;
 mod people;
+mod rendering;
 mod startup;
 mod state;
 mod tray;
@@ -83,6 +84,7 @@ pub(crate) fn show_main_window(app: &tauri::AppHandle) {
 /// Builds and runs the app.
 pub fn run() {
     startup::mark("main");
+    rendering::choose();
     let data_dir = earshot_core::default_data_dir();
     // One app per data directory: a second start brings the first to the front.
     let lock = match data_dir.as_deref().map(InstanceLock::acquire) {

@@ -386,13 +386,24 @@ fn window(
         "bare Tauri 2 window, static 50-row list",
         bare,
         None,
+        &[],
         runs,
     )?];
+    // What Earshot itself chooses where there is no GPU render node (src-tauri's
+    // rendering.rs), so that the app is also compared at equal settings.
+    results.push(measure(
+        "bare Tauri 2 window, WebKit's CPU renderer (WEBKIT_SKIA_ENABLE_CPU_RENDERING=1)",
+        bare,
+        None,
+        &[("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1")],
+        runs,
+    )?);
     let demo = fresh_dir(tmp.path(), "demo")?;
     results.push(measure(
         "Earshot, demo workspace (first launch creates it)",
         app,
         Some(&demo),
+        &[],
         runs,
     )?);
     if items > 0 {
@@ -406,6 +417,7 @@ fn window(
             &format!("Earshot, {items} cached items"),
             app,
             Some(&big),
+            &[],
             runs,
         )?);
     }
@@ -418,6 +430,14 @@ fn window(
         &earshot_core::clock::SystemClock,
     ));
     let floor = &results[0];
+    // The bare window painting the way the program does (WebKit's default, or its
+    // CPU renderer): the comparison at equal settings.
+    let same = |r: &crate::bench_window::Launch| {
+        results[..2]
+            .iter()
+            .find(|b| b.cpu_rendering == r.cpu_rendering)
+            .unwrap_or(floor)
+    };
     let median = |v: &[f64]| {
         let mut w: Vec<f64> = v.iter().skip(1).copied().collect();
         if w.is_empty() {
@@ -432,18 +452,27 @@ fn window(
          page-cache drop, the others are warm (median). PSS is summed over every process of \
          the app (the app, WebKitWebProcess, WebKitNetworkProcess) after 5 s idle; idle CPU \
          is their CPU time over the next 10 s.\n\n\
-         | program | first launch to first rows painted | warm (median) | vs bare, first / warm | PSS idle | idle CPU | processes |\n|---|---|---|---|---|---|---|\n",
+         \"vs bare\" compares with the bare window as Tauri sets it up (WebKit's default \
+         rendering); \"same rendering\" with the bare window painting the way the program \
+         does (Earshot asks for WebKit's CPU renderer where there is no GPU render node).\n\n\
+         | program | rendering | first launch to first rows painted | warm (median) | vs bare, first / warm | same rendering, first / warm | PSS idle | PSS over bare / same rendering | idle CPU | processes |\n|---|---|---|---|---|---|---|---|---|---|\n",
         machine()
     );
     for r in &results {
+        let like = same(r);
         md.push_str(&format!(
-            "| {} | {:.0} ms | {:.0} ms | {:.2}× / {:.2}× | {:.0} MiB | {:.2}% | {} |\n",
+            "| {} | {} | {:.0} ms | {:.0} ms | {:.2}× / {:.2}× | {:.2}× / {:.2}× | {:.0} MiB | {:+.0} / {:+.0} MiB | {:.2}% | {} |\n",
             r.name,
+            if r.cpu_rendering { "CPU" } else { "default" },
             r.first_paint_ms[0],
             median(&r.first_paint_ms),
             r.first_paint_ms[0] / floor.first_paint_ms[0],
             median(&r.first_paint_ms) / median(&floor.first_paint_ms),
+            r.first_paint_ms[0] / like.first_paint_ms[0],
+            median(&r.first_paint_ms) / median(&like.first_paint_ms),
             r.pss_mib,
+            r.pss_mib - floor.pss_mib,
+            r.pss_mib - like.pss_mib,
             r.idle_cpu_percent,
             r.processes
         ));

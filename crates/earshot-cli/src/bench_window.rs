@@ -32,6 +32,20 @@ pub struct Launch {
     pub timeline: String,
     /// Whether the OS page cache was dropped before the first launch (needs root).
     pub cold_first_launch: bool,
+    /// Whether its web process paints with WebKit's CPU renderer (read from that
+    /// process's environment: the app may choose it itself).
+    pub cpu_rendering: bool,
+}
+
+/// Whether process `pid` was started with WEBKIT_SKIA_ENABLE_CPU_RENDERING set
+/// to anything but "0" (what WebKit reads).
+fn cpu_rendering(pid: u32) -> bool {
+    std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|env| {
+        env.split(|&b| b == 0).any(|var| {
+            var.strip_prefix(b"WEBKIT_SKIA_ENABLE_CPU_RENDERING=")
+                .is_some_and(|v| v != b"0")
+        })
+    })
 }
 
 fn err(what: impl std::fmt::Display) -> Error {
@@ -97,11 +111,12 @@ fn drop_caches() -> bool {
     std::fs::write("/proc/sys/vm/drop_caches", "3").is_ok()
 }
 
-fn spawn(bin: &Path, data_dir: Option<&Path>) -> Result<Child, Error> {
+fn spawn(bin: &Path, data_dir: Option<&Path>, env: &[(&str, &str)]) -> Result<Child, Error> {
     let mut cmd = Command::new(bin);
     cmd.stdout(Stdio::piped())
         .stderr(Stdio::null())
-        .env("EARSHOT_REPORT_PAINT", "1");
+        .env("EARSHOT_REPORT_PAINT", "1")
+        .envs(env.iter().copied());
     if let Some(dir) = data_dir {
         cmd.env("EARSHOT_DATA_DIR", dir);
         cmd.env("XDG_CONFIG_HOME", dir.join("config"));
@@ -122,9 +137,13 @@ struct Painted {
 /// it prints before are timed on arrival; the page's marks (ms since the page
 /// started loading) are put on the same clock by their `painted`, which
 /// arrives with the line.
-fn launch(bin: &Path, data_dir: Option<&Path>) -> Result<(Child, Painted), Error> {
+fn launch(
+    bin: &Path,
+    data_dir: Option<&Path>,
+    env: &[(&str, &str)],
+) -> Result<(Child, Painted), Error> {
     let start = Instant::now();
-    let mut child = spawn(bin, data_dir)?;
+    let mut child = spawn(bin, data_dir, env)?;
     let stdout = child.stdout.take().ok_or_else(|| err("no stdout"))?;
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -183,10 +202,13 @@ fn stop(mut child: Child) {
 
 /// Launches `runs` times (the first after dropping caches), then measures the
 /// last one idle.
+/// Launches `bin` `runs` times (with `data_dir` and the variables `env`, if
+/// any) and measures the last launch idle.
 pub fn measure(
     name: &str,
     bin: &Path,
     data_dir: Option<&Path>,
+    env: &[(&str, &str)],
     runs: usize,
 ) -> Result<Launch, Error> {
     let mut times = Vec::new();
@@ -198,7 +220,7 @@ pub fn measure(
         if run == 0 {
             cold = drop_caches();
         }
-        let (child, painted) = launch(bin, data_dir)?;
+        let (child, painted) = launch(bin, data_dir, env)?;
         times.push(painted.ms);
         marks = painted.page_marks;
         timeline = painted.timeline;
@@ -212,6 +234,7 @@ pub fn measure(
     // Idle: give start-up work time to settle, then measure.
     std::thread::sleep(Duration::from_secs(5));
     let tree = process_tree(child.id());
+    let cpu_rendering = tree.iter().any(|&p| cpu_rendering(p));
     let pss: u64 = tree.iter().map(|&p| pss_kib(p)).sum();
     let breakdown = tree
         .iter()
@@ -237,6 +260,7 @@ pub fn measure(
         page_marks: marks,
         timeline,
         cold_first_launch: cold,
+        cpu_rendering,
     })
 }
 
