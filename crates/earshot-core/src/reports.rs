@@ -458,6 +458,49 @@ type Key = (String, Option<i64>, bool);
 /// The conversations of both periods' cohorts: (id, in the current period?).
 type Cohort = Vec<(i64, bool)>;
 
+/// The period whose cohort a conversation is in, by id: 0 neither, else one of these.
+const PREVIOUS: u8 = 1;
+const CURRENT: u8 = 2;
+
+/// The cohorts, to look up a conversation's period in. Ingest numbers new
+/// conversations from the largest id, so a cohort's ids are dense: a byte per id
+/// from the smallest to the largest; a map when they are spread out further.
+enum CohortIndex {
+    Dense { first: i64, periods: Vec<u8> },
+    Sparse(IdMap<i64, u8>),
+}
+
+impl CohortIndex {
+    fn new(cohort: &[(i64, bool)]) -> Self {
+        let period = |current: bool| if current { CURRENT } else { PREVIOUS };
+        let (first, last) = cohort
+            .iter()
+            .fold((i64::MAX, i64::MIN), |(a, b), &(id, _)| {
+                (a.min(id), b.max(id))
+            });
+        let span = last.abs_diff(first);
+        if cohort.is_empty() || span > 4 * cohort.len() as u64 + 65_536 {
+            return Self::Sparse(cohort.iter().map(|&(id, c)| (id, period(c))).collect());
+        }
+        let mut periods = vec![0; span as usize + 1];
+        for &(id, c) in cohort {
+            periods[id.abs_diff(first) as usize] = period(c);
+        }
+        Self::Dense { first, periods }
+    }
+
+    fn period(&self, id: i64) -> u8 {
+        match self {
+            Self::Dense { first, periods } => id
+                .checked_sub(*first)
+                .and_then(|at| usize::try_from(at).ok())
+                .and_then(|at| periods.get(at).copied())
+                .unwrap_or(0),
+            Self::Sparse(periods) => periods.get(&id).copied().unwrap_or(0),
+        }
+    }
+}
+
 #[derive(Default)]
 struct AuthorSums {
     praise: i64,
@@ -616,7 +659,7 @@ fn items_sql(q: &ReportQuery) -> String {
 
 /// One pass over the items of a period, through the `items_report` index,
 /// which holds every column the report reads: no item row (and no post text)
-/// is read.
+/// is read. The author's column is fetched only when the row needs it.
 fn items_pass(
     conn: &Connection,
     period: &Period,
@@ -662,15 +705,15 @@ fn items_pass(
             sums.sentiment_sum += s;
             sums.sentiment_n += 1;
         }
-        let author: i64 = r.get(3)?;
-        if let Some(remote) = r
+        let question = r
             .get_ref(6)?
             .as_bytes_or_null()
             .map_err(rusqlite::Error::from)?
-        {
-            pass.questions.insert(remote_hash(network, remote), author);
-        }
+            .map(|remote| remote_hash(network, remote));
         if !period.current {
+            if let Some(question) = question {
+                pass.questions.insert(question, r.get(3)?);
+            }
             continue;
         }
         // The id holds the creation time (ingest::item_id).
@@ -692,17 +735,25 @@ fn items_pass(
         }
         let praise = band == Some(1);
         let share = has_link && sentiment.is_none_or(|s| s > -POSITIVE);
+        let parent = r
+            .get_ref(7)?
+            .as_bytes_or_null()
+            .map_err(rusqlite::Error::from)?
+            .map(|parent| remote_hash(network, parent));
+        if question.is_none() && !praise && !share && parent.is_none() {
+            continue;
+        }
+        let author: i64 = r.get(3)?;
+        if let Some(question) = question {
+            pass.questions.insert(question, author);
+        }
         if praise || share {
             let a = pass.authors.entry(author).or_default();
             a.praise += i64::from(praise);
             a.shares += i64::from(share);
         }
-        if let Some(parent) = r
-            .get_ref(7)?
-            .as_bytes_or_null()
-            .map_err(rusqlite::Error::from)?
-        {
-            pass.replies.push((remote_hash(network, parent), author));
+        if let Some(parent) = parent {
+            pass.replies.push((parent, author));
         }
     }
     for (network, account, sums) in keys {
@@ -767,9 +818,9 @@ struct Passes {
     current: ItemPass,
     previous: ItemPass,
     conversations: HashMap<Key, ConversationSums>,
-    /// Sorted by id.
-    cohort: Cohort,
+    cohort: CohortIndex,
     tagged: Vec<(String, Vec<i64>)>,
+    share_of_voice: Option<Vec<VoiceShare>>,
 }
 
 /// One piece of the report's reading, on its own reader connection.
@@ -779,12 +830,15 @@ enum Task {
     /// Conversations whose first incoming item arrived in `[from, to)`.
     Conversations(i64, i64),
     Tags,
+    /// The listening queries' hits in both periods.
+    Voice,
 }
 
 enum Read {
     Items(bool, ItemPass),
     Conversations(HashMap<Key, ConversationSums>, Cohort),
     Tags(Vec<(String, Vec<i64>)>),
+    Voice(Option<Vec<VoiceShare>>),
 }
 
 /// Pieces each period's items and the conversations are read in, so the
@@ -831,6 +885,7 @@ fn passes(
         }
     }
     tasks.push(Task::Tags);
+    tasks.push(Task::Voice);
     let run = |task: &Task| -> Result<Read> {
         store.read(|c| -> Result<Read> {
             Ok(match *task {
@@ -846,6 +901,7 @@ fn passes(
                     Read::Conversations(sums, cohort)
                 }
                 Task::Tags => Read::Tags(tagged_conversations(c)?),
+                Task::Voice => Read::Voice(share_of_voice(c, previous, current)),
             })
         })
     };
@@ -876,8 +932,9 @@ fn passes(
         current: ItemPass::default(),
         previous: ItemPass::default(),
         conversations: HashMap::new(),
-        cohort: Vec::new(),
+        cohort: CohortIndex::Sparse(IdMap::default()),
         tagged: Vec::new(),
+        share_of_voice: None,
     };
     let mut reads: Vec<(usize, Read)> = results
         .into_iter()
@@ -888,20 +945,22 @@ fn passes(
     // In task order, whichever reader read them: sums of sentiment come out the
     // same to the last bit on every run.
     reads.sort_unstable_by_key(|(i, _)| *i);
+    let mut cohort = Cohort::new();
     for (_, read) in reads {
         match read {
             Read::Items(true, pass) => out.current.merge(pass),
             Read::Items(false, pass) => out.previous.merge(pass),
-            Read::Conversations(sums, cohort) => {
+            Read::Conversations(sums, piece) => {
                 for (key, s) in sums {
                     out.conversations.entry(key).or_default().add(&s);
                 }
-                out.cohort.extend(cohort);
+                cohort.extend(piece);
             }
             Read::Tags(tagged) => out.tagged = tagged,
+            Read::Voice(voice) => out.share_of_voice = voice,
         }
     }
-    out.cohort.sort_unstable();
+    out.cohort = CohortIndex::new(&cohort);
     Ok(out)
 }
 
@@ -1018,6 +1077,7 @@ pub fn compute(store: &Store, q: &ReportQuery, now: i64) -> Result<Report> {
         conversations,
         cohort,
         tagged,
+        share_of_voice,
     } = passes(
         store,
         q,
@@ -1043,11 +1103,11 @@ pub fn compute(store: &Store, q: &ReportQuery, now: i64) -> Result<Report> {
     }
     let tags = tag_counts(&tagged, &cohort);
 
-    let (accounts, advocates, share_of_voice) = store.read(|c| -> Result<_> {
-        let accounts = account_labels(c)?;
-        let advocates = rank_advocates(c, &cur.authors, TOP_ADVOCATES)?;
-        let sov = share_of_voice(c, &previous, &current);
-        Ok((accounts, advocates, sov))
+    let (accounts, advocates) = store.read(|c| -> Result<_> {
+        Ok((
+            account_labels(c)?,
+            rank_advocates(c, &cur.authors, TOP_ADVOCATES)?,
+        ))
     })?;
 
     let overall = scope(
@@ -1165,27 +1225,23 @@ fn tagged_conversations(conn: &Connection) -> Result<Vec<(String, Vec<i64>)>> {
 }
 
 /// Conversations of each period's cohort with each tag, most used first.
-fn tag_counts(tagged: &[(String, Vec<i64>)], cohort: &[(i64, bool)]) -> Vec<TagCount> {
-    let mut counts: HashMap<&str, (i64, i64)> = HashMap::new();
-    for (tag, ids) in tagged {
-        for id in ids {
-            let Ok(at) = cohort.binary_search_by_key(id, |&(c, _)| c) else {
-                continue;
-            };
-            let e = counts.entry(tag.as_str()).or_default();
-            if cohort[at].1 {
-                e.0 += 1;
-            } else {
-                e.1 += 1;
+fn tag_counts(tagged: &[(String, Vec<i64>)], cohort: &CohortIndex) -> Vec<TagCount> {
+    let mut out: Vec<TagCount> = tagged
+        .iter()
+        .filter_map(|(tag, ids)| {
+            let (mut current, mut previous) = (0, 0);
+            for &id in ids {
+                match cohort.period(id) {
+                    CURRENT => current += 1,
+                    PREVIOUS => previous += 1,
+                    _ => {}
+                }
             }
-        }
-    }
-    let mut out: Vec<TagCount> = counts
-        .into_iter()
-        .map(|(tag, (current, previous))| TagCount {
-            tag: tag.to_owned(),
-            current,
-            previous,
+            (current + previous > 0).then(|| TagCount {
+                tag: tag.clone(),
+                current,
+                previous,
+            })
         })
         .collect();
     out.sort_by(|a, b| b.current.cmp(&a.current).then(a.tag.cmp(&b.tag)));

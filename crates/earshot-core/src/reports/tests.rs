@@ -1016,3 +1016,25 @@ fn pieces_cover_a_range_once_whatever_its_length() {
     }
     assert!(pieces(5, 5).is_empty(), "an empty range has no pieces");
 }
+
+#[test]
+fn a_cohorts_periods_are_found_by_id_dense_or_spread_out() {
+    let dense: Cohort = vec![(7, true), (5, false), (9, true)];
+    let spread: Cohort = vec![(7, true), (5, false), (1 << 40, true)];
+    for (cohort, what) in [(&dense, "dense"), (&spread, "spread out")] {
+        let index = CohortIndex::new(cohort);
+        assert_eq!(
+            matches!(index, CohortIndex::Dense { .. }),
+            what == "dense",
+            "a byte per id only for ids close together"
+        );
+        for &(id, current) in cohort.iter() {
+            let want = if current { CURRENT } else { PREVIOUS };
+            assert_eq!(index.period(id), want, "{what}: conversation {id}");
+        }
+        for id in [i64::MIN, -1, 0, 4, 6, 8, 10, 1 << 41, i64::MAX] {
+            assert_eq!(index.period(id), 0, "{what}: {id} is in neither cohort");
+        }
+    }
+    assert_eq!(CohortIndex::new(&[]).period(1), 0, "no cohort");
+}
