@@ -1,6 +1,6 @@
 import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { conversation, item } from '../../test/fixtures';
 import { MemoryBackend } from '../backend/memory';
 import App from '../../App.svelte';
@@ -59,5 +59,32 @@ describe('the author panel', () => {
     await waitFor(() => expect(screen.getAllByTestId('conversation-row')).toHaveLength(1));
     await user.keyboard('o');
     expect(await screen.findByTestId('author-none')).toHaveTextContent('None before this one.');
+  });
+
+  it('refreshes when one of the conversations it lists changes, not when another person’s does', async () => {
+    const user = userEvent.setup();
+    const backend = new MemoryBackend(data());
+    render(App, { backend });
+    await waitFor(() => expect(screen.getAllByTestId('conversation-row')).toHaveLength(4));
+    await user.keyboard('o'); // conversation 7, by Maria
+    await waitFor(() => expect(screen.getByTestId('author-panel')).toHaveTextContent("Maria's post 3"));
+    const panels = vi.spyOn(backend, 'contactPanel');
+    const select = async (id: number) => {
+      const selected = () =>
+        screen.getAllByTestId('conversation-row').find((r) => r.getAttribute('aria-selected') === 'true');
+      while (selected()?.dataset.conversationId !== String(id)) await user.keyboard('j');
+    };
+    await select(5);
+    await user.keyboard('e');
+    await waitFor(() => expect(screen.queryByText(/Marked conversation .* done/)).toBeInTheDocument());
+    await new Promise((r) => setTimeout(r, 150));
+    expect(panels).not.toHaveBeenCalled();
+    await select(3);
+    await user.keyboard('e');
+    await waitFor(() => expect(panels).toHaveBeenCalledWith(7));
+    const three = within(screen.getByTestId('author-panel'))
+      .getAllByTestId('author-conversation')
+      .find((o) => o.textContent?.includes("Maria's post 3"));
+    await waitFor(() => expect(three).toHaveTextContent('done'));
   });
 });
