@@ -3,8 +3,8 @@
 //! WebKitGTK paints with Skia on the GPU by default. On a Linux machine without a
 //! GPU render node (a virtual machine, a remote desktop, CI), that "GPU" is Mesa's
 //! software rasteriser, on which WebKit's own CPU renderer is both faster and
-//! smaller: `earshot-cli bench window` under Xvfb measured the first rows painted
-//! ~20% sooner and ~35 MiB less memory, for Earshot and a bare Tauri window alike.
+//! smaller: `earshot-cli bench window` under Xvfb measured the first warm paint
+//! ~19% sooner (warm), and 24 MiB (a bare Tauri window) to 37 MiB (Earshot) less memory.
 //! With a render node, WebKit's default stays. A `WEBKIT_SKIA_ENABLE_CPU_RENDERING`
 //! the user set (0 or 1) always wins.
 

@@ -265,8 +265,11 @@ fn walk_threshold(conn: &Connection, limit: u32) -> Result<i64> {
         return Ok(t);
     }
     let conversations = crate::store::counts::get(conn, "conversations")?;
-    // Fitted at 1M items: gathering cost ~17 µs an item of theirs, walking ~0.2 ms
-    // × 29,000 ÷ their items; they cross at ~3,200 items, ≈ √(31 × 750,000 ÷ 2).
+    // Fitted at 1M items (`earshot-cli contact show`, page of 30): gathering took
+    // ~70 ms for an author of ~4,000 items (~17 µs an item), walking ~5 ms for the
+    // busiest one (~29,000), and a walk grows as their items shrink; the two cross
+    // near 3,200 items, ≈ √(31 × 750,000 ÷ 2). The item counts are the generator's
+    // Zipf law, not counted.
     let estimate = ((f64::from(limit) + 1.0) * conversations as f64 / 2.0).sqrt();
     Ok((estimate as i64).max(500))
 }
