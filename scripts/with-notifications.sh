@@ -3,6 +3,8 @@
 # session, showing on a private Xvfb display, and stops both afterwards.
 # Notifications never expire here, so tests read them back deterministically:
 # `dunstctl count displayed`, then `dunstctl close-all` and `dunstctl history`.
+# Actions: `dunstctl action 0` is a click (the default action); `dunstctl context`
+# chooses "Mark done" from the context menu (scripts/dunst-pick.sh stands in for dmenu).
 #   scripts/with-keyring.sh scripts/with-notifications.sh cargo test
 set -euo pipefail
 
@@ -16,10 +18,11 @@ done
 start_xvfb
 
 config="$(mktemp)"
-cat >"$config" <<'CONF'
+cat >"$config" <<CONF
 [global]
     monitor = 0
     follow = none
+    dmenu = $here/dunst-pick.sh
 [urgency_low]
     timeout = 0
 [urgency_normal]

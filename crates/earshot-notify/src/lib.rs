@@ -2,16 +2,20 @@
 //!
 //! [`NotifyingSink`] sits in front of any event sink: it passes every event on
 //! and, for urgent items and the spikes the manager asked to hear of, asks the
-//! core's [`Notifier`] what to show and shows it
-//! with notify-rust (the freedesktop notification service on Linux, the
-//! notification centre on macOS and Windows). A digest updates the notification
-//! it follows in place, so a burst leaves one on screen.
+//! core's [`Notifier`] what to show and shows it: through the freedesktop
+//! notification service on Linux and the BSDs ([`freedesktop`], one D-Bus
+//! connection for every notification and its clicks), with notify-rust on
+//! macOS and Windows. A digest updates the notification it follows in place,
+//! so a burst leaves one on screen.
 
 use std::sync::{Arc, Mutex};
 
 use earshot_core::clock::Clock;
 use earshot_core::events::{CoreEvent, EventSink};
 use earshot_core::notify::{Notice, Notifier, NotifyPolicy};
+
+#[cfg(all(unix, not(target_os = "macos")))]
+mod freedesktop;
 
 /// What clicking a notification's action asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +32,14 @@ pub struct Desktop {
     /// The id of the last notification shown, which a digest replaces.
     last: Mutex<Option<u32>>,
     on_action: Option<OnAction>,
+    /// The session bus connection, made at the first notice (and again after
+    /// a failure, so a notification service started later is found).
+    #[cfg(all(unix, not(target_os = "macos")))]
+    service: Mutex<Option<Arc<freedesktop::Service>>>,
 }
+
+const NO_SERVICE: &str = "on Linux, a notification service (your desktop's, or dunst) must be \
+                          running on the session bus";
 
 impl Desktop {
     pub fn new(app_name: &str) -> Self {
@@ -36,63 +47,75 @@ impl Desktop {
             app_name: app_name.to_owned(),
             last: Mutex::new(None),
             on_action: None,
+            #[cfg(all(unix, not(target_os = "macos")))]
+            service: Mutex::new(None),
         }
     }
 
     /// Offers Open and Mark done on single-item notifications, where the
-    /// platform has actions, and calls `f` when one is chosen.
+    /// platform has actions, and calls `f` (on a thread of its own) when one
+    /// is chosen.
     pub fn with_actions(mut self, f: impl Fn(Action) + Send + Sync + 'static) -> Self {
         self.on_action = Some(Arc::new(f));
         self
     }
 
     /// Shows a notice. Errors say what is missing (no notification service).
+    #[cfg(all(unix, not(target_os = "macos")))]
     pub fn show(&self, notice: &Notice) -> Result<(), String> {
-        let mut n = notify_rust::Notification::new();
-        n.appname(&self.app_name)
-            .summary(&notice.title)
-            .body(&notice.body);
+        let service = {
+            let mut slot = self.service.lock().unwrap_or_else(|e| e.into_inner());
+            match &*slot {
+                Some(service) => Arc::clone(service),
+                None => {
+                    let service = Arc::new(
+                        freedesktop::Service::connect(self.on_action.clone()).map_err(|e| {
+                            format!("cannot reach the desktop's notification service ({e}); {NO_SERVICE}")
+                        })?,
+                    );
+                    *slot = Some(Arc::clone(&service));
+                    service
+                }
+            }
+        };
         let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
-        #[cfg(all(unix, not(target_os = "macos")))]
-        if notice.replaces_previous {
-            if let Some(id) = *last {
-                n.id(id);
+        let replaces = if notice.replaces_previous {
+            *last
+        } else {
+            None
+        };
+        match service.show(
+            &self.app_name,
+            replaces,
+            &notice.title,
+            &notice.body,
+            notice.conversation_id,
+        ) {
+            Ok(id) => {
+                *last = Some(id);
+                Ok(())
+            }
+            Err(e) => {
+                // The service may have gone (the desktop session restarted):
+                // connect afresh next time.
+                *self.service.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                Err(format!(
+                    "cannot show a desktop notification ({e}); {NO_SERVICE}"
+                ))
             }
         }
-        let actionable = self.on_action.is_some() && notice.conversation_id.is_some();
-        if actionable {
-            n.action("default", "Open")
-                .action("open", "Open")
-                .action("done", "Mark done");
-        }
-        let handle = n.show().map_err(|e| {
-            format!(
-                "cannot show a desktop notification ({e}); on Linux, a notification service \
-                 (your desktop's, or dunst) must be running on the session bus"
-            )
-        })?;
-        #[cfg(all(unix, not(target_os = "macos")))]
-        {
-            *last = Some(handle.id());
-        }
-        drop(last);
-        if let (true, Some(f), Some(conversation)) =
-            (actionable, self.on_action.clone(), notice.conversation_id)
-        {
-            // Waiting for a click blocks, so it gets a thread of its own; it ends
-            // when the notification closes.
-            #[cfg(all(unix, not(target_os = "macos")))]
-            std::thread::spawn(move || {
-                handle.wait_for_action(|action| match action {
-                    "default" | "open" => f(Action::Open(conversation)),
-                    "done" => f(Action::MarkDone(conversation)),
-                    _ => {}
-                });
-            });
-            #[cfg(not(all(unix, not(target_os = "macos"))))]
-            let _ = (f, conversation, handle);
-        }
-        Ok(())
+    }
+
+    /// Shows a notice. Errors say what is missing.
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    pub fn show(&self, notice: &Notice) -> Result<(), String> {
+        notify_rust::Notification::new()
+            .appname(&self.app_name)
+            .summary(&notice.title)
+            .body(&notice.body)
+            .show()
+            .map(|_| ())
+            .map_err(|e| format!("cannot show a desktop notification ({e})"))
     }
 }
 
