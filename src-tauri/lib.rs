@@ -24,6 +24,9 @@ use tauri::{Emitter, Manager};
 const CORE_EVENT: &str = "earshot://event";
 /// The Tauri event asking the UI to open a conversation (a notification clicked).
 const OPEN_EVENT: &str = "earshot://open";
+/// The Tauri event telling the UI that a notification's "Mark done" marked a
+/// conversation done, so its row leaves the list.
+const MARKED_DONE_EVENT: &str = "earshot://marked-done";
 /// The Tauri event telling the UI that another workspace is shown (the first
 /// account signed in while the demo was open), so it reloads everything.
 const WORKSPACE_EVENT: &str = "earshot://workspace";
@@ -56,14 +59,7 @@ fn notifying(handle: &tauri::AppHandle) -> Arc<earshot_notify::NotifyingSink> {
                 show_main_window(&app);
                 let _ = app.emit(OPEN_EVENT, id);
             }
-            earshot_notify::Action::MarkDone(id) => {
-                if let Some(ws) = app
-                    .try_state::<Arc<state::AppState>>()
-                    .and_then(|s| s.workspace().ok())
-                {
-                    let _ = ws.set_state(id, earshot_core::inbox::TriageState::Done, None);
-                }
-            }
+            earshot_notify::Action::MarkDone(id) => mark_done(&app, id),
         });
     Arc::new(earshot_notify::NotifyingSink::new(
         Arc::new(TauriEvents(handle.clone())),
@@ -71,6 +67,33 @@ fn notifying(handle: &tauri::AppHandle) -> Arc<earshot_notify::NotifyingSink> {
         desktop,
         Arc::new(earshot_core::clock::SystemClock),
     ))
+}
+
+/// A notification's "Mark done": the conversation is done in the core, then the
+/// window and the tray are told. A failure is said in the window, never dropped.
+fn mark_done(app: &tauri::AppHandle, id: i64) {
+    let done = match app.try_state::<Arc<state::AppState>>() {
+        Some(state) => state.workspace().and_then(|ws| {
+            ws.set_state(id, earshot_core::inbox::TriageState::Done, None)
+                .map_err(error::UiError::from)
+        }),
+        None => return,
+    };
+    match done {
+        Ok(()) => {
+            if let Some(badge) = app.try_state::<tray::UrgentBadge>() {
+                badge.poke();
+            }
+            let _ = app.emit(MARKED_DONE_EVENT, id);
+        }
+        Err(e) => {
+            let message = format!(
+                "Could not mark the conversation done from its notification: {}",
+                e.message
+            );
+            let _ = app.emit(CORE_EVENT, CoreEvent::Alert { message });
+        }
+    }
 }
 
 pub(crate) fn show_main_window(app: &tauri::AppHandle) {

@@ -23,7 +23,9 @@ export XDG_CONFIG_HOME="$data/config"
 export EARSHOT_EXPORT_DIR="$data/exports"
 
 cleanup() {
-  [ -n "${driver_pid:-}" ] && kill "$driver_pid" 2>/dev/null || true
+  # The driver's whole process group: killed alone, tauri-driver leaves its
+  # WebKitWebDriver running, holding whatever the script inherited (a lock, say).
+  [ -n "${driver_pid:-}" ] && kill -- -"$driver_pid" 2>/dev/null || true
   [ -n "${XVFB_PID:-}" ] && kill "$XVFB_PID" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$data"
@@ -35,7 +37,7 @@ start_xvfb
 
 port=$((4444 + RANDOM % 1000))
 native_port=$((port + 1000))
-"$driver_bin" --port "$port" --native-port "$native_port" >"$data/driver.log" 2>&1 &
+setsid "$driver_bin" --port "$port" --native-port "$native_port" >"$data/driver.log" 2>&1 &
 driver_pid=$!
 for _ in $(seq 100); do
   curl -sf "http://127.0.0.1:$port/status" >/dev/null 2>&1 && break

@@ -4,7 +4,8 @@
 // scripts/with-notifications.sh, which `make e2e` runs), with the author, the
 // network, the text and why it is urgent; its default action, invoked through the
 // daemon as a click would, brings the app to that conversation from another view,
-// with its row in the list.
+// with its row in the list; its Mark done, chosen from the daemon's context menu,
+// marks the conversation done and takes its row out of the open list on screen.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -50,29 +51,40 @@ describe('urgent mentions on the desktop', () => {
     await s?.end().catch(() => {});
   });
 
+  /** Bob mentions alice with `status`; waits for exactly one notification on screen. */
+  async function mentionAndNotification(status) {
+    // What came before is put away.
+    dunstctl('close-all');
+    await sleep(200);
+    assert.equal(Number(dunstctl('count', 'displayed').trim()), 0, 'nothing on screen before the mention');
+    const response = await fetch(`${mastodon}/api/v1/statuses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${servers.EARSHOT_TEST_MASTODON_BOB_TOKEN}` },
+      body: new URLSearchParams({ status, visibility: 'public' }),
+    });
+    assert.ok(response.ok, `posting to the Mastodon server: ${response.status}`);
+    await s.until('the notification on screen', async () => Number(dunstctl('count', 'displayed').trim()) > 0, 30000);
+    // A second notification for the same mention would come within the digest window, not after it.
+    await sleep(1500);
+    assert.equal(Number(dunstctl('count', 'displayed').trim()), 1, 'exactly one notification');
+  }
+
+  /** The rows of an inbox tab (open, done...), loaded afresh by going through another tab. */
+  async function rowsOf(tab) {
+    await s.click('[data-testid="nav-inbox"]');
+    await s.click(`[data-testid="state-tab-${tab === 'done' ? 'open' : 'done'}"]`);
+    await s.click(`[data-testid="state-tab-${tab}"]`);
+    await sleep(300);
+    return s.texts('[data-testid="conversation-row"]');
+  }
+
   test('a risk-word mention notifies once, and clicking the notification opens its conversation', async () => {
     const mark = `urgent${randomBytes(5).toString('hex')}`;
     await signInMastodon(s, mastodon, servers.EARSHOT_TEST_MASTODON_ALICE_TOKEN);
     // Somewhere else than the inbox, as a manager busy with a report would be.
     await s.click('[data-testid="nav-reports"]');
     await s.waitFor('[data-testid="view-reports"]');
-    // What earlier files left on screen is put away.
-    dunstctl('close-all');
-    await sleep(200);
-    const before = Number(dunstctl('count', 'displayed').trim());
-    assert.equal(before, 0, 'nothing on screen before the mention');
-
-    const response = await fetch(`${mastodon}/api/v1/statuses`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${servers.EARSHOT_TEST_MASTODON_BOB_TOKEN}` },
-      body: new URLSearchParams({ status: `@alice the export is broken, I want a refund ${mark}`, visibility: 'public' }),
-    });
-    assert.ok(response.ok, `posting to the Mastodon server: ${response.status}`);
-
-    await s.until('the notification on screen', async () => Number(dunstctl('count', 'displayed').trim()) > 0, 30000);
-    // A second notification for the same mention would come within the digest window, not after it.
-    await sleep(1500);
-    assert.equal(Number(dunstctl('count', 'displayed').trim()), 1, 'exactly one notification');
+    await mentionAndNotification(`@alice the export is broken, I want a refund ${mark}`);
 
     // What a click on the notification does: the daemon invokes its default action.
     dunstctl('action', '0');
@@ -98,5 +110,27 @@ describe('urgent mentions on the desktop', () => {
     assert.match(shown[0].summary, / on Mastodon$/, `the author and network: ${shown[0].summary}`);
     assert.match(shown[0].body, /export is broken/, `the text: ${shown[0].body}`);
     assert.match(shown[0].body, /refund/i, `why it is urgent: ${shown[0].body}`);
+  });
+
+  test("a notification's Mark done marks its conversation done, and its row leaves the list", async () => {
+    // A new run of the app: the last notification's digest window is not this one's.
+    await s.end();
+    s = await Session.start(driver, app);
+    await s.waitFor('[data-testid="view-inbox"]');
+    const mark = `urgent${randomBytes(5).toString('hex')}`;
+    await mentionAndNotification(`@alice we have an outage, nothing loads ${mark}`);
+    await s.until('its row in the open list', async () => (await rowsOf('open')).some((t) => t.includes(mark)), 15000);
+
+    // Chosen from the daemon's context menu, as a person would.
+    dunstctl('context');
+    // The list on screen hears of it: no reload.
+    await s.until(
+      'its row gone from the open list',
+      async () => !(await s.texts('[data-testid="conversation-row"]')).some((t) => t.includes(mark)),
+      15000,
+    );
+    assert.deepEqual(await s.texts('[data-testid="inbox-notice"]'), ['Marked done from its notification.']);
+    assert.ok((await rowsOf('done')).some((t) => t.includes(mark)), 'in Done');
+    assert.ok(!(await rowsOf('open')).some((t) => t.includes(mark)), 'no longer open');
   });
 });

@@ -146,6 +146,8 @@ export interface Backend extends ContactsBackend, ListeningBackend {
   conversationReasons(conversationId: number): Promise<string[]>;
   /** A notification's "Open" (or a click on it) asks for a conversation. */
   onOpenConversation(handler: (conversationId: number) => void): Promise<() => void>;
+  /** A notification's "Mark done" marked a conversation done (in the core, already). */
+  onMarkedDone(handler: (conversationId: number) => void): Promise<() => void>;
   /** Unread urgent conversations (open or pending): the tray's count; null while first counted. */
   urgentCount(): Promise<number | null>;
   /** The unread urgent count changed. */

@@ -330,6 +330,7 @@ export class MemoryBackend extends MemoryListening implements Backend {
   readonly #replies: MemoryReplies;
   readonly #rules: MemoryRules;
   readonly #urgentListeners = new Set<(count: number) => void>();
+  readonly #doneListeners = new Set<(conversationId: number) => void>();
   #notify: NotifySettings = { digestSeconds: 60, quiet: null };
 
   constructor(data: MemoryData = { conversations: [] }, options: MemoryBackendOptions = {}) {
@@ -909,6 +910,17 @@ export class MemoryBackend extends MemoryListening implements Backend {
   /** As clicking a notification's "Open" would (tests, demo). */
   openFromNotification(conversationId: number): void {
     this.#rules.open(conversationId);
+  }
+
+  async onMarkedDone(handler: (conversationId: number) => void): Promise<() => void> {
+    this.#doneListeners.add(handler);
+    return () => this.#doneListeners.delete(handler);
+  }
+
+  /** As a notification's "Mark done" does (tests): done in the store, then told. */
+  async markDoneFromNotification(conversationId: number): Promise<void> {
+    await this.setState(conversationId, 'done');
+    for (const listener of [...this.#doneListeners]) listener(conversationId);
   }
 
   #urgent(): number {

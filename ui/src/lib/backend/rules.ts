@@ -3,6 +3,9 @@ import type { Rule } from '../types';
 /** The Tauri event name a notification's "Open" arrives on (a conversation id). */
 export const OPEN_EVENT = 'earshot://open';
 
+/** The Tauri event name a notification's "Mark done" is told on (a conversation id, already done). */
+export const MARKED_DONE_EVENT = 'earshot://marked-done';
+
 /** The Tauri event name the unread urgent count arrives on when it changes. */
 export const URGENT_EVENT = 'earshot://urgent';
 

@@ -32,7 +32,7 @@ import {
   type CoreEvent,
 } from './backend';
 import { TauriListening } from './tauri-listening';
-import { OPEN_EVENT, URGENT_EVENT } from './rules';
+import { MARKED_DONE_EVENT, OPEN_EVENT, URGENT_EVENT } from './rules';
 import type { NotifySettings, Rule, Trial } from '../types';
 
 type InvokeArgs = Record<string, unknown>;
@@ -316,6 +316,10 @@ export class TauriBackend extends TauriListening implements Backend {
 
   onOpenConversation(handler: (conversationId: number) => void): Promise<() => void> {
     return subscribe<number>(OPEN_EVENT, handler);
+  }
+
+  onMarkedDone(handler: (conversationId: number) => void): Promise<() => void> {
+    return subscribe<number>(MARKED_DONE_EVENT, handler);
   }
 
   urgentCount(): Promise<number | null> {

@@ -640,6 +640,18 @@ export class InboxController {
     if (this.selectedIndex >= n - PREFETCH_ROWS) void this.loadMore();
   }
 
+  /**
+   * Conversation `id` was moved to `state` outside this list (a notification's Mark
+   * done): its row leaves a tab of another state, the views showing it refresh, and
+   * `notice` says what happened. Its row joins a tab of that state at the next load.
+   */
+  changedElsewhere(id: number, state: TriageState, notice: string): void {
+    if (this.tab !== state) this.#remove([id]);
+    this.checked.delete(id);
+    this.#changed([id]);
+    this.notice = notice;
+  }
+
   /** Puts a row back in inbox order (unless a later page will bring it). */
   #insert(row: ConversationSummary): void {
     if (this.conversations.some((c) => c.id === row.id)) return;

@@ -64,3 +64,29 @@ describe("a notification's Open", () => {
     expect(screen.queryByTestId('new-items')).toBeNull();
   });
 });
+
+describe("a notification's Mark done", () => {
+  it('takes the row out of the open list at once, says so, and moves the selection on', async () => {
+    const backend = new MemoryBackend({ conversations: [conversation(1), conversation(2), conversation(3)] });
+    const user = userEvent.setup();
+    render(App, { backend });
+    await waitFor(() => expect(screen.getAllByTestId('conversation-row').length).toBe(3));
+    // Newest first (3, 2, 1): the second row, 2, selected and open.
+    await user.keyboard('jo');
+    await waitFor(() => expect(screen.getByTestId('thread-pane')).toHaveTextContent('Snippet for conversation 2'));
+
+    await backend.markDoneFromNotification(2);
+    await waitFor(() => expect(screen.getAllByTestId('conversation-row').length).toBe(2));
+    const rows = screen.getAllByTestId('conversation-row');
+    expect(rows.map((r) => r.textContent).join(' ')).not.toContain('Snippet for conversation 2');
+    expect(screen.getByText('Marked done from its notification.')).toBeInTheDocument();
+    // The next conversation takes its place, as after `e`.
+    await waitFor(() => expect(screen.getByTestId('thread-pane')).toHaveTextContent('Snippet for conversation 1'));
+    expect(rows.find((r) => r.getAttribute('aria-selected') === 'true')).toHaveTextContent('Snippet for conversation 1');
+
+    // The Done tab lists it.
+    await user.click(screen.getByTestId('state-tab-done'));
+    await waitFor(() => expect(screen.getAllByTestId('conversation-row').length).toBe(1));
+    expect(screen.getByTestId('conversation-row')).toHaveTextContent('Snippet for conversation 2');
+  });
+});
