@@ -355,6 +355,24 @@ fn start_driver(driver: &Path, data: &Path, port: u16) -> Result<Child, Error> {
         .map_err(|e| err(format!("cannot start {}: {e}", driver.display())))
 }
 
+/// Stops tauri-driver and what it started: killed alone, it leaves its
+/// WebKitWebDriver running, holding every file the bench inherited open (a
+/// lock taken around the bench, say).
+fn stop_driver(child: &mut Child) {
+    #[cfg(target_os = "linux")]
+    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{}/task", child.id())) {
+        for task in tasks.flatten() {
+            let children =
+                std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            for pid in children.split_whitespace() {
+                let _ = Command::new("kill").args(["-KILL", pid]).status();
+            }
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// What a bench does with the app once its window is up.
 pub(crate) type Drive<'d, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + 'd>>;
 
@@ -394,8 +412,7 @@ pub(crate) fn with_app<T>(
         d.end().await;
         r
     });
-    let _ = child.kill();
-    let _ = child.wait();
+    stop_driver(&mut child);
     result
 }
 
