@@ -69,9 +69,13 @@ pub enum BenchCommand {
         /// j presses (then half as many k)
         #[arg(long, default_value_t = 200)]
         keys: usize,
-        /// Runs of each other measure (thread, search, triage)
+        /// Runs of the thread and search measures
         #[arg(long, default_value_t = 20)]
         runs: usize,
+        /// Presses of e, each followed by z: a p95 of 20 presses is the second slowest and
+        /// swings by 20 ms between runs, of 60 the fourth slowest
+        #[arg(long, default_value_t = 60)]
+        triage: usize,
         /// Keep the workspace in this directory and reuse it on the next run (its key is
         /// in the keyring, so the next run needs the same keyring; without it, a
         /// temporary workspace generated afresh)
@@ -259,6 +263,7 @@ pub fn run(cmd: &BenchCommand, json: bool) -> Result<(), Error> {
             items,
             keys,
             runs,
+            triage,
             data_dir,
             generate_only,
             write,
@@ -267,6 +272,7 @@ pub fn run(cmd: &BenchCommand, json: bool) -> Result<(), Error> {
                 items: *items,
                 keys: *keys,
                 runs: (*runs).max(1),
+                triage: (*triage).max(1),
                 data_dir: data_dir.clone(),
                 generate_only: *generate_only,
             };

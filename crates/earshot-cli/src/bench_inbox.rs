@@ -224,7 +224,7 @@ const ENTER: &str = "\u{E007}";
 const ESCAPE: &str = "\u{E00C}";
 const HOME: &str = "\u{E011}";
 
-async fn drive(d: &Driver, keys: usize, runs: usize) -> Result<Vec<Measure>, Error> {
+async fn drive(d: &Driver, keys: usize, runs: usize, triage: usize) -> Result<Vec<Measure>, Error> {
     d.until(
         "the first inbox rows",
         "return document.querySelectorAll('[data-testid=\"conversation-row\"]').length > 0",
@@ -316,7 +316,7 @@ async fn drive(d: &Driver, keys: usize, runs: usize) -> Result<Vec<Measure>, Err
     // Triage: e on a row deeper in the list, then z to put it back.
     let mut dones = Vec::new();
     let mut undos = Vec::new();
-    for _ in 0..runs {
+    for _ in 0..triage {
         d.key("j").await?;
         tokio::time::sleep(Duration::from_millis(100)).await;
         let id = d
@@ -421,8 +421,10 @@ pub struct Options {
     pub items: usize,
     /// j presses (then half as many k).
     pub keys: usize,
-    /// Runs of each other measure.
+    /// Runs of the thread and search measures.
     pub runs: usize,
+    /// Presses of e, each followed by z.
+    pub triage: usize,
     /// Keep the workspace here and reuse it (see `bench inbox --data-dir`).
     pub data_dir: Option<std::path::PathBuf>,
     /// Only generate the workspace in `data_dir`.
@@ -466,7 +468,11 @@ pub fn run(
     json_out: bool,
 ) -> Result<Option<String>, Error> {
     let Options {
-        items, keys, runs, ..
+        items,
+        keys,
+        runs,
+        triage,
+        ..
     } = *opts;
     let tmp = tempfile::tempdir().map_err(|e| err(e.to_string()))?;
     let data = match &opts.data_dir {
@@ -480,7 +486,9 @@ pub fn run(
     if opts.generate_only {
         return Ok(None);
     }
-    let measures = with_app(driver, &data, app, |d| Box::pin(drive(d, keys, runs)))?;
+    let measures = with_app(driver, &data, app, |d| {
+        Box::pin(drive(d, keys, runs, triage))
+    })?;
     if json_out {
         let text = serde_json::to_string_pretty(&measures).map_err(|e| err(e.to_string()))?;
         println!("{text}");
