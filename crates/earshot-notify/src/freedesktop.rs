@@ -115,7 +115,7 @@ impl Service {
             let clicks = Arc::clone(&clicks);
             std::thread::Builder::new()
                 .name("notification clicks".into())
-                .spawn(move || zbus::block_on(listen(stream, &clicks, &*f)))
+                .spawn(move || listen(stream, &clicks, &*f))
                 .map_err(|e| zbus::Error::Failure(e.to_string()))?;
         }
         Ok(Self {
@@ -168,13 +168,15 @@ impl Service {
     }
 }
 
-/// Reads the server's answers until the connection ends.
-async fn listen(
+/// Reads the server's answers until the connection ends. Each is awaited on
+/// its own, so the handler runs outside any future: it may block, or show a
+/// notification itself.
+fn listen(
     mut stream: zbus::MessageStream,
     clicks: &Mutex<Clicks>,
     f: &(dyn Fn(Action) + Send + Sync),
 ) {
-    while let Some(message) = stream.next().await {
+    while let Some(message) = zbus::block_on(stream.next()) {
         let Ok(message) = message else { continue };
         let header = message.header();
         let action = match header.member().map(|m| m.as_str()) {
