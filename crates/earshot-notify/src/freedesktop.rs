@@ -127,7 +127,9 @@ impl Service {
 
     /// Shows a notification (replacing `replaces`, when given); with a
     /// conversation and a click handler, offers Open and Mark done on it.
-    /// Returns the server's id for it.
+    /// Returns the server's id for it, and an action already chosen on it
+    /// (rare: an answer that came before `Notify`'s reply), for the caller to
+    /// hand to the click handler once it holds no lock.
     pub(crate) fn show(
         &self,
         app_name: &str,
@@ -135,7 +137,7 @@ impl Service {
         summary: &str,
         body: &str,
         conversation: Option<i64>,
-    ) -> zbus::Result<u32> {
+    ) -> zbus::Result<(u32, Option<Action>)> {
         let conversation = conversation.filter(|_| self.on_action.is_some());
         let actions: &[&str] = if conversation.is_some() {
             &ACTIONS
@@ -161,10 +163,7 @@ impl Service {
         ))?;
         let id: u32 = reply.body().deserialize()?;
         let early = lock(&self.clicks).shown(id, conversation);
-        if let (Some(action), Some(f)) = (early, &self.on_action) {
-            f(action);
-        }
-        Ok(id)
+        Ok((id, early))
     }
 }
 
@@ -176,8 +175,17 @@ fn listen(
     clicks: &Mutex<Clicks>,
     f: &(dyn Fn(Action) + Send + Sync),
 ) {
+    let mut errors = 0;
     while let Some(message) = zbus::block_on(stream.next()) {
-        let Ok(message) = message else { continue };
+        let Ok(message) = message else {
+            // A broken connection: the next notification connects afresh.
+            errors += 1;
+            if errors == 16 {
+                return;
+            }
+            continue;
+        };
+        errors = 0;
         let header = message.header();
         let action = match header.member().map(|m| m.as_str()) {
             Some("ActionInvoked") => match message.body().deserialize::<(u32, String)>() {

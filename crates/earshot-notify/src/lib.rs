@@ -91,8 +91,12 @@ impl Desktop {
             &notice.body,
             notice.conversation_id,
         ) {
-            Ok(id) => {
+            Ok((id, early)) => {
                 *last = Some(id);
+                drop(last);
+                if let (Some(action), Some(f)) = (early, &self.on_action) {
+                    f(action);
+                }
                 Ok(())
             }
             Err(e) => {
