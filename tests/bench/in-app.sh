@@ -4,15 +4,15 @@
 # items) or `earshot-cli bench listen-window` (the listening dashboard), through
 # tauri-driver.
 #   scripts/with-keyring.sh tests/bench/in-app.sh inbox [--items N] [--write BENCHMARKS.md]
-#   scripts/with-keyring.sh tests/bench/in-app.sh listen-window [--items N] [--runs N] [--write BENCHMARKS.md]
-# With inbox, --data-dir DIR keeps the generated workspace and reuses it on the next
+#   scripts/with-keyring.sh tests/bench/in-app.sh listen-window [--items N] [--runs N] [--sessions N] [--write BENCHMARKS.md]
+# With either, --data-dir DIR keeps the generated workspace and reuses it on the next
 # run (with --generate-only it only generates it). Its key is in the keyring, so a
 # kept workspace opens only in the same keyring: for repeated runs, run them inside
 # one scripts/with-keyring.sh session.
 # Builds nothing: run `make bench-inbox` or `make bench-listen`, which build the
-# release binaries first. With inbox, EARSHOT_BENCH_TRACE=1 prints each press as the
-# probe measured it (script, the frame, the page's performance marks) to stderr, to
-# see where a slow one spent its time.
+# release binaries first. EARSHOT_BENCH_TRACE=1 prints each measure as the probe
+# took it (with inbox: script, the frame; with either: the page's performance marks)
+# to stderr, to see where a slow one spent its time.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bench="${1:?which bench: inbox or listen-window}"

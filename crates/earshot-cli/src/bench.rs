@@ -155,9 +155,21 @@ pub enum BenchCommand {
         /// Generated items in the workspace, ending now
         #[arg(long, default_value_t = 1_000_000)]
         items: usize,
-        /// Runs of each measure
+        /// Runs of each measure but the first opening
         #[arg(long, default_value_t = 10)]
         runs: usize,
+        /// Starts of the app, each opening the view once after start-up: the runs of
+        /// the first opening
+        #[arg(long, default_value_t = 10)]
+        sessions: usize,
+        /// Keep the workspace in this directory and reuse it on the next run (its key is
+        /// in the keyring, so the next run needs the same keyring; its items end when it
+        /// was generated)
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// Generate the workspace in --data-dir and stop (no app)
+        #[arg(long, requires = "data_dir")]
+        generate_only: bool,
         /// Write the results into this Markdown file (its listen-window section is replaced)
         #[arg(long, value_name = "FILE")]
         write: Option<PathBuf>,
@@ -346,9 +358,21 @@ pub fn run(cmd: &BenchCommand, json: bool) -> Result<(), Error> {
             driver,
             items,
             runs,
+            sessions,
+            data_dir,
+            generate_only,
             write,
         } => {
-            let text = crate::bench_listen_window::run(app, driver, *items, (*runs).max(1), json)?;
+            let opts = crate::bench_listen_window::Options {
+                items: *items,
+                runs: (*runs).max(1),
+                sessions: (*sessions).max(1),
+                data_dir: data_dir.clone(),
+                generate_only: *generate_only,
+            };
+            let Some(text) = crate::bench_listen_window::run(app, driver, &opts, json)? else {
+                return Ok(());
+            };
             if let Some(path) = write {
                 write_section(path, "listen-window", &text)?;
                 eprintln!("written to {}", path.display());

@@ -7,7 +7,10 @@
 //   choose(id, value)  sets one select (the range or the bucket) as a person would, and
 //                      starts the clock at once;
 //   take()             returns the finished measurements ({ painted } in ms, or -1;
-//                      shown, when the total first changed, if it did).
+//                      shown, when the total first changed, if it did; for the trace,
+//                      marks: the page's `earshot-` performance marks since the action,
+//                      and loads: the scripts and styles it fetched, each [name, ms
+//                      from the action, ms it took]).
 (() => {
   if (window.__earshotListenBench) return;
   const total = () => document.querySelector('[data-testid="listening-total"]')?.textContent ?? null;
@@ -23,10 +26,19 @@
       if (shown === null && now !== null && now !== before) shown = performance.now() - start;
       if (now !== null && drawn.length >= 2 && drawn.every((c) => !c.hasAttribute('data-bench-old'))) {
         setTimeout(() => {
+          const since = (e) => Math.round((e.startTime - start) * 10) / 10;
           bench.done.push({
             painted: performance.now() - start,
             shown: shown === null ? null : Math.round(shown),
             total: now,
+            marks: performance
+              .getEntriesByType('mark')
+              .filter((e) => e.name.startsWith('earshot-') && e.startTime >= start)
+              .map((e) => [e.name.slice(8), since(e)]),
+            loads: performance
+              .getEntriesByType('resource')
+              .filter((e) => e.startTime >= start)
+              .map((e) => [e.name.split('/').pop(), since(e), Math.round(e.duration * 10) / 10]),
           });
         }, 0);
       } else if (performance.now() < deadline) {

@@ -270,3 +270,15 @@ pub fn fresh_dir(base: &Path, name: &str) -> Result<PathBuf, Error> {
     std::fs::create_dir_all(&dir).map_err(|e| err(format!("{}: {e}", dir.display())))?;
     Ok(dir)
 }
+
+/// A bench's workspace: `kept` (created if missing, kept after the run) when given,
+/// else a fresh `name` folder under `base`.
+pub fn kept_or_fresh(kept: Option<&Path>, base: &Path, name: &str) -> Result<PathBuf, Error> {
+    match kept {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| err(format!("{}: {e}", dir.display())))?;
+            Ok(dir.to_owned())
+        }
+        None => fresh_dir(base, name),
+    }
+}
