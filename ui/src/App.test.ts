@@ -40,29 +40,6 @@ afterEach(() => {
   localStorage.clear();
 });
 
-describe('Listening, ahead of its first opening', () => {
-  it('is rendered once out of sight after the inbox paints, then dropped', async () => {
-    const { container, user } = await renderApp();
-    await waitFor(() => expect(container.querySelector('.rehearsal [data-testid="view-listening"]')).not.toBeNull());
-    const rehearsal = container.querySelector('.rehearsal');
-    expect(rehearsal).toHaveAttribute('aria-hidden', 'true');
-    expect(rehearsal).toHaveAttribute('inert');
-    expect(currentView()).toBe('inbox');
-    await waitFor(() => expect(container.querySelector('.rehearsal')).toBeNull(), { timeout: 5000 });
-
-    await user.click(screen.getByTestId('nav-listening'));
-    expect(await screen.findAllByTestId('view-listening')).toHaveLength(1);
-  });
-
-  it('gives way to the view when it is opened first', async () => {
-    const { container, user } = await renderApp();
-    await waitFor(() => expect(container.querySelector('.rehearsal')).not.toBeNull());
-    await user.click(screen.getByTestId('nav-listening'));
-    expect(await screen.findAllByTestId('view-listening')).toHaveLength(1);
-    expect(container.querySelector('.rehearsal')).toBeNull();
-  });
-});
-
 describe('Navigation', () => {
   it('switches views from the rail, marking the current one', async () => {
     const { user } = await renderApp();
