@@ -16,7 +16,9 @@
 //           for tracing where the time goes (EARSHOT_BENCH_TRACE=1 prints each press),
 //           with nextTask (the keydown to the next task) and, for a thread, the items
 //           in the DOM at the frame.
-// `take()` returns the finished measurements.
+// `take()` returns the finished measurements; `wait(done)` calls `done` with them once
+// there is one (the bench waits so, in an asynchronous script, rather than polling the
+// page through WebDriver while the press is timed).
 (() => {
   if (window.__earshotBench) return;
   const selectedId = () =>
@@ -62,6 +64,17 @@
       bench.done = [];
       return out;
     },
+    waiter: null,
+    wait(done) {
+      if (bench.done.length > 0) done(bench.take());
+      else bench.waiter = done;
+    },
+    finish(m) {
+      bench.done.push(m);
+      const waiter = bench.waiter;
+      bench.waiter = null;
+      if (waiter) waiter(bench.take());
+    },
     selectedId,
   };
   window.__earshotBench = bench;
@@ -95,13 +108,13 @@
               .getEntriesByType('mark')
               .filter((e) => e.startTime >= start)
               .map((e) => [e.name, Math.round((e.startTime - start) * 10) / 10]);
-            bench.done.push(m);
+            bench.finish(m);
           }, 0);
         } else if (performance.now() < deadline) {
           requestAnimationFrame(frame);
         } else {
           m.painted = -1;
-          bench.done.push(m);
+          bench.finish(m);
         }
       };
       requestAnimationFrame(frame);

@@ -140,6 +140,16 @@ impl Driver {
         .await
     }
 
+    /// Runs `script` as an asynchronous script: it ends by calling its last argument.
+    async fn execute_async(&self, script: &str, args: Value) -> Result<Value, Error> {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
     /// Presses one key (a character, or a WebDriver key code such as "\u{E007}").
     pub(crate) async fn key(&self, key: &str) -> Result<(), Error> {
         let actions = json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": [
@@ -179,28 +189,31 @@ async fn measure(d: &Driver, kind: &str, arg: Value, key: &str) -> Result<Press,
     )
     .await?;
     d.key(key).await?;
-    for _ in 0..400 {
-        let done = d
-            .execute("return window.__earshotBench.take()", json!([]))
-            .await?;
-        if let Some(m) = done.as_array().and_then(|a| a.first()) {
-            let painted = m["painted"].as_f64().unwrap_or(-1.0);
-            if std::env::var_os("EARSHOT_BENCH_TRACE").is_some() {
-                eprintln!("{m}");
-            }
-            if painted < 0.0 {
-                return Err(err(format!("{kind}: the change never showed")));
-            }
-            // A quiet moment between presses, as between a person's keys.
-            tokio::time::sleep(Duration::from_millis(60)).await;
-            return Ok(Press {
-                script_ms: m["script"].as_f64().unwrap_or(painted),
-                painted_ms: painted,
-            });
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
+    // One script that returns when the probe has the measurement: polling the page every
+    // few milliseconds through WebDriver would run script in it during the frames timed.
+    let done = d
+        .execute_async(
+            "window.__earshotBench.wait(arguments[arguments.length - 1])",
+            json!([]),
+        )
+        .await?;
+    let m = done
+        .as_array()
+        .and_then(|a| a.first())
+        .ok_or_else(|| err(format!("{kind}: no measurement")))?;
+    let painted = m["painted"].as_f64().unwrap_or(-1.0);
+    if std::env::var_os("EARSHOT_BENCH_TRACE").is_some() {
+        eprintln!("{m}");
     }
-    Err(err(format!("{kind}: no measurement")))
+    if painted < 0.0 {
+        return Err(err(format!("{kind}: the change never showed")));
+    }
+    // A quiet moment between presses, as between a person's keys.
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    Ok(Press {
+        script_ms: m["script"].as_f64().unwrap_or(painted),
+        painted_ms: painted,
+    })
 }
 
 #[derive(Debug, Serialize)]
