@@ -43,6 +43,8 @@ interface UndoRecord {
   /** The list the rows were removed from (tab and account). */
   listKey: string;
   entries: UndoEntry[];
+  /** The conversation open in the thread pane when the action took it away, if one did. */
+  opened?: number;
 }
 
 /** Inbox order: most recent activity first, ties broken by the higher id. */
@@ -421,12 +423,14 @@ export class InboxController {
     // The list shows the change at once (the core's write is a round trip away), and `z`
     // can take it back at once: the undo waits for these writes. Rows the core refuses
     // come back below.
+    const open = this.openId;
     this.#remove(rows.map((c) => c.id));
     for (const c of rows) this.checked.delete(c.id);
     let record: UndoRecord | null = null;
     if (rows.length > 0) {
       const description = describe(STATE_VERBS[state], rows);
       record = { kind: 'state', description, listKey, entries: rows.map((before) => ({ before })) };
+      if (open !== null && rows.some((c) => c.id === open)) record.opened = open;
       this.#undo = record;
       this.notice = `${capitalise(description)}. Press z to undo.`;
     }
@@ -545,7 +549,18 @@ export class InboxController {
     this.#undo = null;
     // A state undo shows the rows back at once; any the core refuses leave again below.
     const here = record.kind === 'state' && record.listKey === this.#listKey;
-    if (here) this.#restore(record.entries.map((e) => e.before));
+    if (here) {
+      this.#restore(record.entries.map((e) => e.before));
+      // The conversation the action took out of the thread pane comes back to it, once
+      // the row's return has painted (unless another was chosen meanwhile).
+      const opened = record.opened;
+      const shown = this.openId;
+      if (opened !== undefined) {
+        afterPaint(() => {
+          if (this.openId === shown && this.selected?.id === opened) this.openConversation(opened);
+        });
+      }
+    }
     await this.#afterPending(async () => {
       // The action's own writes are done now: `entries` is what the core changed (none
       // if the core refused it all, which its notice said).

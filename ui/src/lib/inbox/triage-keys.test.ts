@@ -168,3 +168,36 @@ describe('filters and saved views', () => {
     expect(results).toHaveLength(8);
   });
 });
+
+describe('z after e on the open conversation', () => {
+  it('puts the row back, selected, and its conversation back in the thread pane', async () => {
+    const { user } = await renderInbox();
+    const pane = () => screen.getByTestId('thread-pane');
+    await user.keyboard('jo');
+    await waitFor(() => expect(pane()).toHaveTextContent('Author 17'));
+    await user.keyboard('e');
+    // The next conversation takes its place, as in the list.
+    await waitFor(() => expect(ids()).toEqual(['21', '13', '9', '5', '1']));
+    await waitFor(() => expect(pane()).toHaveTextContent('Author 13'));
+
+    await user.keyboard('z');
+    await waitFor(() => expect(ids()).toEqual(['21', '17', '13', '9', '5', '1']));
+    expect(selectedRow()?.dataset.conversationId).toBe('17');
+    await waitFor(() => expect(pane()).toHaveTextContent('Author 17'));
+    await waitFor(() => expect(selectedRow()).toHaveFocus());
+  });
+
+  it('leaves the thread pane alone when the undone action did not take its conversation', async () => {
+    const { user } = await renderInbox();
+    const pane = () => screen.getByTestId('thread-pane');
+    await user.keyboard('o');
+    await waitFor(() => expect(pane()).toHaveTextContent('Author 21'));
+    // Done on another row than the open one.
+    await user.keyboard('jje');
+    await waitFor(() => expect(ids()).toEqual(['21', '17', '9', '5', '1']));
+    await user.keyboard('z');
+    await waitFor(() => expect(ids()).toEqual(['21', '17', '13', '9', '5', '1']));
+    expect(selectedRow()?.dataset.conversationId).toBe('13');
+    expect(pane()).toHaveTextContent('Author 21');
+  });
+});
