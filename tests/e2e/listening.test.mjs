@@ -12,6 +12,7 @@ import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, driver, serversEnv, shots } from './env.mjs';
+import { firstSyncDone } from './steps.mjs';
 import { Session } from './webdriver.mjs';
 
 const ENTER = '\uE007';
@@ -72,11 +73,7 @@ describe('listening', () => {
     await s.click('[data-testid="mastodon-token-toggle"]');
     await type('[data-testid="mastodon-token"]', servers.EARSHOT_TEST_MASTODON_ALICE_TOKEN);
     await s.keys(ENTER);
-    await s.until(
-      'the first sync to finish',
-      async () => /Up to date|Streaming/.test((await s.texts('[data-testid="account-state"]'))[0] ?? ''),
-      30000,
-    );
+    await firstSyncDone(s);
     const posted = await fetch(`${mastodon}/api/v1/statuses`, {
       method: 'POST',
       headers: { authorization: `Bearer ${servers.EARSHOT_TEST_MASTODON_BOB_TOKEN}` },

@@ -10,13 +10,29 @@ export async function addMastodonAccount(s, server, token) {
   await s.keys('\uE007');
 }
 
-/** Waits for the first account's first sync to finish. */
-export function firstSyncDone(s) {
-  return s.until(
-    'the first sync to finish',
-    async () => /Up to date|Streaming/.test((await s.texts('[data-testid="account-state"]'))[0] ?? ''),
-    30000,
-  );
+/**
+ * Waits for the first account's first sync to finish; on a timeout, says what the
+ * accounts showed last (their states and details) and what the top bar said.
+ */
+export async function firstSyncDone(s) {
+  let seen = [];
+  try {
+    await s.until(
+      'the first sync to finish',
+      async () => {
+        seen = await s.texts('[data-testid="account-state"]');
+        return /Up to date|Streaming/.test(seen[0] ?? '');
+      },
+      30000,
+    );
+  } catch (err) {
+    const accounts = await s.texts('[data-testid="settings-account"]').catch(() => []);
+    const sync = await s.texts('[data-testid="sync-status"]').catch(() => []);
+    throw new Error(
+      `${err.message}: the account states last read ${JSON.stringify(seen)}, ` +
+        `the accounts ${JSON.stringify(accounts)}, the sync status ${JSON.stringify(sync)}`,
+    );
+  }
 }
 
 /**
