@@ -2,11 +2,27 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-const numberFmt = new Intl.NumberFormat();
-const compactFmt = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
-const dayMonthFmt = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
-const fullDateFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
-const timestampFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+/**
+ * A value made on first use, then kept. For `Intl` formatters: each costs ICU work
+ * (locale data, patterns) that running the module at start-up need not pay for the
+ * ones the first screen does not use.
+ */
+export function onFirstUse<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
+}
+
+const numberFmt = onFirstUse(() => new Intl.NumberFormat());
+const compactFmt = onFirstUse(
+  () => new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 }),
+);
+const dayMonthFmt = onFirstUse(() => new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' }));
+const fullDateFmt = onFirstUse(
+  () => new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' }),
+);
+const timestampFmt = onFirstUse(
+  () => new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }),
+);
 
 /** Short relative time for dense lists: "now", "5m", "3h", "2d", "Mar 4", "Mar 4, 2023". */
 export function relativeTime(ms: number, now: number = Date.now()): string {
@@ -17,8 +33,8 @@ export function relativeTime(ms: number, now: number = Date.now()): string {
   if (diff < 7 * DAY) return `${Math.floor(diff / DAY)}d`;
   const date = new Date(ms);
   return date.getFullYear() === new Date(now).getFullYear()
-    ? dayMonthFmt.format(date)
-    : fullDateFmt.format(date);
+    ? dayMonthFmt().format(date)
+    : fullDateFmt().format(date);
 }
 
 /** Spelled-out relative time for screen readers. */
@@ -29,11 +45,11 @@ export function relativeTimeLong(ms: number, now: number = Date.now()): string {
   if (diff < HOUR) return plural(Math.floor(diff / MINUTE), 'minute');
   if (diff < DAY) return plural(Math.floor(diff / HOUR), 'hour');
   if (diff < 7 * DAY) return plural(Math.floor(diff / DAY), 'day');
-  return fullDateFmt.format(new Date(ms));
+  return fullDateFmt().format(new Date(ms));
 }
 
 export function timestamp(ms: number): string {
-  return timestampFmt.format(new Date(ms));
+  return timestampFmt().format(new Date(ms));
 }
 
 export function isoTime(ms: number): string {
@@ -41,11 +57,11 @@ export function isoTime(ms: number): string {
 }
 
 export function formatCount(n: number): string {
-  return numberFmt.format(n);
+  return numberFmt().format(n);
 }
 
 export function compactCount(n: number): string {
-  return compactFmt.format(n);
+  return compactFmt().format(n);
 }
 
 export type SentimentTone = 'negative' | 'neutral' | 'positive';

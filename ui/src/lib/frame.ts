@@ -19,3 +19,19 @@ export function afterPaint(fn: () => void, fallbackMs = 100): void {
   requestAnimationFrame(() => setTimeout(run, 0));
   setTimeout(run, fallbackMs);
 }
+
+/** How long after the next paint idle work starts where the engine has no `requestIdleCallback` (WebKit). */
+const IDLE_FALLBACK_MS = 300;
+
+/**
+ * Runs `fn` when the page is idle: through `requestIdleCallback` where the engine has
+ * it, else a little after the next frame has painted. For work nobody waits for yet,
+ * such as loading code ahead of its first use.
+ */
+export function whenIdle(fn: () => void): void {
+  if (typeof requestIdleCallback === 'function') {
+    requestIdleCallback(() => fn(), { timeout: 2000 });
+    return;
+  }
+  afterPaint(() => setTimeout(fn, IDLE_FALLBACK_MS));
+}

@@ -42,21 +42,99 @@ export function trimmedFontStacks(measure: (font: string) => number): Record<str
   return trimmed;
 }
 
-/** Applies [`trimmedFontStacks`] to the document, measuring with a canvas. */
-export function applyFontStacks(doc: Document = document): void {
+/**
+ * Where the last measure is kept, with the families it checked: the faces a platform
+ * has seldom change between two starts, and measuring costs ~10 ms before the mount
+ * (a vain fontconfig lookup per missing family).
+ */
+export const FONT_STACKS_STORAGE_KEY = 'earshot.fontStacks';
+
+const CHECKED = STACKS.map((s) => s.family).join(',');
+
+interface Kept {
+  checked: string;
+  trimmed: Record<string, string>;
+}
+
+function storage(): Storage | null {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function readKept(store: Storage | null): Record<string, string> | null {
+  try {
+    const kept = JSON.parse(store?.getItem(FONT_STACKS_STORAGE_KEY) ?? 'null') as Kept | null;
+    if (kept?.checked !== CHECKED || typeof kept.trimmed !== 'object' || kept.trimmed === null) return null;
+    return kept.trimmed;
+  } catch {
+    return null;
+  }
+}
+
+function keep(store: Storage | null, trimmed: Record<string, string>): void {
+  try {
+    store?.setItem(FONT_STACKS_STORAGE_KEY, JSON.stringify({ checked: CHECKED, trimmed } satisfies Kept));
+  } catch {
+    // Storage can be full or disabled: the next start measures again.
+  }
+}
+
+/** [`trimmedFontStacks`] measured with a canvas; null without one (tests). */
+function measureStacks(doc: Document): Record<string, string> | null {
   let context: CanvasRenderingContext2D | null = null;
   try {
     context = doc.createElement('canvas').getContext('2d');
   } catch {
-    // No canvas (tests): the stacks stay as they are.
+    // No canvas.
   }
-  if (!context) return;
+  if (!context) return null;
   const ctx = context;
-  const stacks = trimmedFontStacks((font) => {
+  return trimmedFontStacks((font) => {
     ctx.font = font;
     return ctx.measureText(PROBE).width;
   });
-  for (const [variable, stack] of Object.entries(stacks)) {
-    doc.documentElement.style.setProperty(variable, stack);
+}
+
+/** Sets the trimmed stacks on <html>; a stack not trimmed is app.css's again. */
+function setStacks(doc: Document, trimmed: Record<string, string>): void {
+  for (const { variable } of STACKS) {
+    const stack = trimmed[variable];
+    if (stack) doc.documentElement.style.setProperty(variable, stack);
+    else doc.documentElement.style.removeProperty(variable);
   }
+}
+
+/**
+ * Applies [`trimmedFontStacks`] to the document before the first style: as kept from
+ * the last start when there is a kept measure, else measured now with a canvas (and
+ * kept). Returns true when it used a kept measure: [`recheckFontStacks`] should then
+ * run once the page is idle.
+ */
+export function applyFontStacks(doc: Document = document, store: Storage | null = storage()): boolean {
+  const kept = readKept(store);
+  if (kept) {
+    setStacks(doc, kept);
+    return true;
+  }
+  const measured = measureStacks(doc);
+  if (!measured) return false;
+  setStacks(doc, measured);
+  keep(store, measured);
+  return false;
+}
+
+/**
+ * Measures again after a start that used the kept stacks: where the platform's faces
+ * changed since (a desktop font installed or removed), the page takes the new stacks
+ * (one restyle, once) and keeps them for the next start.
+ */
+export function recheckFontStacks(doc: Document = document, store: Storage | null = storage()): void {
+  const measured = measureStacks(doc);
+  if (!measured) return;
+  if (JSON.stringify(measured) === JSON.stringify(readKept(store))) return;
+  setStacks(doc, measured);
+  keep(store, measured);
 }

@@ -1,4 +1,4 @@
-import { formatCount } from '../format';
+import { formatCount, onFirstUse } from '../format';
 import type {
   Account,
   AccountSyncStatus,
@@ -32,11 +32,11 @@ function finished(p: SyncProgress): boolean {
   return p.total !== null && p.done >= p.total;
 }
 
-const timeFmt = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
+const timeFmt = onFirstUse(() => new Intl.DateTimeFormat(undefined, { timeStyle: 'short' }));
 
 /** "10:42", for retry and refill times. */
 export function clockTime(ms: number): string {
-  return timeFmt.format(ms);
+  return timeFmt().format(ms);
 }
 
 function accountsWord(n: number): string {
