@@ -40,6 +40,22 @@ describe('the Earshot window', () => {
     await s.keys('j', 'k', '\uE007');
     const items = await s.waitFor('[data-testid="thread-item"]');
     assert.ok(items.length >= 1, 'the thread pane shows the items');
+    // The demo's newest conversations are single posts: go down to one several
+    // items deep, so the thread (and the README's picture of it) shows replies.
+    const shown = () =>
+      s.execute(
+        'return [...document.querySelectorAll(\'[data-testid="thread-item"]\')].map((e) => e.dataset.itemId).join(" ")',
+      );
+    let ids = await shown();
+    for (let moves = 0; moves < 15 && ids.split(' ').length < 4; moves++) {
+      const before = ids;
+      await s.keys('j', '\uE007');
+      await s.until('the next conversation to open', async () => {
+        ids = await shown();
+        return ids !== '' && ids !== before;
+      });
+    }
+    assert.ok(ids.split(' ').length >= 4, `a conversation of 4 items or more is open: ${ids}`);
     const [pane] = await s.texts('[data-testid="thread-pane"]');
     assert.ok(pane.length > 40, 'the thread has real text');
     await shot('thread');
