@@ -422,10 +422,14 @@ fn window(
     // What Earshot itself chooses where there is no GPU render node (src-tauri's
     // rendering.rs), so that the app is also compared at equal settings.
     results.push(measure(
-        "bare Tauri 2 window, WebKit's CPU renderer (WEBKIT_SKIA_ENABLE_CPU_RENDERING=1)",
+        "bare Tauri 2 window, WebKit's CPU renderer without compositing \
+         (WEBKIT_SKIA_ENABLE_CPU_RENDERING=1, WEBKIT_DISABLE_COMPOSITING_MODE=1)",
         bare,
         None,
-        &[("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1")],
+        &[
+            ("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1"),
+            ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
+        ],
         runs,
     )?);
     let demo = fresh_dir(tmp.path(), "demo")?;
@@ -461,11 +465,11 @@ fn window(
     ));
     let floor = &results[0];
     // The bare window painting the way the program does (WebKit's default, or its
-    // CPU renderer): the comparison at equal settings.
+    // CPU renderer without compositing): the comparison at equal settings.
     let same = |r: &crate::bench_window::Launch| {
         results[..2]
             .iter()
-            .find(|b| b.cpu_rendering == r.cpu_rendering)
+            .find(|b| b.rendering == r.rendering)
             .unwrap_or(floor)
     };
     let median = |v: &[f64]| {
@@ -484,7 +488,8 @@ fn window(
          is their CPU time over the next 10 s.\n\n\
          \"vs bare\" compares with the bare window as Tauri sets it up (WebKit's default \
          rendering); \"same rendering\" with the bare window painting the way the program \
-         does (Earshot asks for WebKit's CPU renderer where there is no GPU render node).\n\n\
+         does (where there is no GPU render node, Earshot asks for WebKit's CPU renderer and \
+         painting without compositing).\n\n\
          | program | rendering | first launch to first rows painted | warm (median) | vs bare, first / warm | same rendering, first / warm | PSS idle | PSS over bare / same rendering | idle CPU | processes |\n|---|---|---|---|---|---|---|---|---|---|\n",
         machine()
     );
@@ -493,7 +498,7 @@ fn window(
         md.push_str(&format!(
             "| {} | {} | {:.0} ms | {:.0} ms | {:.2}× / {:.2}× | {:.2}× / {:.2}× | {:.0} MiB | {:+.0} / {:+.0} MiB | {:.2}% | {} |\n",
             r.name,
-            if r.cpu_rendering { "CPU" } else { "default" },
+            r.rendering,
             r.first_paint_ms[0],
             median(&r.first_paint_ms),
             r.first_paint_ms[0] / floor.first_paint_ms[0],

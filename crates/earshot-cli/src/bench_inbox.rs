@@ -386,6 +386,9 @@ fn stop_driver(child: &mut Child) {
     let _ = child.wait();
 }
 
+/// How long a bench waits for the app's window to open in a WebDriver session.
+const SESSION_START: Duration = Duration::from_secs(120);
+
 /// What a bench does with the app once its window is up.
 pub(crate) type Drive<'d, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + 'd>>;
 
@@ -420,7 +423,18 @@ pub(crate) fn with_app<T>(
         if !up {
             return Err(err("tauri-driver did not start"));
         }
-        let d = Driver::start(&base, app).await?;
+        // An app that never comes up (or one left running that holds the
+        // single-instance lock) would otherwise keep the bench waiting for good.
+        let d = tokio::time::timeout(SESSION_START, Driver::start(&base, app))
+            .await
+            .map_err(|_| {
+                err(format!(
+                    "the app's window did not open within {} s (is another Earshot \
+                     still running on {}?)",
+                    SESSION_START.as_secs(),
+                    data.display()
+                ))
+            })??;
         let r = drive(&d).await;
         d.end().await;
         r
@@ -488,13 +502,7 @@ pub fn run(
         ..
     } = *opts;
     let tmp = tempfile::tempdir().map_err(|e| err(e.to_string()))?;
-    let data = match &opts.data_dir {
-        Some(dir) => {
-            std::fs::create_dir_all(dir).map_err(|e| err(format!("{}: {e}", dir.display())))?;
-            dir.clone()
-        }
-        None => crate::bench_window::fresh_dir(tmp.path(), "inbox")?,
-    };
+    let data = crate::bench_window::kept_or_fresh(opts.data_dir.as_deref(), tmp.path(), "inbox")?;
     fill(&data, items)?;
     if opts.generate_only {
         return Ok(None);

@@ -32,20 +32,40 @@ pub struct Launch {
     pub timeline: String,
     /// Whether the OS page cache was dropped before the first launch (needs root).
     pub cold_first_launch: bool,
-    /// Whether its web process paints with WebKit's CPU renderer (read from that
-    /// process's environment: the app may choose it itself).
-    pub cpu_rendering: bool,
+    /// How its web process paints, read from the processes' environment (the app
+    /// may choose it itself): "default", or WebKit's CPU renderer and painting
+    /// without compositing, as set (e.g. "CPU, no compositing").
+    pub rendering: String,
 }
 
-/// Whether process `pid` was started with WEBKIT_SKIA_ENABLE_CPU_RENDERING set
-/// to anything but "0" (what WebKit reads).
-fn cpu_rendering(pid: u32) -> bool {
+/// Whether process `pid` was started with the variable `name` set to anything
+/// but "0" (what WebKit reads).
+fn env_flag(pid: u32, name: &str) -> bool {
     std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|env| {
         env.split(|&b| b == 0).any(|var| {
-            var.strip_prefix(b"WEBKIT_SKIA_ENABLE_CPU_RENDERING=")
+            var.strip_prefix(name.as_bytes())
+                .and_then(|rest| rest.strip_prefix(b"="))
                 .is_some_and(|v| v != b"0")
         })
     })
+}
+
+/// How the processes in `tree` paint: the WebKit variables that Earshot sets
+/// where there is no GPU render node (src-tauri's rendering.rs).
+fn rendering(tree: &[u32]) -> String {
+    let set = |name: &str| tree.iter().any(|&p| env_flag(p, name));
+    let mut parts = Vec::new();
+    if set("WEBKIT_SKIA_ENABLE_CPU_RENDERING") {
+        parts.push("CPU");
+    }
+    if set("WEBKIT_DISABLE_COMPOSITING_MODE") {
+        parts.push("no compositing");
+    }
+    if parts.is_empty() {
+        "default".into()
+    } else {
+        parts.join(", ")
+    }
 }
 
 fn err(what: impl std::fmt::Display) -> Error {
@@ -234,7 +254,7 @@ pub fn measure(
     // Idle: give start-up work time to settle, then measure.
     std::thread::sleep(Duration::from_secs(5));
     let tree = process_tree(child.id());
-    let cpu_rendering = tree.iter().any(|&p| cpu_rendering(p));
+    let rendering = rendering(&tree);
     let pss: u64 = tree.iter().map(|&p| pss_kib(p)).sum();
     let breakdown = tree
         .iter()
@@ -260,7 +280,7 @@ pub fn measure(
         page_marks: marks,
         timeline,
         cold_first_launch: cold,
-        cpu_rendering,
+        rendering,
     })
 }
 
