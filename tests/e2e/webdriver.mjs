@@ -118,14 +118,29 @@ export class Session {
     // WebKit takes the screenshot after the page's next paint. Without compositing (the app
     // asks for none where there is no GPU, as under Xvfb here) a page where nothing changes
     // does not paint, and the screenshot waited: once for over 40 s, else 0.5-1.8 s. So the
-    // page paints once first: a 1-px dot at 1% opacity, gone two frames later.
+    // page keeps painting until the screenshot is back: a 1-px dot in the corner whose
+    // opacity (1 or 2%) changes every frame. A dot that only painted once and went away two
+    // frames later was not enough: when the screenshot request reached WebKit after those
+    // frames (a loaded machine), it waited for a paint that never came and the test failed
+    // after 300 s.
     await this.execute(
       "const dot = document.createElement('div');" +
+        "dot.id = 'e2e-paint';" +
         "dot.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;opacity:0.01;pointer-events:none';" +
         'document.body.append(dot);' +
-        'requestAnimationFrame(() => requestAnimationFrame(() => dot.remove()));',
+        'let odd = false;' +
+        'const step = () => {' +
+        '  if (!dot.isConnected) return;' +
+        "  odd = !odd; dot.style.opacity = odd ? '0.02' : '0.01';" +
+        '  requestAnimationFrame(step);' +
+        '};' +
+        'requestAnimationFrame(step);',
     );
-    return Buffer.from(await this.cmd('GET', '/screenshot'), 'base64');
+    try {
+      return Buffer.from(await this.cmd('GET', '/screenshot'), 'base64');
+    } finally {
+      await this.execute("document.getElementById('e2e-paint')?.remove()").catch(() => {});
+    }
   }
 }
 
