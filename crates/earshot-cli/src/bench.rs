@@ -249,11 +249,7 @@ pub fn run(cmd: &BenchCommand, json: bool) -> Result<(), Error> {
             } else {
                 println!("{}", markdown(&results));
             }
-            if let Some(path) = write {
-                write_section(path, "ingest", &markdown(&results))?;
-                eprintln!("written to {}", path.display());
-            }
-            Ok(())
+            write_to(write.as_deref(), "ingest", &markdown(&results))
         }
         BenchCommand::Window {
             app,
@@ -263,11 +259,7 @@ pub fn run(cmd: &BenchCommand, json: bool) -> Result<(), Error> {
             write,
         } => {
             let text = window(app, bare, *runs, *items, json)?;
-            if let Some(path) = write {
-                write_section(path, "window", &text)?;
-                eprintln!("written to {}", path.display());
-            }
-            Ok(())
+            write_to(write.as_deref(), "window", &text)
         }
         BenchCommand::Inbox {
             app,
@@ -291,11 +283,7 @@ pub fn run(cmd: &BenchCommand, json: bool) -> Result<(), Error> {
             let Some(text) = crate::bench_inbox::run(app, driver, &opts, json)? else {
                 return Ok(());
             };
-            if let Some(path) = write {
-                write_section(path, "inbox", &text)?;
-                eprintln!("written to {}", path.display());
-            }
-            Ok(())
+            write_to(write.as_deref(), "inbox", &text)
         }
         BenchCommand::Report {
             items,
@@ -305,11 +293,7 @@ pub fn run(cmd: &BenchCommand, json: bool) -> Result<(), Error> {
         } => {
             let text = crate::bench_report::run(*items, *days, cache_dir.as_deref(), json)?;
             println!("{text}");
-            if let Some(path) = write {
-                write_section(path, "report", &text)?;
-                eprintln!("written to {}", path.display());
-            }
-            Ok(())
+            write_to(write.as_deref(), "report", &text)
         }
         BenchCommand::Rules {
             items,
@@ -318,11 +302,7 @@ pub fn run(cmd: &BenchCommand, json: bool) -> Result<(), Error> {
         } => {
             let text = rules_bench(*items, *rules, json)?;
             println!("{text}");
-            if let Some(path) = write {
-                write_section(path, "rules", &text)?;
-                eprintln!("written to {}", path.display());
-            }
-            Ok(())
+            write_to(write.as_deref(), "rules", &text)
         }
         BenchCommand::Listen {
             items,
@@ -347,11 +327,7 @@ pub fn run(cmd: &BenchCommand, json: bool) -> Result<(), Error> {
                 json,
             )?;
             println!("{text}");
-            if let Some(path) = write {
-                write_section(path, "listen", &text)?;
-                eprintln!("written to {}", path.display());
-            }
-            Ok(())
+            write_to(write.as_deref(), "listen", &text)
         }
         BenchCommand::ListenWindow {
             app,
@@ -373,11 +349,7 @@ pub fn run(cmd: &BenchCommand, json: bool) -> Result<(), Error> {
             let Some(text) = crate::bench_listen_window::run(app, driver, &opts, json)? else {
                 return Ok(());
             };
-            if let Some(path) = write {
-                write_section(path, "listen-window", &text)?;
-                eprintln!("written to {}", path.display());
-            }
-            Ok(())
+            write_to(write.as_deref(), "listen-window", &text)
         }
         BenchCommand::Mentions {
             servers_env,
@@ -394,11 +366,7 @@ pub fn run(cmd: &BenchCommand, json: bool) -> Result<(), Error> {
                 *notify,
                 json,
             )?;
-            if let Some(path) = write {
-                write_section(path, "mentions", &text)?;
-                eprintln!("written to {}", path.display());
-            }
-            Ok(())
+            write_to(write.as_deref(), "mentions", &text)
         }
     }
 }
@@ -1250,6 +1218,15 @@ fn markdown(r: &IngestResults) -> String {
         ));
     }
     s
+}
+
+/// With `--write FILE`, puts a bench's text into its section of FILE and says so.
+fn write_to(file: Option<&std::path::Path>, name: &str, body: &str) -> Result<(), Error> {
+    if let Some(path) = file {
+        write_section(path, name, body)?;
+        eprintln!("written to {}", path.display());
+    }
+    Ok(())
 }
 
 /// Replaces the text between `<!-- bench:NAME:start -->` and `<!-- bench:NAME:end -->`.
