@@ -139,8 +139,10 @@ describe('Shortcuts overlay', () => {
     const { user } = await renderApp();
     await user.keyboard('?');
     const overlay = await screen.findByTestId('shortcuts-overlay');
-    const close = within(overlay).getByTestId('shortcuts-close');
-    expect(close).toHaveFocus();
+    // The list scrolls, so it has the focus first (arrows and Page Down scroll it); Tab reaches Close.
+    expect(within(overlay).getByTestId('shortcuts-list')).toHaveFocus();
+    await user.tab();
+    expect(within(overlay).getByTestId('shortcuts-close')).toHaveFocus();
     await user.tab();
     expect(overlay.contains(document.activeElement)).toBe(true);
     await user.tab({ shift: true });

@@ -1,0 +1,122 @@
+// Accessibility in the real window: axe-core (the engine behind most accessibility
+// checkers) audits every view and every overlay of the demo workspace, in the light
+// and the dark theme, against WCAG 2.0 and 2.1 A and AA: text contrast, names and
+// roles of controls, labels, ARIA use, landmarks. What axe cannot judge (whether the
+// focus ring shows, reading order, whether a label makes sense) the other tests and
+// people do.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { app, driver } from './env.mjs';
+import { Session } from './webdriver.mjs';
+
+const AXE = readFileSync(new URL('../../ui/node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+let s;
+
+/** Runs axe on the page as it is; returns its violations, each with up to 5 places. */
+async function audit() {
+  await s.execute(`if (!window.axe) { ${AXE}; window.axe = axe; } return true;`);
+  const found = await s.cmd('POST', '/execute/async', {
+    script: `const done = arguments[arguments.length - 1];
+      window.axe
+        .run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(TAGS)} } })
+        .then((r) => done(r.violations.map((v) => ({
+          rule: v.id,
+          impact: v.impact,
+          help: v.help,
+          places: v.nodes.slice(0, 5).map((n) => n.target.join(' ') + ': ' + (n.failureSummary ?? '').replace(/\\s+/g, ' ').slice(0, 300)),
+          count: v.nodes.length,
+        }))))
+        .catch((e) => done([{ rule: 'axe-error', impact: 'critical', help: String(e), places: [], count: 1 }]));`,
+    args: [],
+  });
+  return found;
+}
+
+/** What each screen showed axe, for one failure message that lists them all. */
+const report = [];
+
+async function check(what) {
+  // Let transitions (dialogs fading in) end, so contrast is read at rest.
+  await s.execute('return new Promise((r) => setTimeout(r, 300))').catch(() => {});
+  const violations = await audit();
+  for (const v of violations) {
+    report.push(`${what}: ${v.rule} (${v.impact}, ${v.count}) ${v.help}\n    ${v.places.join('\n    ')}`);
+  }
+}
+
+async function go(view) {
+  await (await s.waitFor(`[data-testid="nav-${view}"]`))[0].click();
+  await s.until(`the ${view} view`, () => s.visible(`[data-testid="view-${view}"]`));
+}
+
+async function screens(theme) {
+  await go('settings');
+  await (await s.waitFor(`label:has([data-testid="theme-${theme}"])`))[0].click();
+  await s.until(`the ${theme} theme`, async () =>
+    (await s.execute('return document.documentElement.dataset.theme')) === theme,
+  );
+  await check(`${theme}, settings`);
+  for (const view of ['listening', 'contacts', 'reports']) {
+    await go(view);
+    await check(`${theme}, ${view}`);
+  }
+
+  await go('inbox');
+  await s.waitFor('[data-testid="conversation-row"]', { min: 3 });
+  await s.keys('j', '\uE007');
+  await s.waitFor('[data-testid="thread-item"]');
+  await s.waitFor('[data-testid="author-panel"]');
+  await check(`${theme}, inbox with a conversation open`);
+
+  await s.keys('r');
+  await s.waitFor('[data-testid="composer"]');
+  await check(`${theme}, the composer`);
+  await s.keys('\uE00C');
+  await s.until('the composer to close', async () => !(await s.visible('[data-testid="composer"]')));
+
+  await (await s.waitFor('[data-testid="conversation-row"][aria-selected="true"]'))[0].click();
+  const overlays = [
+    ['f', '[data-testid="filter-network"]', 'the filters'],
+    ['h', '[data-testid="snooze-picker"]', 'the snooze picker'],
+    ['t', '[data-testid="tag-editor"]', 'the tag editor'],
+    ['?', '[data-testid="shortcuts-overlay"]', 'the shortcuts overlay'],
+    [['\uE009', 'k'], '[data-testid="palette-input"]', 'the command palette'],
+  ];
+  for (const [key, shown, name] of overlays) {
+    await s.keys(key);
+    await s.until(name, () => s.visible(shown));
+    await check(`${theme}, ${name}`);
+    if (key === 'f') await (await s.findAll('[data-testid="filters-toggle"]'))[0].click();
+    else await s.keys('\uE00C');
+    await s.until(`${name} to close`, async () => !(await s.visible(shown)));
+    await (await s.waitFor('[data-testid="conversation-row"][aria-selected="true"]'))[0].click();
+  }
+
+  await s.keys('/');
+  await s.typeText('sync network:bluesky');
+  await s.keys('\uE007');
+  await s.waitFor('[data-testid="search-result"]');
+  await check(`${theme}, search results`);
+  await s.keys('\uE00C');
+}
+
+describe('accessibility (axe-core, WCAG 2.1 A and AA)', () => {
+  before(async () => {
+    assert.ok(app, 'EARSHOT_APP names the built binary');
+    s = await Session.start(driver, app);
+    await s.waitFor('[data-testid="conversation-row"]', { min: 3 });
+  });
+
+  after(async () => {
+    await s?.end();
+  });
+
+  test('every view and overlay, light and dark, has no violation', async () => {
+    await screens('light');
+    await screens('dark');
+    assert.deepEqual(report, [], `axe found:\n${report.join('\n')}`);
+  });
+});
