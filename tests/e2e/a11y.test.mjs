@@ -47,6 +47,17 @@ async function check(what) {
   }
 }
 
+/** Clicks the visible button whose text is `text`. */
+async function clickButton(text) {
+  const clicked = await s.execute(
+    `const b = [...document.querySelectorAll('button')].find((e) => e.textContent.trim() === arguments[0] && e.offsetParent);
+     b?.click();
+     return !!b;`,
+    text,
+  );
+  assert.ok(clicked, `a button "${text}" is shown`);
+}
+
 async function go(view) {
   await (await s.waitFor(`[data-testid="nav-${view}"]`))[0].click();
   await s.until(`the ${view} view`, () => s.visible(`[data-testid="view-${view}"]`));
@@ -59,10 +70,33 @@ async function screens(theme) {
     (await s.execute('return document.documentElement.dataset.theme')) === theme,
   );
   await check(`${theme}, settings`);
+  // Settings' editors, each opened and closed again.
+  const editors = [
+    ['[data-testid="accounts-add"]', '[data-testid="add-account"]', 'adding an account'],
+    ['[data-testid="rule-add"]', '[data-testid="rule-editor"]', 'the rule editor'],
+    ['[data-testid="saved-reply-add"]', '[data-testid="saved-reply-save"]', 'the saved reply editor'],
+  ];
+  for (const [open, shown, name] of editors) {
+    await (await s.waitFor(open))[0].click();
+    await s.until(name, () => s.visible(shown));
+    await check(`${theme}, settings, ${name}`);
+    if (name === 'adding an account') await (await s.waitFor(open))[0].click();
+    else await clickButton('Cancel');
+    await s.until(`${name} to close`, async () => !(await s.visible(shown)));
+  }
   for (const view of ['listening', 'contacts', 'reports']) {
     await go(view);
     await check(`${theme}, ${view}`);
   }
+  await go('listening');
+  await (await s.waitFor('[data-testid="query-new"]'))[0].click();
+  await s.until('the query editor', () => s.visible('[data-testid="query-editor"]'));
+  await check(`${theme}, listening, a new query`);
+  await clickButton('Cancel');
+  await go('contacts');
+  await (await s.waitFor('[data-testid="contact-row"]', { min: 2 }))[0].click();
+  await s.waitFor('[data-testid="contact-handle"]');
+  await check(`${theme}, a contact's page`);
 
   await go('inbox');
   await s.waitFor('[data-testid="conversation-row"]', { min: 3 });
@@ -117,6 +151,9 @@ describe('accessibility (axe-core, WCAG 2.1 A and AA)', () => {
   test('every view and overlay, light and dark, has no violation', async () => {
     await screens('light');
     await screens('dark');
+    // The next test files start on the same data directory: back to the system's theme.
+    await go('settings');
+    await (await s.waitFor('label:has([data-testid="theme-system"])'))[0].click();
     assert.deepEqual(report, [], `axe found:\n${report.join('\n')}`);
   });
 });
