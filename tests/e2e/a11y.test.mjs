@@ -148,6 +148,60 @@ describe('accessibility (axe-core, WCAG 2.1 A and AA)', () => {
     await s?.end();
   });
 
+  // axe does not look at focus. Here every stop that Tab reaches in each view must look
+  // different focused and not: an outline, a shadow, a border or a background on it or
+  // on the element around it (a field's box, say).
+  test('Tab reaches the controls of every view, and each shows the focus', async () => {
+    const unseen = [];
+    let stops = 0;
+    for (const view of ['inbox', 'listening', 'contacts', 'reports', 'settings']) {
+      await go(view);
+      await s.execute('document.activeElement?.blur(); window.scrollTo(0, 0); return true;');
+      const seen = new Set();
+      let last = null;
+      for (let i = 0; i < 200; i++) {
+        await s.keys('\uE004');
+        const where = await s.execute(`
+          const el = document.activeElement;
+          if (!el || el === document.body) return null;
+          const parts = [];
+          for (let n = el; n && n !== document.body; n = n.parentElement) {
+            const nth = n.parentElement ? [...n.parentElement.children].indexOf(n) + 1 : 1;
+            parts.unshift(n.tagName.toLowerCase() + (n.dataset.testid ? '[' + n.dataset.testid + ']' : '') + ':nth-child(' + nth + ')');
+          }
+          // The last few steps name it in a failure; the whole path tells stops apart.
+          return parts.join(' > ');
+        `);
+        if (!where) break;
+        // Tab moves through a time field's hour and minute with the field focused all along.
+        if (where === last) continue;
+        if (seen.has(where)) break;
+        last = where;
+        seen.add(where);
+        stops++;
+        // Its looks focused and not. Focusing it again starts a time field at its hour,
+        // so the next Tab goes on from where this one left it only for a new stop.
+        const shows = await s.execute(`
+          const el = document.activeElement;
+          const look = () => [el, el.parentElement, el.parentElement?.parentElement]
+            .filter(Boolean)
+            .map((e) => { const c = getComputedStyle(e); return [c.outlineStyle, c.outlineWidth, c.outlineColor, c.boxShadow, c.borderColor, c.backgroundColor].join('|'); })
+            .join(' / ');
+          const focused = look();
+          el.blur();
+          const plain = look();
+          el.focus();
+          return focused !== plain;
+        `);
+        if (!shows) unseen.push(`${view}: ${where.split(' > ').slice(-4).join(' > ')}`);
+      }
+      assert.ok(seen.size >= 3, `Tab reaches controls in ${view} (${seen.size})`);
+      console.log(`${view}: ${seen.size} Tab stops`);
+    }
+    assert.ok(stops >= 30, `Tab stops checked: ${stops}`);
+    assert.deepEqual(unseen, [], `no visible focus on:\n${unseen.join('\n')}`);
+  });
+
   test('every view and overlay, light and dark, has no violation', async () => {
     await screens('light');
     await screens('dark');
