@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { relativeTime, relativeTimeLong, sentimentTone } from './format';
+import { relativeTime, relativeTimeLong, relativeTimeSpoken, sentimentTone } from './format';
 
 describe('format', () => {
   const now = Date.UTC(2025, 4, 20, 12, 0, 0);
@@ -11,6 +11,8 @@ describe('format', () => {
     expect(relativeTime(now - 2 * 86_400_000, now)).toBe('2d');
     expect(relativeTimeLong(now - 60_000, now)).toBe('1 minute ago');
     expect(relativeTimeLong(now - 2 * 3_600_000, now)).toBe('2 hours ago');
+    expect(relativeTimeSpoken(now - 3 * 3_600_000, now)).toBe('3h (3 hours ago)');
+    expect(relativeTimeSpoken(now - 10_000, now)).toBe('now (just now)');
   });
 
   it('buckets sentiment', () => {

@@ -119,4 +119,29 @@ describe('the virtual conversation list', () => {
     expect(rows().length).toBeLessThanOrEqual(MAX_ROWS_IN_DOM);
     expect(rows().some((r) => r.getAttribute('aria-posinset') === '1')).toBe(false);
   });
+
+  it('names each row with the words it shows, in order (WCAG 2.5.3, as axe checks in the window)', async () => {
+    const data = sampleData(0);
+    data.conversations.push(
+      conversation(1, { urgent: true, tags: ['praise', 'vip'] }),
+      conversation(2, { hasDraft: true, unreadCount: 2 }),
+      conversation(3, { saved: true, tags: ['bug'] }),
+      conversation(4),
+    );
+    await renderList(new MemoryBackend(data));
+    // As axe compares them: words without punctuation, what is in parentheses left out.
+    const words = (text: string) =>
+      text
+        .replace(/\([^()]*\)/g, ' ')
+        .toLowerCase()
+        .split(/[^\p{L}\p{N}]+/u)
+        .filter(Boolean)
+        .join(' ');
+    expect(rows()).toHaveLength(4);
+    for (const row of rows()) {
+      expect(words(row.getAttribute('aria-label') ?? '')).toContain(words(row.textContent ?? ''));
+    }
+    expect(rows().some((r) => /Urgent/.test(r.textContent ?? ''))).toBe(true);
+    expect(rows().some((r) => (r.textContent ?? '').includes('praise vip'))).toBe(true);
+  });
 });
