@@ -366,7 +366,7 @@ pub fn run(
          (release build) against the local servers of tests/servers (mastodon-mock, \
          @atproto/dev-env), from the moment the server accepted the post to the moment the \
          item was in the store the inbox reads, and to the moment its desktop notification \
-         was shown (`--notify`: the real notifier, notify-rust over D-Bus to dunst, returned; \
+         was shown (`--notify`: the real notifier, over D-Bus to dunst, returned; \
          each mention has a risk word, so the default rule makes it urgent).\n\n",
         machine(),
         interval.as_secs(),

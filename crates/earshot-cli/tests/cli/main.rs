@@ -310,5 +310,8 @@ fn bench_runs_on_generated_data() {
     assert_eq!(v["items"], 3000);
     assert!(v["encryptedItemsPerSec"].as_f64().unwrap() > 0.0);
     assert!(v["encryptedToPlainRatio"].as_f64().is_some());
+    // The floor (bare rows and their FTS5 entries) is measured in the same run.
+    let floor = v["floorItemsPerSec"].as_f64().unwrap();
+    assert!(floor > 0.0 && v["floorCpu"].as_f64().unwrap() > 0.0);
     assert!(v["latencies"].as_array().unwrap().len() >= 8);
 }
