@@ -30,6 +30,14 @@ async function renderInbox(backend: MemoryBackend) {
 }
 
 describe('the thread pane', () => {
+  it('heads a thread with its network, account, size and state, each part whole, the separator ending the part before', async () => {
+    const user = await renderInbox(longThread(5));
+    await user.keyboard('{Enter}');
+    await waitFor(() => expect(pane()).toHaveAttribute('data-conversation-id', '2'));
+    const parts = [...pane().querySelectorAll('.meta span')].map((s) => s.textContent);
+    expect(parts).toEqual(['Bluesky ·', 'to brand.example.com ·', '5 items ·', 'open']);
+  });
+
   it('renders a long thread’s first screenful at once, then the rest, in order', async () => {
     const user = await renderInbox(longThread(200));
     // How many items each change of the pane's DOM left there.
