@@ -1205,7 +1205,11 @@ fn rules_bench(n: usize, rules: usize, json: bool) -> Result<String, Error> {
         }
         let (rate, (_, cpu)) = timed_ingest_cpu(&ws, n, label, json)?;
         let fired: i64 = ws.store().read(|c| -> Result<i64, Error> {
-            Ok(c.query_row("SELECT count(*) FROM rule_effects", [], |r| r.get(0))?)
+            Ok(c.query_row(
+                "SELECT coalesce(sum(json_array_length(rule_ids)), 0) FROM item_reasons",
+                [],
+                |r| r.get(0),
+            )?)
         })?;
         runs.push((rate, cpu * 1e6, fired));
     }

@@ -105,6 +105,8 @@ pub struct Rule {
 pub struct Compiled {
     rule: Rule,
     query: Option<Query>,
+    /// The rule's actions, shared by its firings rather than copied into each.
+    actions: std::sync::Arc<Actions>,
 }
 
 /// The enabled rules, compiled, in order.
@@ -122,7 +124,7 @@ pub struct RuleSet {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Firing {
     pub rule_id: i64,
-    pub actions: Actions,
+    pub actions: std::sync::Arc<Actions>,
     pub reason: String,
 }
 
@@ -163,7 +165,12 @@ impl RuleSet {
                 .iter()
                 .map(|t| crate::inbox::normalise_tag(t))
                 .collect::<Result<_>>()?;
-            out.push(Compiled { rule, query });
+            let actions = std::sync::Arc::new(rule.actions.clone());
+            out.push(Compiled {
+                rule,
+                query,
+                actions,
+            });
         }
         let queries = crate::listening::QuerySet::compile(
             out.iter()
@@ -215,7 +222,7 @@ impl RuleSet {
                 let muted = c.rule.actions.mute;
                 out.push(Firing {
                     rule_id: c.rule.id,
-                    actions: c.rule.actions.clone(),
+                    actions: c.actions.clone(),
                     reason,
                 });
                 if muted {
@@ -719,7 +726,7 @@ pub(crate) fn apply<'a>(
     firings: &'a [Firing],
     now: i64,
     tagged: &mut std::collections::HashSet<(i64, String)>,
-    effects: &mut Vec<(i64, i64, &'a str)>,
+    effects: &mut Vec<(i64, &'a [Firing])>,
 ) -> Result<()> {
     for f in firings {
         let a = &f.actions;
@@ -759,46 +766,78 @@ pub(crate) fn apply<'a>(
             )?
             .execute([conversation_id])?;
         }
-        effects.push((f.rule_id, item_id, &f.reason));
+    }
+    if !firings.is_empty() {
+        effects.push((item_id, firings));
     }
     Ok(())
 }
 
-/// Firings recorded per `INSERT`: one statement per firing costs more than the row.
+/// Items whose reasons are recorded per `INSERT`: one statement per item costs
+/// more than its row.
 const EFFECTS_PER_INSERT: usize = 100;
 
-/// Records why rules fired: (rule, item, reason) rows, in order.
+/// Records why rules fired: a row per item, with the rules and their reasons
+/// in firing order.
 pub(crate) fn store_effects(
     tx: &Transaction<'_>,
-    effects: &[(i64, i64, &str)],
+    effects: &[(i64, &[Firing])],
     now: i64,
 ) -> Result<()> {
     for chunk in effects.chunks(EFFECTS_PER_INSERT) {
+        let rows: Vec<(String, String)> = chunk
+            .iter()
+            .map(|(_, firings)| {
+                let ids: Vec<i64> = firings.iter().map(|f| f.rule_id).collect();
+                let why: Vec<&str> = firings.iter().map(|f| f.reason.as_str()).collect();
+                Ok((serde_json::to_string(&ids)?, serde_json::to_string(&why)?))
+            })
+            .collect::<serde_json::Result<_>>()
+            .map_err(|e| Error::Invalid(format!("rule reasons: {e}")))?;
         let sql = format!(
-            "INSERT INTO rule_effects (rule_id, item_id, reason, created_at) VALUES {}",
+            "INSERT OR REPLACE INTO item_reasons (item_id, rule_ids, reasons, created_at) VALUES {}",
             vec!["(?, ?, ?, ?)"; chunk.len()].join(", ")
         );
         let mut stmt = tx.prepare_cached(&sql)?;
         let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 4);
-        for (rule_id, item_id, reason) in chunk {
-            values.extend([rule_id as &dyn rusqlite::ToSql, item_id, reason, &now]);
+        for ((item_id, _), (ids, why)) in chunk.iter().zip(&rows) {
+            values.extend([item_id as &dyn rusqlite::ToSql, ids, why, &now]);
         }
         stmt.execute(values.as_slice())?;
     }
     Ok(())
 }
 
+/// Reasons shown for one conversation, at most.
+const REASONS_SHOWN: usize = 20;
+
 /// Why rules fired on a conversation's items, each reason once, the most
 /// recent first (the same rule often fires on several items of a thread).
 pub fn reasons(ws: &Workspace, conversation_id: i64) -> Result<Vec<String>> {
-    ws.store().read(|c| {
+    let rows: Vec<String> = ws.store().read(|c| {
         let mut stmt = c.prepare_cached(
-            "SELECT e.reason FROM rule_effects e JOIN items i ON i.id = e.item_id
-             WHERE i.conversation_id = ?1 GROUP BY e.reason ORDER BY max(e.id) DESC LIMIT 20",
+            "SELECT r.reasons FROM items i JOIN item_reasons r ON r.item_id = i.id
+             WHERE i.conversation_id = ?1 ORDER BY i.id DESC",
         )?;
         let rows = stmt.query_map([conversation_id], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    })
+        Ok::<_, Error>(rows.collect::<rusqlite::Result<_>>()?)
+    })?;
+    let mut out: Vec<String> = Vec::new();
+    for json in rows {
+        let why: Vec<String> = serde_json::from_str(&json)
+            .map_err(|e| Error::Invalid(format!("stored rule reasons: {e}")))?;
+        // The item's last firing is its most recent.
+        for reason in why.into_iter().rev() {
+            if !out.contains(&reason) {
+                out.push(reason);
+            }
+        }
+        if out.len() >= REASONS_SHOWN {
+            break;
+        }
+    }
+    out.truncate(REASONS_SHOWN);
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -69,7 +69,7 @@ export interface MemoryData {
   status?: Partial<Pick<WorkspaceStatus, 'path' | 'encrypted' | 'demo'>>;
   /** Contacts to start with (handles that are not in any conversation are left out). */
   contacts?: MemoryContactSeed[];
-  /** Why rules fired on conversations (by id), as `rule_effects` would hold it. */
+  /** Why rules fired on conversations (by id), as `item_reasons` would give them. */
   reasons?: Record<number, string[]>;
   /** Listening queries and sources to start with. */
   listening?: MemoryListeningSeed;
