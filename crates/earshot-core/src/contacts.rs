@@ -274,15 +274,49 @@ fn walk_threshold(conn: &Connection, limit: u32) -> Result<i64> {
     Ok((estimate as i64).max(500))
 }
 
+/// `items_by_author` is keyed by `(id >> 48, author_id)`: a bucket of ~3.1 days
+/// of item ids (see migration 16), then the author. A query for someone's items
+/// names every bucket from the oldest item's to the newest's: this CTE, whose
+/// `?{lo}` and `?{hi}` are those buckets ([`bucket_range`]), joined as
+/// [`ITEMS_OF_AUTHORS`] says.
+pub(crate) fn author_buckets(lo: usize, hi: usize) -> String {
+    format!(
+        "WITH RECURSIVE buckets(b) AS (SELECT ?{lo} UNION ALL SELECT b + 1 FROM buckets WHERE b < ?{hi})"
+    )
+}
+
+/// The items `i` of the authors in `{marks}`, bucket by bucket (after [`author_buckets`]).
+const ITEMS_OF_AUTHORS: &str = "buckets CROSS JOIN items i INDEXED BY items_by_author
+    WHERE (i.id >> 48) = buckets.b AND i.author_id IN ({marks})";
+
+/// The first and last bucket of `items_by_author` (`None` with no items).
+pub(crate) fn bucket_range(conn: &Connection) -> Result<Option<(i64, i64)>> {
+    let (lo, hi): (Option<i64>, Option<i64>) = conn
+        .prepare_cached(
+            "SELECT (SELECT min(id) FROM items) >> 48, (SELECT max(id) FROM items) >> 48",
+        )?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(lo.zip(hi))
+}
+
 /// Whether these authors wrote at least `n` items (reads at most `n` index entries).
 fn wrote_at_least(conn: &Connection, authors: &[i64], n: i64) -> Result<bool> {
-    let marks = vec!["?"; authors.len()].join(", ");
+    let Some((lo, hi)) = bucket_range(conn)? else {
+        return Ok(false);
+    };
+    let k = authors.len();
+    let marks = (1..=k)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = format!(
-        "SELECT count(*) FROM (SELECT 1 FROM items WHERE author_id IN ({marks}) LIMIT ?{})",
-        authors.len() + 1
+        "{} SELECT count(*) FROM (SELECT 1 FROM {} LIMIT ?{})",
+        author_buckets(k + 2, k + 3),
+        ITEMS_OF_AUTHORS.replace("{marks}", &marks),
+        k + 1
     );
     let mut values: Vec<i64> = authors.to_vec();
-    values.push(n);
+    values.extend([n, lo, hi]);
     let found: i64 = conn
         .prepare(&sql)?
         .query_row(params_from_iter(values), |r| r.get(0))?;
@@ -312,6 +346,12 @@ pub fn timeline_of(
         .map(|i| format!("?{i}"))
         .collect::<Vec<_>>()
         .join(", ");
+    let Some((lo, hi)) = bucket_range(conn)? else {
+        return Ok(Timeline {
+            conversations: Vec::new(),
+            next_cursor: None,
+        });
+    };
     let n = authors.len();
     let (a, b, l) = (n + 1, n + 2, n + 3);
     // Two exact ways to the newest `limit` conversations. Most people wrote a few
@@ -332,14 +372,19 @@ pub fn timeline_of(
         )
     } else {
         format!(
-            "SELECT c.id, c.last_activity_at FROM conversations c
-             WHERE c.id IN (SELECT conversation_id FROM items WHERE author_id IN ({marks}))
+            "{} SELECT c.id, c.last_activity_at FROM conversations c
+             WHERE c.id IN (SELECT i.conversation_id FROM {})
                AND (c.last_activity_at < ?{a} OR (c.last_activity_at = ?{a} AND c.id < ?{b}))
-             ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?{l}"
+             ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?{l}",
+            author_buckets(n + 4, n + 5),
+            ITEMS_OF_AUTHORS.replace("{marks}", &marks)
         )
     };
     let mut values: Vec<i64> = authors.to_vec();
     values.extend([before_at, before_id, i64::from(limit) + 1]);
+    if !walk {
+        values.extend([lo, hi]);
+    }
     let mut stmt = conn.prepare(&sql)?;
     let mut rows: Vec<(i64, i64)> = stmt
         .query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -890,6 +935,29 @@ mod tests {
     thread_local! {
         /// Overrides [`walk_threshold`] on this thread (tests of both ways).
         pub(super) static WALK_THRESHOLD: Cell<Option<i64>> = const { Cell::new(None) };
+    }
+
+    #[test]
+    fn a_persons_items_are_read_a_bucket_at_a_time_from_the_index() {
+        let (_dir, store) = crate::store::testing::temp_store();
+        let sql = format!(
+            "EXPLAIN QUERY PLAN {} SELECT i.conversation_id FROM {}",
+            author_buckets(3, 4),
+            ITEMS_OF_AUTHORS.replace("{marks}", "?1, ?2")
+        );
+        let plan: Vec<String> = store
+            .read(|c| {
+                let mut stmt = c.prepare(&sql)?;
+                let rows = stmt.query_map([1, 2, 0, 9], |r| r.get(3))?;
+                rows.collect::<rusqlite::Result<_>>()
+                    .map_err(crate::store::StoreError::from)
+            })
+            .unwrap();
+        let plan = plan.join(" | ");
+        assert!(
+            plan.contains("INDEX items_by_author (<expr>=? AND author_id=?)"),
+            "{plan}"
+        );
     }
 
     /// Every page of these authors' timeline, `limit` at a time, with the walk

@@ -878,29 +878,41 @@ pub fn author_panel(conn: &Connection, conversation_id: i64) -> Result<AuthorPan
         what: "conversation",
         id: conversation_id.to_string(),
     })?;
-    // Walks the author's items newest first (items_by_author) and stops once enough
-    // distinct conversations are found.
+    // Walks the author's items newest first, a bucket of items_by_author at a time,
+    // and stops once enough distinct conversations are found.
     let authors = crate::contacts::author_ids(conn, crate::contacts::Person::Author(author_id))?;
     let which = match authors.len() {
-        1 => "= ?1".to_owned(),
-        n => format!("IN ({})", vec!["?"; n].join(", ")),
+        1 => "= ?2".to_owned(),
+        n => format!(
+            "IN ({})",
+            (2..n + 2)
+                .map(|i| format!("?{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     };
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT conversation_id FROM items WHERE author_id {which} ORDER BY id DESC"
+        "SELECT conversation_id FROM items INDEXED BY items_by_author
+         WHERE (id >> 48) = ?1 AND author_id {which} ORDER BY id DESC"
     ))?;
-    let mut rows = stmt.query(params_from_iter(&authors))?;
+    let (lo, hi) = crate::contacts::bucket_range(conn)?.unwrap_or((0, -1));
     let mut ids: Vec<i64> = Vec::new();
     let mut more = false;
-    while let Some(row) = rows.next()? {
-        let id: i64 = row.get(0)?;
-        if id == conversation_id || ids.contains(&id) {
-            continue;
+    'buckets: for bucket in (lo..=hi).rev() {
+        let mut rows = stmt.query(params_from_iter(
+            std::iter::once(bucket).chain(authors.iter().copied()),
+        ))?;
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            if id == conversation_id || ids.contains(&id) {
+                continue;
+            }
+            if ids.len() == AUTHOR_CONVERSATIONS {
+                more = true;
+                break 'buckets;
+            }
+            ids.push(id);
         }
-        if ids.len() == AUTHOR_CONVERSATIONS {
-            more = true;
-            break;
-        }
-        ids.push(id);
     }
     let mut conversations = Vec::with_capacity(ids.len());
     for id in ids {
