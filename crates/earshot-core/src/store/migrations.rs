@@ -1095,6 +1095,46 @@ mod tests {
     }
 
     #[test]
+    fn v16_keys_the_author_index_by_time_bucket_and_keeps_every_entry() {
+        let (_dir, path, mut conn) = at_version(15);
+        conn.execute_batch(
+            "INSERT INTO authors (id, network, handle, updated_at) VALUES (1, 'n', 'a', 0), (2, 'n', 'b', 0);
+             INSERT INTO conversations (id, network, root_key, last_activity_at, created_at)
+                VALUES (1, 'n', 'r', 0, 0);
+             INSERT INTO items (id, network, remote_id, conversation_id, author_id, kind,
+                text, html, created_at, ingested_at)
+                VALUES (7, 'n', 'a', 1, 1, 'post', 't', '', 0, 0),
+                       (1 << 49, 'n', 'b', 1, 2, 'post', 't', '', 0, 0),
+                       ((1 << 49) + 1, 'n', 'c', 1, 1, 'post', 't', '', 0, 0);",
+        )
+        .unwrap();
+        migrate_to(&mut conn, &path, 16).unwrap();
+        let sql: String = conn
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE name = 'items_by_author'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(sql.contains("(id >> 48), author_id"), "{sql}");
+        let of = |author: i64, bucket: i64| -> Vec<i64> {
+            conn.prepare(
+                "SELECT id FROM items INDEXED BY items_by_author
+                 WHERE (id >> 48) = ?1 AND author_id = ?2 ORDER BY id",
+            )
+            .unwrap()
+            .query_map([bucket, author], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+        };
+        assert_eq!(of(1, 0), vec![7]);
+        assert_eq!(of(1, 2), vec![(1 << 49) + 1]);
+        assert_eq!(of(2, 2), vec![1 << 49]);
+        assert!(of(2, 0).is_empty());
+    }
+
+    #[test]
     fn a_newer_schema_is_refused_not_downgraded() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(DB_FILE);
