@@ -276,47 +276,46 @@ fn walk_threshold(conn: &Connection, limit: u32) -> Result<i64> {
 
 /// `items_by_author` is keyed by `(id >> 48, author_id)`: a bucket of ~3.1 days
 /// of item ids (see migration 16), then the author. A query for someone's items
-/// names every bucket from the oldest item's to the newest's: this CTE, whose
-/// `?{lo}` and `?{hi}` are those buckets ([`bucket_range`]), joined as
-/// [`ITEMS_OF_AUTHORS`] says.
-pub(crate) fn author_buckets(lo: usize, hi: usize) -> String {
-    format!(
-        "WITH RECURSIVE buckets(b) AS (SELECT ?{lo} UNION ALL SELECT b + 1 FROM buckets WHERE b < ?{hi})"
-    )
-}
+/// names each bucket that holds any item, oldest first: this CTE, each step one
+/// index seek to the next (so a stray item dated 1970 costs one step, not twenty
+/// thousand), joined as [`ITEMS_OF_AUTHORS`] says.
+pub(crate) const AUTHOR_BUCKETS: &str = "WITH RECURSIVE buckets(b) AS (
+    SELECT (SELECT min(id) FROM items) >> 48
+    UNION ALL
+    SELECT (SELECT n.id >> 48 FROM items n INDEXED BY items_by_author
+            WHERE (n.id >> 48) > buckets.b ORDER BY (n.id >> 48) LIMIT 1)
+    FROM buckets WHERE b IS NOT NULL)";
 
-/// The items `i` of the authors in `{marks}`, bucket by bucket (after [`author_buckets`]).
+/// The items `i` of the authors in `{marks}`, bucket by bucket (after [`AUTHOR_BUCKETS`]).
 const ITEMS_OF_AUTHORS: &str = "buckets CROSS JOIN items i INDEXED BY items_by_author
     WHERE (i.id >> 48) = buckets.b AND i.author_id IN ({marks})";
 
-/// The first and last bucket of `items_by_author` (`None` with no items).
-pub(crate) fn bucket_range(conn: &Connection) -> Result<Option<(i64, i64)>> {
-    let (lo, hi): (Option<i64>, Option<i64>) = conn
+/// The newest bucket of `items_by_author` before `before` (any, with `None`),
+/// if an item is there: a walk from the newest items back.
+pub(crate) fn bucket_before(conn: &Connection, before: Option<i64>) -> Result<Option<i64>> {
+    Ok(conn
         .prepare_cached(
-            "SELECT (SELECT min(id) FROM items) >> 48, (SELECT max(id) FROM items) >> 48",
+            "SELECT id >> 48 FROM items INDEXED BY items_by_author
+             WHERE (id >> 48) < ?1 ORDER BY (id >> 48) DESC LIMIT 1",
         )?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(lo.zip(hi))
+        .query_row([before.unwrap_or(i64::MAX)], |r| r.get(0))
+        .optional()?)
 }
 
 /// Whether these authors wrote at least `n` items (reads at most `n` index entries).
 fn wrote_at_least(conn: &Connection, authors: &[i64], n: i64) -> Result<bool> {
-    let Some((lo, hi)) = bucket_range(conn)? else {
-        return Ok(false);
-    };
     let k = authors.len();
     let marks = (1..=k)
         .map(|i| format!("?{i}"))
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
-        "{} SELECT count(*) FROM (SELECT 1 FROM {} LIMIT ?{})",
-        author_buckets(k + 2, k + 3),
+        "{AUTHOR_BUCKETS} SELECT count(*) FROM (SELECT 1 FROM {} LIMIT ?{})",
         ITEMS_OF_AUTHORS.replace("{marks}", &marks),
         k + 1
     );
     let mut values: Vec<i64> = authors.to_vec();
-    values.extend([n, lo, hi]);
+    values.push(n);
     let found: i64 = conn
         .prepare(&sql)?
         .query_row(params_from_iter(values), |r| r.get(0))?;
@@ -346,12 +345,6 @@ pub fn timeline_of(
         .map(|i| format!("?{i}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let Some((lo, hi)) = bucket_range(conn)? else {
-        return Ok(Timeline {
-            conversations: Vec::new(),
-            next_cursor: None,
-        });
-    };
     let n = authors.len();
     let (a, b, l) = (n + 1, n + 2, n + 3);
     // Two exact ways to the newest `limit` conversations. Most people wrote a few
@@ -372,19 +365,15 @@ pub fn timeline_of(
         )
     } else {
         format!(
-            "{} SELECT c.id, c.last_activity_at FROM conversations c
+            "{AUTHOR_BUCKETS} SELECT c.id, c.last_activity_at FROM conversations c
              WHERE c.id IN (SELECT i.conversation_id FROM {})
                AND (c.last_activity_at < ?{a} OR (c.last_activity_at = ?{a} AND c.id < ?{b}))
              ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?{l}",
-            author_buckets(n + 4, n + 5),
             ITEMS_OF_AUTHORS.replace("{marks}", &marks)
         )
     };
     let mut values: Vec<i64> = authors.to_vec();
     values.extend([before_at, before_id, i64::from(limit) + 1]);
-    if !walk {
-        values.extend([lo, hi]);
-    }
     let mut stmt = conn.prepare(&sql)?;
     let mut rows: Vec<(i64, i64)> = stmt
         .query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -941,14 +930,13 @@ mod tests {
     fn a_persons_items_are_read_a_bucket_at_a_time_from_the_index() {
         let (_dir, store) = crate::store::testing::temp_store();
         let sql = format!(
-            "EXPLAIN QUERY PLAN {} SELECT i.conversation_id FROM {}",
-            author_buckets(3, 4),
+            "EXPLAIN QUERY PLAN {AUTHOR_BUCKETS} SELECT i.conversation_id FROM {}",
             ITEMS_OF_AUTHORS.replace("{marks}", "?1, ?2")
         );
         let plan: Vec<String> = store
             .read(|c| {
                 let mut stmt = c.prepare(&sql)?;
-                let rows = stmt.query_map([1, 2, 0, 9], |r| r.get(3))?;
+                let rows = stmt.query_map([1, 2], |r| r.get(3))?;
                 rows.collect::<rusqlite::Result<_>>()
                     .map_err(crate::store::StoreError::from)
             })
@@ -957,6 +945,10 @@ mod tests {
         assert!(
             plan.contains("INDEX items_by_author (<expr>=? AND author_id=?)"),
             "{plan}"
+        );
+        assert!(
+            plan.contains("INDEX items_by_author (<expr>>?)"),
+            "each step to the next bucket is a seek: {plan}"
         );
     }
 

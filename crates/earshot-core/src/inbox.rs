@@ -895,10 +895,11 @@ pub fn author_panel(conn: &Connection, conversation_id: i64) -> Result<AuthorPan
         "SELECT conversation_id FROM items INDEXED BY items_by_author
          WHERE (id >> 48) = ?1 AND author_id {which} ORDER BY id DESC"
     ))?;
-    let (lo, hi) = crate::contacts::bucket_range(conn)?.unwrap_or((0, -1));
     let mut ids: Vec<i64> = Vec::new();
     let mut more = false;
-    'buckets: for bucket in (lo..=hi).rev() {
+    let mut next = crate::contacts::bucket_before(conn, None)?;
+    'buckets: while let Some(bucket) = next {
+        next = crate::contacts::bucket_before(conn, Some(bucket))?;
         let mut rows = stmt.query(params_from_iter(
             std::iter::once(bucket).chain(authors.iter().copied()),
         ))?;
