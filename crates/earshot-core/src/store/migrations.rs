@@ -531,7 +531,7 @@ const V16_AUTHOR_BUCKETS: &str = r#"
 -- pages of its own buckets; keyed by author first, each entry went to a random
 -- page of the whole index, and at 1M items that index was a third of all the
 -- pages ingest wrote (each encrypted, written to the WAL and checkpointed).
--- Readers name the buckets (contacts::author_buckets).
+-- Readers step from bucket to bucket (contacts::AUTHOR_BUCKETS).
 DROP INDEX items_by_author;
 CREATE INDEX items_by_author ON items ((id >> 48), author_id);
 "#;
