@@ -277,8 +277,8 @@ fn walk_threshold(conn: &Connection, limit: u32) -> Result<i64> {
 /// `items_by_author` is keyed by `(id >> 48, author_id)`: a bucket of ~3.1 days
 /// of item ids (see migration 16), then the author. A query for someone's items
 /// names each bucket that holds any item, oldest first: this CTE, each step one
-/// index seek to the next (so a stray item dated 1970 costs one step, not twenty
-/// thousand), joined as [`ITEMS_OF_AUTHORS`] says.
+/// index seek to the next (so a stray item dated 1970 costs one step, not the
+/// ~6,600 empty buckets between it and 2026), joined as [`items_of_authors`] says.
 pub(crate) const AUTHOR_BUCKETS: &str = "WITH RECURSIVE buckets(b) AS (
     SELECT (SELECT min(id) FROM items) >> 48
     UNION ALL
@@ -286,9 +286,22 @@ pub(crate) const AUTHOR_BUCKETS: &str = "WITH RECURSIVE buckets(b) AS (
             WHERE (n.id >> 48) > buckets.b ORDER BY (n.id >> 48) LIMIT 1)
     FROM buckets WHERE b IS NOT NULL)";
 
-/// The items `i` of the authors in `{marks}`, bucket by bucket (after [`AUTHOR_BUCKETS`]).
-const ITEMS_OF_AUTHORS: &str = "buckets CROSS JOIN items i INDEXED BY items_by_author
-    WHERE (i.id >> 48) = buckets.b AND i.author_id IN ({marks})";
+/// The items `i` of the authors whose parameters are `marks`, bucket by bucket
+/// (after [`AUTHOR_BUCKETS`]).
+fn items_of_authors(marks: &str) -> String {
+    format!(
+        "buckets CROSS JOIN items i INDEXED BY items_by_author
+         WHERE (i.id >> 48) = buckets.b AND i.author_id IN ({marks})"
+    )
+}
+
+/// `n` numbered SQL parameters from `?{first}` on: "?2, ?3, ?4".
+pub(crate) fn numbered_marks(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// The newest bucket of `items_by_author` before `before` (any, with `None`),
 /// if an item is there: a walk from the newest items back.
@@ -305,13 +318,9 @@ pub(crate) fn bucket_before(conn: &Connection, before: Option<i64>) -> Result<Op
 /// Whether these authors wrote at least `n` items (reads at most `n` index entries).
 fn wrote_at_least(conn: &Connection, authors: &[i64], n: i64) -> Result<bool> {
     let k = authors.len();
-    let marks = (1..=k)
-        .map(|i| format!("?{i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
     let sql = format!(
         "{AUTHOR_BUCKETS} SELECT count(*) FROM (SELECT 1 FROM {} LIMIT ?{})",
-        ITEMS_OF_AUTHORS.replace("{marks}", &marks),
+        items_of_authors(&numbered_marks(1, k)),
         k + 1
     );
     let mut values: Vec<i64> = authors.to_vec();
@@ -341,10 +350,7 @@ pub fn timeline_of(
         None => (i64::MAX, i64::MAX),
     };
     // Numbered: the walk's query names the cursor before the authors.
-    let marks = (1..=authors.len())
-        .map(|i| format!("?{i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let marks = numbered_marks(1, authors.len());
     let n = authors.len();
     let (a, b, l) = (n + 1, n + 2, n + 3);
     // Two exact ways to the newest `limit` conversations. Most people wrote a few
@@ -369,7 +375,7 @@ pub fn timeline_of(
              WHERE c.id IN (SELECT i.conversation_id FROM {})
                AND (c.last_activity_at < ?{a} OR (c.last_activity_at = ?{a} AND c.id < ?{b}))
              ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?{l}",
-            ITEMS_OF_AUTHORS.replace("{marks}", &marks)
+            items_of_authors(&marks)
         )
     };
     let mut values: Vec<i64> = authors.to_vec();
@@ -931,7 +937,7 @@ mod tests {
         let (_dir, store) = crate::store::testing::temp_store();
         let sql = format!(
             "EXPLAIN QUERY PLAN {AUTHOR_BUCKETS} SELECT i.conversation_id FROM {}",
-            ITEMS_OF_AUTHORS.replace("{marks}", "?1, ?2")
+            items_of_authors("?1, ?2")
         );
         let plan: Vec<String> = store
             .read(|c| {

@@ -881,19 +881,10 @@ pub fn author_panel(conn: &Connection, conversation_id: i64) -> Result<AuthorPan
     // Walks the author's items newest first, a bucket of items_by_author at a time,
     // and stops once enough distinct conversations are found.
     let authors = crate::contacts::author_ids(conn, crate::contacts::Person::Author(author_id))?;
-    let which = match authors.len() {
-        1 => "= ?2".to_owned(),
-        n => format!(
-            "IN ({})",
-            (2..n + 2)
-                .map(|i| format!("?{i}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT conversation_id FROM items INDEXED BY items_by_author
-         WHERE (id >> 48) = ?1 AND author_id {which} ORDER BY id DESC"
+         WHERE (id >> 48) = ?1 AND author_id IN ({}) ORDER BY id DESC",
+        crate::contacts::numbered_marks(2, authors.len())
     ))?;
     let mut ids: Vec<i64> = Vec::new();
     let mut more = false;

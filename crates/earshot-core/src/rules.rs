@@ -219,7 +219,7 @@ impl RuleSet {
                 continue;
             }
             if let Some(reason) = c.fires(a, d, &self.contact_tags) {
-                let muted = c.rule.actions.mute;
+                let muted = c.actions.mute;
                 out.push(Firing {
                     rule_id: c.rule.id,
                     actions: c.actions.clone(),
