@@ -425,18 +425,9 @@ pub(crate) fn write_batch(
     flush_deltas(tx, &mut st, &mut pending, state.source.is_some(), now)?;
     // Rules act after the thread's own changes (a reply reopening it), so what
     // they set is what stays.
-    let mut tagged = std::collections::HashSet::new();
-    let mut effects = Vec::new();
+    let mut effects = crate::rules::Effects::default();
     for &(id, conversation_id, a) in &fired {
-        crate::rules::apply(
-            tx,
-            id,
-            conversation_id,
-            &a.firings,
-            now,
-            &mut tagged,
-            &mut effects,
-        )?;
+        effects.add(id, conversation_id, &a.firings);
         let urgent: Vec<&str> = a
             .firings
             .iter()
@@ -461,7 +452,7 @@ pub(crate) fn write_batch(
             });
         }
     }
-    crate::rules::store_effects(tx, &effects, now)?;
+    effects.write(tx, now)?;
     let hits: Vec<crate::listening::HitRow<'_>> = heard
         .iter()
         .flat_map(|&(item_id, author_id, a)| {

@@ -165,7 +165,14 @@ impl RuleSet {
                 .iter()
                 .map(|t| crate::inbox::normalise_tag(t))
                 .collect::<Result<_>>()?;
-            let actions = std::sync::Arc::new(rule.actions.clone());
+            // Firings share the actions, with their tags ready to write.
+            let mut actions = rule.actions.clone();
+            actions.tags = actions
+                .tags
+                .iter()
+                .filter_map(|t| crate::inbox::normalise_tag(t).ok())
+                .collect();
+            let actions = std::sync::Arc::new(actions);
             out.push(Compiled {
                 rule,
                 query,
@@ -545,7 +552,11 @@ pub fn save(ws: &Workspace, rule: &Rule) -> Result<Rule> {
     if rule.name.trim().is_empty() {
         return Err(Error::Invalid("a rule needs a name".into()));
     }
-    // Refuse a rule whose query does not parse, before it is stored.
+    // Refuse a tag that could not be written, and a rule whose query does not
+    // parse, before it is stored.
+    for tag in &rule.actions.tags {
+        crate::inbox::normalise_tag(tag)?;
+    }
     RuleSet::compile(vec![Rule {
         enabled: true,
         ..rule.clone()
@@ -715,76 +726,114 @@ pub fn trial(ws: &Workspace, rule: &Rule, since: i64, limit: usize) -> Result<Tr
     })
 }
 
-/// Applies what fired on one stored item to its conversation, and adds why to
-/// `effects` (written by [`store_effects`]). `tagged` holds the (conversation,
-/// tag) pairs this transaction has already written, so a tag firing on many
-/// items of one thread is written once.
-pub(crate) fn apply<'a>(
-    tx: &Transaction<'_>,
-    item_id: i64,
-    conversation_id: i64,
-    firings: &'a [Firing],
-    now: i64,
-    tagged: &mut std::collections::HashSet<(i64, String)>,
-    effects: &mut Vec<(i64, &'a [Firing])>,
-) -> Result<()> {
-    for f in firings {
-        let a = &f.actions;
-        for tag in &a.tags {
-            if let Ok(tag) = crate::inbox::normalise_tag(tag) {
-                let key = (conversation_id, tag);
-                if tagged.contains(&key) {
-                    continue;
-                }
-                tx.prepare_cached(
-                    "INSERT OR IGNORE INTO conversation_tags (tag, conversation_id) VALUES (?1, ?2)",
-                )?
-                .execute(params![key.1, conversation_id])?;
-                tagged.insert(key);
-            }
-        }
-        if let Some(p) = a.priority {
-            tx.prepare_cached(
-                "UPDATE conversations SET priority = max(priority, ?2) WHERE id = ?1",
-            )?
-            .execute(params![conversation_id, p.min(3)])?;
-        }
-        if let Some(state) = a.state {
-            tx.prepare_cached(
-                "UPDATE conversations SET state = ?2, state_changed_at = ?3,
-                        snooze_until = NULL, snooze_until_reply = 0 WHERE id = ?1",
-            )?
-            .execute(params![conversation_id, state.as_str(), now])?;
-        }
-        if a.urgent && !a.mute {
-            tx.prepare_cached("UPDATE conversations SET urgent = 1 WHERE id = ?1")?
-                .execute([conversation_id])?;
-        }
-        if a.mute {
-            tx.prepare_cached(
-                "UPDATE conversations SET unread_count = 0, urgent = 0 WHERE id = ?1",
-            )?
-            .execute([conversation_id])?;
-        }
-    }
-    if !firings.is_empty() {
-        effects.push((item_id, firings));
-    }
-    Ok(())
+/// What one batch's firings do, folded so that each conversation is written
+/// once per batch however many of its items fired, and each (tag, thread) pair
+/// once. Fed in item order, after the batch's own thread changes (a reply
+/// reopening it), so what rules set is what stays.
+#[derive(Default)]
+pub(crate) struct Effects<'a> {
+    /// (tag, conversation) pairs, repeats included: sorted and deduplicated
+    /// when written, in the order of the tags' primary key.
+    tags: Vec<(&'a str, i64)>,
+    conversations: std::collections::BTreeMap<i64, ConversationEffect>,
+    reasons: Vec<(i64, &'a [Firing])>,
 }
 
-/// Items whose reasons are recorded per `INSERT`: one statement per item costs
-/// more than its row.
-const EFFECTS_PER_INSERT: usize = 100;
+/// The net effect of a batch's firings on one conversation.
+#[derive(Default)]
+struct ConversationEffect {
+    priority: Option<u8>,
+    state: Option<TriageState>,
+    urgent: Option<bool>,
+    read: bool,
+}
+
+/// Rows per `INSERT`: one statement per row costs more than the row.
+const ROWS_PER_INSERT: usize = 100;
+
+impl<'a> Effects<'a> {
+    /// Adds what fired on one stored item of `conversation_id`.
+    pub(crate) fn add(&mut self, item_id: i64, conversation_id: i64, firings: &'a [Firing]) {
+        if firings.is_empty() {
+            return;
+        }
+        for f in firings {
+            let a = &*f.actions;
+            // Compiled rules carry their tags normalised, the unusable dropped.
+            self.tags
+                .extend(a.tags.iter().map(|t| (t.as_str(), conversation_id)));
+            if a.priority.is_none() && a.state.is_none() && !a.urgent && !a.mute {
+                continue;
+            }
+            let c = self.conversations.entry(conversation_id).or_default();
+            if let Some(p) = a.priority {
+                c.priority = Some(c.priority.map_or(p, |q| q.max(p)).min(3));
+            }
+            if a.state.is_some() {
+                c.state = a.state;
+            }
+            if a.urgent && !a.mute {
+                c.urgent = Some(true);
+            }
+            if a.mute {
+                c.read = true;
+                c.urgent = Some(false);
+            }
+        }
+        self.reasons.push((item_id, firings));
+    }
+
+    /// Writes the tags, the conversations' changes and why each item fired.
+    pub(crate) fn write(mut self, tx: &Transaction<'_>, now: i64) -> Result<()> {
+        self.tags.sort_unstable();
+        self.tags.dedup();
+        for chunk in self.tags.chunks(ROWS_PER_INSERT) {
+            let sql = format!(
+                "INSERT OR IGNORE INTO conversation_tags (tag, conversation_id) VALUES {}",
+                vec!["(?, ?)"; chunk.len()].join(", ")
+            );
+            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 2);
+            for (tag, conversation_id) in chunk {
+                values.extend([tag as &dyn rusqlite::ToSql, conversation_id]);
+            }
+            tx.prepare_cached(&sql)?.execute(values.as_slice())?;
+        }
+        for (&id, c) in &self.conversations {
+            // Only the columns that change are named, so no other index is rewritten.
+            let mut set = Vec::new();
+            let mut values: Vec<rusqlite::types::Value> = vec![id.into()];
+            if let Some(p) = c.priority {
+                values.push(i64::from(p).into());
+                set.push(format!("priority = max(priority, ?{})", values.len()));
+            }
+            if let Some(state) = c.state {
+                values.push(state.as_str().to_owned().into());
+                values.push(now.into());
+                set.push(format!(
+                    "state = ?{}, state_changed_at = ?{}, snooze_until = NULL, snooze_until_reply = 0",
+                    values.len() - 1,
+                    values.len()
+                ));
+            }
+            if let Some(urgent) = c.urgent {
+                values.push(i64::from(urgent).into());
+                set.push(format!("urgent = ?{}", values.len()));
+            }
+            if c.read {
+                set.push("unread_count = 0".to_owned());
+            }
+            let sql = format!("UPDATE conversations SET {} WHERE id = ?1", set.join(", "));
+            tx.prepare_cached(&sql)?
+                .execute(rusqlite::params_from_iter(values))?;
+        }
+        store_reasons(tx, &self.reasons, now)
+    }
+}
 
 /// Records why rules fired: a row per item, with the rules and their reasons
 /// in firing order.
-pub(crate) fn store_effects(
-    tx: &Transaction<'_>,
-    effects: &[(i64, &[Firing])],
-    now: i64,
-) -> Result<()> {
-    for chunk in effects.chunks(EFFECTS_PER_INSERT) {
+fn store_reasons(tx: &Transaction<'_>, effects: &[(i64, &[Firing])], now: i64) -> Result<()> {
+    for chunk in effects.chunks(ROWS_PER_INSERT) {
         let rows: Vec<(String, String)> = chunk
             .iter()
             .map(|(_, firings)| {
@@ -975,6 +1024,97 @@ mod tests {
         assert_eq!(urgent[0].len(), 2, "the refund mention and the angry DM");
         assert_eq!(urgent[0][0].author, "Maria");
         assert!(urgent[0][0].text.contains("refund"));
+    }
+
+    #[test]
+    fn a_batch_applies_its_firings_per_thread_in_item_order() {
+        let (_dir, ws, _events) = open();
+        for r in ws.store().read(list).unwrap() {
+            delete(&ws, r.id).unwrap();
+        }
+        let rule = |name: &str, query: &str, actions: Actions| {
+            save(
+                &ws,
+                &Rule {
+                    id: 0,
+                    name: name.into(),
+                    enabled: true,
+                    position: 0,
+                    conditions: Conditions {
+                        query: Some(query.into()),
+                        ..Default::default()
+                    },
+                    actions,
+                    builtin: false,
+                },
+            )
+        };
+        let alarm = Actions {
+            urgent: true,
+            tags: vec!["#Needs Look".into()],
+            ..Default::default()
+        };
+        let err = rule(
+            "Blank tag",
+            "alarm",
+            Actions {
+                tags: vec!["  ".into()],
+                ..alarm.clone()
+            },
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("not a usable tag"), "{err}");
+        rule("Alarm", "alarm", alarm).unwrap();
+        rule(
+            "Escalate",
+            "escalate",
+            Actions {
+                priority: Some(3),
+                state: Some(TriageState::Pending),
+                tags: vec!["needs-look".into()],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        rule(
+            "Quiet",
+            "quiet",
+            Actions {
+                mute: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let reply = |id: &str, root: &str, text: &str| {
+            let mut i = item(id, ItemKind::Reply, text, None);
+            i.parent_remote_id = Some(root.into());
+            i.root_remote_id = Some(root.into());
+            i
+        };
+        // One batch: three threads, each with two items that fire.
+        ws.ingest(vec![
+            item("a", ItemKind::Mention, "alarm", None),
+            reply("a1", "a", "escalate"),
+            item("b", ItemKind::Mention, "alarm", None),
+            reply("b1", "b", "quiet"),
+            item("c", ItemKind::Mention, "quiet", None),
+            reply("c1", "c", "alarm"),
+        ])
+        .unwrap();
+
+        let (a, urgent, priority, tags) = conversation(&ws, "a1");
+        assert!(urgent);
+        assert_eq!(priority, 3);
+        assert_eq!(tags, vec!["needs-look".to_string()], "normalised, once");
+        assert_eq!(
+            ws.conversation_summary(a).unwrap().state,
+            TriageState::Pending
+        );
+        let (b, urgent, _, _) = conversation(&ws, "b1");
+        assert!(!urgent, "muted after it was marked urgent");
+        assert_eq!(ws.conversation_summary(b).unwrap().unread_count, 0);
+        assert!(conversation(&ws, "c1").1, "marked urgent after the mute");
+        assert_eq!(reasons(&ws, a).unwrap().len(), 2);
     }
 
     #[test]
