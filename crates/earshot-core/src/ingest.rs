@@ -203,6 +203,18 @@ struct Pending {
     conversations_added: i64,
     /// Authors first seen in this batch.
     authors_added: i64,
+    /// Conversations merged away in this batch, and where into.
+    merged: HashMap<i64, i64>,
+}
+
+impl Pending {
+    /// Where a conversation seen earlier in the batch lives now.
+    fn merged_into(&self, mut id: i64) -> i64 {
+        while let Some(&into) = self.merged.get(&id) {
+            id = into;
+        }
+        id
+    }
 }
 
 /// New incoming activity (latest at `?4`) reopens done conversations and those
@@ -348,6 +360,7 @@ pub(crate) fn write_batch(
         )?,
         conversations_added: 0,
         authors_added: 0,
+        merged: HashMap::new(),
     };
     let mut to_index: Vec<(i64, &str)> = Vec::with_capacity(batch.len());
     let mut fired: Vec<(i64, i64, &Analysed)> = Vec::new();
@@ -427,6 +440,8 @@ pub(crate) fn write_batch(
     // they set is what stays.
     let mut effects = crate::rules::Effects::default();
     for &(id, conversation_id, a) in &fired {
+        // The item's thread may have been merged into another since it was written.
+        let conversation_id = pending.merged_into(conversation_id);
         effects.add(id, conversation_id, &a.firings);
         let urgent: Vec<&str> = a
             .firings
@@ -654,6 +669,7 @@ fn resolve_conversation(
         if let Some(orphan) = waiting.filter(|&o| o != conversation_id) {
             flush_deltas(tx, st, pending, state.source.is_some(), now)?;
             merge_conversations(tx, orphan, conversation_id)?;
+            pending.merged.insert(orphan, conversation_id);
             pending.conversations_added -= 1;
             state.forget_threads();
         }

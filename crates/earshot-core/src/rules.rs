@@ -1118,6 +1118,61 @@ mod tests {
     }
 
     #[test]
+    fn what_fires_on_a_thread_merged_later_in_the_batch_lands_on_the_merged_thread() {
+        let (_dir, ws, events) = open();
+        let on_mastodon = |id: &str, parent: Option<&str>, text: &str| {
+            let mut i = item(id, ItemKind::Reply, text, None);
+            i.network = "mastodon".into();
+            i.parent_remote_id = parent.map(Into::into);
+            i
+        };
+        // C arrives before its parent B, so it waits in a thread of its own;
+        // B then joins A's thread, and C's thread is merged into it.
+        ws.ingest(vec![
+            on_mastodon("a", None, "hello"),
+            on_mastodon("c", Some("b"), "I want a refund, this is broken"),
+            on_mastodon("b", Some("a"), "any news?"),
+        ])
+        .unwrap();
+        let thread = crate::sync::testing::conversation_of(&ws, "a");
+        assert_eq!(
+            crate::sync::testing::conversation_of(&ws, "c"),
+            thread,
+            "merged"
+        );
+        let s = ws.conversation_summary(thread).unwrap();
+        assert!(s.urgent, "the merged thread is marked urgent");
+        assert!(s.tags.contains(&"risk".to_string()), "{:?}", s.tags);
+        let orphans: i64 = ws
+            .store()
+            .read(|c| -> Result<i64> {
+                Ok(c.query_row(
+                    "SELECT count(*) FROM conversation_tags
+                     WHERE conversation_id NOT IN (SELECT id FROM conversations)",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap();
+        assert_eq!(orphans, 0, "no tag left on the thread merged away");
+        let notified: Vec<i64> = events
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .flat_map(|e| match e {
+                CoreEvent::Urgent { items } => items.iter().map(|i| i.conversation_id).collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        assert_eq!(
+            notified,
+            vec![thread],
+            "the notification opens the merged thread"
+        );
+    }
+
+    #[test]
     fn our_own_items_never_fire() {
         let (_dir, ws, _events) = open();
         ws.ensure_account(
