@@ -69,6 +69,30 @@ pub fn item_id_time(id: i64) -> i64 {
     id >> 20
 }
 
+/// A batch of analysed items on its way through the writer. Dropped, it goes
+/// back to the analysis thread, which frees it: its memory was allocated
+/// there, and freeing it on the writer (the slower thread) cost the writer
+/// ~2% of its time in `free`.
+pub(crate) struct Batch {
+    items: Vec<Analysed>,
+    back: mpsc::Sender<Vec<Analysed>>,
+}
+
+impl std::ops::Deref for Batch {
+    type Target = [Analysed];
+
+    fn deref(&self) -> &[Analysed] {
+        &self.items
+    }
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        // With the analysis thread gone, the batch is freed here instead.
+        let _ = self.back.send(std::mem::take(&mut self.items));
+    }
+}
+
 /// Runs analysis on a helper thread and writes batches as they come. `write`
 /// is called once per transaction with up to [`BATCHES_PER_TRANSACTION`]
 /// batches, in order, as they arrive; `progress` after each transaction.
@@ -76,7 +100,7 @@ pub(crate) fn pipeline<I>(
     items: I,
     rules: &crate::rules::RuleSet,
     listening: &crate::listening::QuerySet,
-    mut write: impl FnMut(&mut dyn Iterator<Item = Vec<Analysed>>) -> Result<IngestReport>,
+    mut write: impl FnMut(&mut dyn Iterator<Item = Batch>) -> Result<IngestReport>,
     mut progress: impl FnMut(&IngestReport),
 ) -> Result<IngestReport>
 where
@@ -87,9 +111,12 @@ where
     let mut total = IngestReport::default();
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::sync_channel::<Vec<Analysed>>(2);
+        let (back, written) = mpsc::channel::<Vec<Analysed>>();
         scope.spawn(move || {
             let mut items = items;
             loop {
+                // Free what the writer is done with, before making more.
+                written.try_iter().for_each(drop);
                 let batch: Vec<Analysed> = items
                     .by_ref()
                     .take(BATCH)
@@ -111,9 +138,19 @@ where
                     break;
                 }
             }
+            // No more batches: the writer's loop ends, and with it the senders
+            // of the last batches, which are freed here as they come back.
+            drop(tx);
+            written.into_iter().for_each(drop);
         });
         // Dropping the receiver on error stops the analyser at its next send.
-        let mut batches = rx.into_iter().peekable();
+        let mut batches = rx
+            .into_iter()
+            .map(|items| Batch {
+                items,
+                back: back.clone(),
+            })
+            .peekable();
         while batches.peek().is_some() {
             let report = write(&mut batches.by_ref().take(BATCHES_PER_TRANSACTION))?;
             total.add(report);
@@ -988,6 +1025,50 @@ mod tests {
             (t0 - hour, Some(t0 + 2 * hour), "open".to_string()),
             "the new reply reopened it"
         );
+    }
+
+    /// The pipeline ends, with every batch written in order, whether the writer
+    /// takes all of them or stops with an error after the first (the analysis
+    /// thread, waiting to free the written batches, must not keep it waiting).
+    #[test]
+    fn the_pipeline_ends_after_the_last_batch_and_after_an_error() {
+        let items = || (0..BATCH * 3 + 5).map(|i| item(&i.to_string(), None, i as i64));
+        let rules = crate::rules::RuleSet::default();
+        let listening = crate::listening::QuerySet::default();
+        let mut seen = Vec::new();
+        let report = pipeline(
+            items(),
+            &rules,
+            &listening,
+            |batches| {
+                let mut report = IngestReport::default();
+                for batch in batches {
+                    seen.push(batch.len());
+                    report.received += batch.len();
+                }
+                Ok(report)
+            },
+            |_| {},
+        )
+        .unwrap();
+        assert_eq!(seen, vec![BATCH, BATCH, BATCH, 5]);
+        assert_eq!(report.received, BATCH * 3 + 5);
+
+        let mut calls = 0;
+        let err = pipeline(
+            items(),
+            &rules,
+            &listening,
+            |batches| {
+                calls += 1;
+                assert_eq!(batches.next().map(|b| b.len()), Some(BATCH));
+                Err(crate::Error::Invalid("the disk is full".into()))
+            },
+            |_| {},
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("the disk is full"), "{err}");
+        assert_eq!(calls, 1);
     }
 
     #[test]
