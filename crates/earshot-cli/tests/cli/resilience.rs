@@ -568,26 +568,40 @@ async fn replies_from_saved_replies_are_undone_or_sent_exactly_once_even_when_th
 /// Alice's posts on the local Bluesky PDS that answer `parent` (read from her
 /// repository: what the network holds, with no index in between).
 async fn bluesky_replies(pds: &str, did: &str, parent: &str) -> Vec<String> {
-    let records: serde_json::Value = reqwest::Client::new()
-        .get(format!("{pds}/xrpc/com.atproto.repo.listRecords"))
-        .query(&[
-            ("repo", did),
-            ("collection", "app.bsky.feed.post"),
-            ("limit", "100"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    records["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["value"]["reply"]["parent"]["uri"] == parent)
-        .map(|r| r["value"]["text"].as_str().unwrap().to_owned())
-        .collect()
+    // Every page: other tests post as alice too, so hers can be past the first.
+    let mut replies = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut query = vec![
+            ("repo", did.to_owned()),
+            ("collection", "app.bsky.feed.post".to_owned()),
+            ("limit", "100".to_owned()),
+        ];
+        if let Some(c) = &cursor {
+            query.push(("cursor", c.clone()));
+        }
+        let page: serde_json::Value = reqwest::Client::new()
+            .get(format!("{pds}/xrpc/com.atproto.repo.listRecords"))
+            .query(&query)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let records = page["records"].as_array().unwrap();
+        replies.extend(
+            records
+                .iter()
+                .filter(|r| r["value"]["reply"]["parent"]["uri"] == parent)
+                .map(|r| r["value"]["text"].as_str().unwrap().to_owned()),
+        );
+        match page["cursor"].as_str() {
+            Some(c) if !records.is_empty() => cursor = Some(c.to_owned()),
+            _ => break,
+        }
+    }
+    replies
 }
 
 /// The same on the local Bluesky network, through a proxy in front of its PDS:
