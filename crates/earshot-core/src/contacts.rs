@@ -295,14 +295,6 @@ fn items_of_authors(marks: &str) -> String {
     )
 }
 
-/// `n` numbered SQL parameters from `?{first}` on: "?2, ?3, ?4".
-pub(crate) fn numbered_marks(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("?{i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// The newest bucket of `items_by_author` before `before` (any, with `None`),
 /// if an item is there: a walk from the newest items back.
 pub(crate) fn bucket_before(conn: &Connection, before: Option<i64>) -> Result<Option<i64>> {
@@ -320,7 +312,7 @@ fn wrote_at_least(conn: &Connection, authors: &[i64], n: i64) -> Result<bool> {
     let k = authors.len();
     let sql = format!(
         "{AUTHOR_BUCKETS} SELECT count(*) FROM (SELECT 1 FROM {} LIMIT ?{})",
-        items_of_authors(&numbered_marks(1, k)),
+        items_of_authors(&crate::store::numbered_marks(1, k)),
         k + 1
     );
     let mut values: Vec<i64> = authors.to_vec();
@@ -350,7 +342,7 @@ pub fn timeline_of(
         None => (i64::MAX, i64::MAX),
     };
     // Numbered: the walk's query names the cursor before the authors.
-    let marks = numbered_marks(1, authors.len());
+    let marks = crate::store::numbered_marks(1, authors.len());
     let n = authors.len();
     let (a, b, l) = (n + 1, n + 2, n + 3);
     // Two exact ways to the newest `limit` conversations. Most people wrote a few

@@ -884,7 +884,7 @@ pub fn author_panel(conn: &Connection, conversation_id: i64) -> Result<AuthorPan
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT conversation_id FROM items INDEXED BY items_by_author
          WHERE (id >> 48) = ?1 AND author_id IN ({}) ORDER BY id DESC",
-        crate::contacts::numbered_marks(2, authors.len())
+        crate::store::numbered_marks(2, authors.len())
     ))?;
     let mut ids: Vec<i64> = Vec::new();
     let mut more = false;

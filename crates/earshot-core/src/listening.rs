@@ -571,7 +571,7 @@ pub(crate) fn store_hits(tx: &Transaction<'_>, rows: &[HitRow<'_>]) -> Result<()
         let sql = format!(
             "INSERT OR IGNORE INTO listening_hits
                 (query_id, item_id, author_id, network, lang, sentiment) VALUES {}",
-            vec!["(?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ")
+            crate::store::value_rows(6, chunk.len())
         );
         let mut stmt = tx.prepare_cached(&sql)?;
         let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 6);

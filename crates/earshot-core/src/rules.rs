@@ -790,7 +790,7 @@ impl<'a> Effects<'a> {
         for chunk in self.tags.chunks(ROWS_PER_INSERT) {
             let sql = format!(
                 "INSERT OR IGNORE INTO conversation_tags (tag, conversation_id) VALUES {}",
-                vec!["(?, ?)"; chunk.len()].join(", ")
+                crate::store::value_rows(2, chunk.len())
             );
             let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 2);
             for (tag, conversation_id) in chunk {
@@ -845,7 +845,7 @@ fn store_reasons(tx: &Transaction<'_>, effects: &[(i64, &[Firing])], now: i64) -
             .map_err(|e| Error::Invalid(format!("rule reasons: {e}")))?;
         let sql = format!(
             "INSERT OR REPLACE INTO item_reasons (item_id, rule_ids, reasons, created_at) VALUES {}",
-            vec!["(?, ?, ?, ?)"; chunk.len()].join(", ")
+            crate::store::value_rows(4, chunk.len())
         );
         let mut stmt = tx.prepare_cached(&sql)?;
         let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 4);

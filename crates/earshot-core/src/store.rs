@@ -223,6 +223,21 @@ impl Store {
     }
 }
 
+/// `n` numbered SQL parameters from `?{first}` on: "?2, ?3, ?4".
+pub(crate) fn numbered_marks(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The rows of a multi-row `VALUES`, `rows` of them with `columns` parameters
+/// each: "(?, ?), (?, ?)".
+pub(crate) fn value_rows(columns: usize, rows: usize) -> String {
+    let row = format!("({})", vec!["?"; columns].join(", "));
+    vec![row; rows].join(", ")
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding a connection leaves SQLite itself consistent (any open
     // transaction is rolled back when the guard's transaction drops), so recover.
@@ -337,6 +352,13 @@ mod tests {
             std::fs::read(&path).unwrap(),
             "a wrong key must not touch the file"
         );
+    }
+
+    #[test]
+    fn sql_parameter_lists_are_written_as_sqlite_reads_them() {
+        assert_eq!(numbered_marks(2, 3), "?2, ?3, ?4");
+        assert_eq!(value_rows(2, 3), "(?, ?), (?, ?), (?, ?)");
+        assert_eq!(value_rows(1, 1), "(?)");
     }
 
     #[test]

@@ -119,7 +119,7 @@ pub(crate) fn add(tx: &Transaction<'_>, rows: &[HitRow<'_>]) -> Result<()> {
                 neutral = neutral + excluded.neutral,
                 positive = positive + excluded.positive,
                 sentiment_sum = sentiment_sum + excluded.sentiment_sum",
-            vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ")
+            crate::store::value_rows(9, chunk.len())
         );
         let mut stmt = tx.prepare_cached(&sql)?;
         let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 9);
@@ -149,7 +149,7 @@ fn add_authors(tx: &Transaction<'_>, rows: &[HitRow<'_>]) -> Result<()> {
         let sql = format!(
             "INSERT INTO listening_authors (query_id, day, author_id, hits) VALUES {}
              ON CONFLICT (query_id, day, author_id) DO UPDATE SET hits = hits + excluded.hits",
-            vec!["(?, ?, ?, ?)"; chunk.len()].join(", ")
+            crate::store::value_rows(4, chunk.len())
         );
         let mut stmt = tx.prepare_cached(&sql)?;
         let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 4);
