@@ -271,7 +271,6 @@ struct Statements<'t> {
     insert_conversation: rusqlite::CachedStatement<'t>,
     settle_conversation: rusqlite::CachedStatement<'t>,
     insert_item: rusqlite::CachedStatement<'t>,
-    index_item: rusqlite::CachedStatement<'t>,
     update_counts: rusqlite::CachedStatement<'t>,
     update_firsts: rusqlite::CachedStatement<'t>,
 }
@@ -324,7 +323,6 @@ impl<'t> Statements<'t> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
                  ON CONFLICT (network, remote_id) DO NOTHING",
             )?,
-            index_item: tx.prepare_cached("INSERT INTO items_fts (rowid, text) VALUES (?1, ?2)")?,
             // Only what every new item changes. The columns the report's index
             // (`conversations_report`) holds are written by `update_firsts`, and only
             // where they change: SQLite rewrites an index entry whenever one of its
@@ -362,12 +360,15 @@ impl<'t> Statements<'t> {
 }
 
 /// Writes one analysed batch in the given transaction.
+/// Writes a batch into the cache. Returns what it did, and the items stored,
+/// as (item id, position in `batch`), for the search index (see
+/// [`crate::store::search`]).
 pub(crate) fn write_batch(
     tx: &Transaction<'_>,
     batch: &[Analysed],
     now: i64,
     state: &mut WriterState,
-) -> Result<IngestReport> {
+) -> Result<(IngestReport, Vec<(i64, usize)>)> {
     let mut report = IngestReport {
         received: batch.len(),
         ..Default::default()
@@ -399,10 +400,10 @@ pub(crate) fn write_batch(
         authors_added: 0,
         merged: HashMap::new(),
     };
-    let mut to_index: Vec<(i64, &str)> = Vec::with_capacity(batch.len());
+    let mut to_index: Vec<(i64, usize)> = Vec::with_capacity(batch.len());
     let mut fired: Vec<(i64, i64, &Analysed)> = Vec::new();
     let mut heard: Vec<(i64, i64, &Analysed)> = Vec::new();
-    for a in batch {
+    for (position, a) in batch.iter().enumerate() {
         let item = &a.item;
         let author_id = upsert_author(tx, &mut st, state, item, now, &mut pending)?;
         let our_account = state
@@ -437,7 +438,7 @@ pub(crate) fn write_batch(
         };
         report.inserted += 1;
         crate::attachments::store(tx, id, &item.attachments)?;
-        to_index.push((id, &a.text));
+        to_index.push((id, position));
         if !from_us && !a.firings.is_empty() {
             fired.push((id, conversation_id, a));
         }
@@ -530,13 +531,7 @@ pub(crate) fn write_batch(
             ("authors", pending.authors_added),
         ],
     )?;
-    // Index last: once FTS5 holds pending terms, every later statement that opens a
-    // savepoint (an upsert, a RETURNING) makes it flush them to disk as a tiny
-    // segment. Written after everything else, the batch becomes one segment.
-    for (id, text) in to_index {
-        st.index_item.execute(params![id, text])?;
-    }
-    Ok(report)
+    Ok((report, to_index))
 }
 
 fn upsert_author(

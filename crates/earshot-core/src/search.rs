@@ -329,11 +329,7 @@ pub fn search(conn: &Connection, query: &str, options: &SearchOptions) -> Result
         .iter()
         .map(|c| format!(" AND {c}"))
         .collect::<String>();
-    let snippet_sql = format!(
-        "snippet(items_fts, 0, char({}), char({}), '…', 24)",
-        MARK_START as u32, MARK_END as u32
-    );
-    let hits = match (&parsed.fts, options.order) {
+    let mut hits = match (&parsed.fts, options.order) {
         (None, _) => {
             let sql = format!(
                 "SELECT {ITEM_COLUMNS}, i.conversation_id, NULL FROM items i
@@ -345,7 +341,7 @@ pub fn search(conn: &Connection, query: &str, options: &SearchOptions) -> Result
         }
         (Some(fts), SearchOrder::Newest) => {
             let sql = format!(
-                "SELECT {ITEM_COLUMNS}, i.conversation_id, {snippet_sql}
+                "SELECT {ITEM_COLUMNS}, i.conversation_id, NULL
                  FROM items_fts JOIN items i ON i.id = items_fts.rowid
                  JOIN authors a ON a.id = i.author_id
                  WHERE items_fts MATCH ?{filters}
@@ -369,18 +365,74 @@ pub fn search(conn: &Connection, query: &str, options: &SearchOptions) -> Result
             );
             values.insert(0, Value::Text(fts.clone()));
             values.push(Value::Integer(limit.into()));
-            let mut hits = collect(conn, &sql, values)?;
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {snippet_sql} FROM items_fts WHERE items_fts MATCH ?1 AND rowid = ?2"
-            ))?;
-            for hit in &mut hits {
-                let id: i64 = hit.item.id.parse().unwrap_or_default();
-                hit.snippet = stmt.query_row(rusqlite::params![fts, id], |r| r.get(0))?;
-            }
-            hits
+            collect(conn, &sql, values)?
         }
     };
+    if let Some(fts) = &parsed.fts {
+        snippets(conn, fts, &mut hits)?;
+    }
     Ok(hits)
+}
+
+/// Cuts each hit's snippet around what matched, with the matches marked.
+///
+/// The index holds no text (it is contentless, see [`crate::store::search`]),
+/// so FTS5's `snippet()` runs over a small in-memory index of the hits' text
+/// alone, with the same tokenizer: the same snippets for the cost of indexing
+/// a page of results. The store keeps temporary tables in memory, so no text
+/// reaches the disk unencrypted.
+fn snippets(conn: &Connection, fts: &str, hits: &mut [SearchHit]) -> Result<()> {
+    if hits.is_empty() {
+        return Ok(());
+    }
+    // The hits' text in a table the index reads it from (external content),
+    // so that emptying both, before each search, costs no tokenizing.
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS temp.hit_rows (id INTEGER PRIMARY KEY, text TEXT NOT NULL);
+         CREATE VIRTUAL TABLE IF NOT EXISTS temp.hit_text USING fts5(
+             text, content = 'hit_rows', content_rowid = 'id',
+             tokenize = 'unicode61 remove_diacritics 2'
+         );",
+    )?;
+    conn.prepare_cached("DELETE FROM temp.hit_rows")?
+        .execute([])?;
+    conn.prepare_cached("INSERT INTO temp.hit_text (hit_text) VALUES ('delete-all')")?
+        .execute([])?;
+    let rows: Vec<Value> = hits
+        .iter()
+        .flat_map(|hit| {
+            [
+                Value::Integer(hit.item.id.parse().unwrap_or_default()),
+                Value::Text(hit.item.text.clone()),
+            ]
+        })
+        .collect();
+    conn.prepare_cached(&format!(
+        "INSERT OR IGNORE INTO temp.hit_rows (id, text) VALUES {}",
+        crate::store::value_rows(2, hits.len())
+    ))?
+    .execute(params_from_iter(rows))?;
+    // One statement: FTS5 writes a segment per statement.
+    conn.prepare_cached(
+        "INSERT INTO temp.hit_text (rowid, text) SELECT id, text FROM temp.hit_rows",
+    )?
+    .execute([])?;
+    let mut cut = conn.prepare_cached(&format!(
+        "SELECT rowid, snippet(hit_text, 0, char({}), char({}), '…', 24)
+         FROM temp.hit_text WHERE hit_text MATCH ?1",
+        MARK_START as u32, MARK_END as u32
+    ))?;
+    let cuts = cut
+        .query_map([fts], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<rusqlite::Result<std::collections::HashMap<_, _>>>()
+        .map_err(fts_error)?;
+    for hit in hits.iter_mut() {
+        let id: i64 = hit.item.id.parse().unwrap_or_default();
+        if let Some(snippet) = cuts.get(&id) {
+            hit.snippet = snippet.clone();
+        }
+    }
+    Ok(())
 }
 
 fn collect(conn: &Connection, sql: &str, values: Vec<Value>) -> Result<Vec<SearchHit>> {

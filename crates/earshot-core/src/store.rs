@@ -7,6 +7,7 @@
 
 pub(crate) mod counts;
 pub mod migrations;
+pub mod search;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, Once};
@@ -97,16 +98,27 @@ pub enum StoreError {
         path: PathBuf,
         source: rusqlite::Error,
     },
+    #[error("cannot remove {path}, a search index the cache's key does not open: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
 }
 
-/// The store: one writer, readers on demand.
+/// The store: one writer, readers on demand, and the search index's writer
+/// ([`search`]).
 pub struct Store {
     path: PathBuf,
     encryption: Encryption,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    index: Mutex<Connection>,
+    /// Ingests under way, and whether one failed to index what it stored.
+    indexing: Mutex<(usize, bool)>,
+    #[cfg_attr(not(test), allow(dead_code))]
+    repair: search::Repair,
 }
 
 impl std::fmt::Debug for Store {
@@ -120,15 +132,75 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Opens (creating if needed) the database at `path`, checks the key and
     /// brings the schema up to date.
+    ///
+    /// The search index is built or caught up here when it needs to be (see
+    /// [`search`]): a first open after an upgrade from a cache without its own
+    /// index file takes about as long as ingesting the items' text again.
     pub fn open(path: &Path, encryption: Encryption) -> Result<Self, StoreError> {
         let mut writer = open_connection(path, &encryption, WRITER_CACHE_KIB, true)?;
         migrations::migrate(&mut writer, path)?;
+        let index = search::open_writer(path, &encryption)?;
+        search::attach(&writer, path, &encryption, READER_CACHE_KIB)?;
+        search::install_triggers(&writer)?;
+        let repair = search::bring_up_to_date(&mut writer)?;
         Ok(Self {
             path: path.to_owned(),
             encryption,
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
+            index: Mutex::new(index),
+            indexing: Mutex::new((0, false)),
+            repair,
         })
+    }
+
+    /// What opening did to the search index.
+    #[cfg(test)]
+    pub(crate) fn search_repair(&self) -> &search::Repair {
+        &self.repair
+    }
+
+    /// Marks the start of an ingest that will add to the index with
+    /// [`Store::index`]; [`Store::end_indexing`] must follow. Until every
+    /// ingest under way has ended, the index file says it may be behind.
+    pub(crate) fn begin_indexing(&self) -> Result<(), StoreError> {
+        let mut indexing = lock(&self.indexing);
+        if indexing.0 == 0 {
+            search::set_pending(&lock(&self.index), true)?;
+        }
+        indexing.0 += 1;
+        Ok(())
+    }
+
+    /// Ends what [`Store::begin_indexing`] began; `indexed` says whether all the
+    /// ingest stored reached the index. If one did not, the index stays marked
+    /// behind, and the next open catches it up.
+    pub(crate) fn end_indexing(&self, indexed: bool) -> Result<(), StoreError> {
+        let mut indexing = lock(&self.indexing);
+        indexing.0 -= 1;
+        indexing.1 |= !indexed;
+        if indexing.0 == 0 && !indexing.1 {
+            search::set_pending(&lock(&self.index), false)?;
+        }
+        Ok(())
+    }
+
+    /// Adds items' text to the search index in one transaction of its file.
+    pub(crate) fn index<'a>(
+        &self,
+        rows: impl IntoIterator<Item = (i64, &'a str)>,
+    ) -> Result<(), StoreError> {
+        let mut conn = lock(&self.index);
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        {
+            let mut insert =
+                tx.prepare_cached("INSERT INTO items_fts (rowid, text) VALUES (?1, ?2)")?;
+            for (id, text) in rows {
+                insert.execute(rusqlite::params![id, text])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
@@ -190,7 +262,12 @@ impl Store {
     {
         let conn = match lock(&self.readers).pop() {
             Some(conn) => conn,
-            None => open_connection(&self.path, &self.encryption, READER_CACHE_KIB, false)?,
+            None => {
+                let conn = open_connection(&self.path, &self.encryption, READER_CACHE_KIB, false)?;
+                search::attach(&conn, &self.path, &self.encryption, READER_CACHE_KIB)
+                    .map_err(StoreError::from)?;
+                conn
+            }
         };
         let result = f(&conn);
         let mut idle = lock(&self.readers);
@@ -214,11 +291,16 @@ impl Store {
         if let Ok(writer) = self.writer.try_lock() {
             let _ = writer.execute_batch("PRAGMA shrink_memory;");
         }
+        if let Ok(index) = self.index.try_lock() {
+            let _ = index.execute_batch("PRAGMA shrink_memory;");
+        }
     }
 
-    /// Checkpoints the WAL into the main file (used after large imports and on close).
+    /// Checkpoints the WALs of the cache and of the search index into their
+    /// files (used after large imports and on close).
     pub fn checkpoint(&self) -> Result<(), StoreError> {
         lock(&self.writer).execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        lock(&self.index).execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(())
     }
 }
@@ -267,7 +349,14 @@ pub(crate) fn connect(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connect
         // Opening any connection runs the whole of SQLite's and SQLCipher's set-up
         // on this thread before returning; a failure here shows up again, with
         // its message, on the real open just below.
-        let _ = Connection::open_in_memory();
+        if let Ok(conn) = Connection::open_in_memory() {
+            // A database attached with a KEY (the search index, see `search`)
+            // takes SQLCipher's process-wide defaults, not the settings of the
+            // connection it is attached to, and a per-schema pragma after the
+            // ATTACH does not take. So the default is Earshot's setting (see
+            // `unlock`); were this to fail, attaching fails, nothing is weakened.
+            let _ = conn.execute_batch("PRAGMA cipher_default_hmac_algorithm = HMAC_SHA256;");
+        }
     });
     Connection::open_with_flags(path, flags)
 }
@@ -329,6 +418,20 @@ pub(crate) mod testing {
         let key = CacheKey::generate().expect("random key");
         let store = Store::open(&dir.path().join(DB_FILE), Encryption::Key(key)).expect("store");
         (dir, store)
+    }
+
+    /// How many items the search index finds for an FTS5 query.
+    pub fn fts_count(store: &Store, query: &str) -> i64 {
+        store
+            .read(|c| {
+                c.query_row(
+                    "SELECT count(*) FROM items_fts WHERE items_fts MATCH ?1",
+                    [query],
+                    |r| r.get(0),
+                )
+                .map_err(StoreError::from)
+            })
+            .expect("search")
     }
 }
 

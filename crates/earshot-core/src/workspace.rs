@@ -220,12 +220,17 @@ impl Workspace {
         let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
         let aside = dir.join(format!("unreadable-{stamp}"));
         let mut moved = false;
+        let index = crate::store::search::files(&dir.join(DB_FILE))
+            .map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()));
         for name in [
             DB_FILE.to_owned(),
             format!("{DB_FILE}-wal"),
             format!("{DB_FILE}-shm"),
             WORKSPACE_FILE.to_owned(),
-        ] {
+        ]
+        .into_iter()
+        .chain(index.into_iter().flatten())
+        {
             let from = dir.join(&name);
             if from.exists() {
                 create_private_dir(&aside)?;
@@ -434,22 +439,52 @@ impl Workspace {
                 })
             })
             .unwrap_or_default();
-        let report = ingest::pipeline(
-            items,
-            &rules,
-            &listening,
-            |batches| {
-                let now = self.now();
-                self.store.write_unchecked(|tx| {
-                    let mut report = IngestReport::default();
-                    for batch in batches {
-                        report.add(ingest::write_batch(tx, &batch, now, &mut state)?);
+        self.store.begin_indexing()?;
+        // The search index is written by a thread of its own, a batch behind the
+        // cache, in parallel with it (see `store::search`).
+        let (report, indexed) = std::thread::scope(|scope| {
+            let (to_index, batches) =
+                std::sync::mpsc::sync_channel::<(ingest::Batch, Vec<(i64, usize)>)>(2);
+            let indexer = scope.spawn(move || {
+                for (batch, stored) in batches {
+                    self.store
+                        .index(stored.iter().map(|&(id, at)| (id, batch[at].text.as_str())))?;
+                }
+                Ok::<_, crate::Error>(())
+            });
+            let report = ingest::pipeline(
+                items,
+                &rules,
+                &listening,
+                |batches| {
+                    let now = self.now();
+                    let (report, written) = self.store.write_unchecked(|tx| {
+                        let mut report = IngestReport::default();
+                        let mut written = Vec::new();
+                        for batch in batches {
+                            let (done, stored) = ingest::write_batch(tx, &batch, now, &mut state)?;
+                            report.add(done);
+                            written.push((batch, stored));
+                        }
+                        Ok::<_, crate::Error>((report, written))
+                    })?;
+                    for batch in written {
+                        // A stopped indexer's error is reported below.
+                        let _ = to_index.send(batch);
                     }
-                    Ok::<_, crate::Error>(report)
-                })
-            },
-            progress,
-        )?;
+                    Ok(report)
+                },
+                progress,
+            );
+            drop(to_index);
+            let indexed = indexer.join().unwrap_or_else(|_| {
+                Err(crate::Error::Invalid("the search indexer stopped".into()))
+            });
+            (report, indexed)
+        });
+        self.store.end_indexing(report.is_ok() && indexed.is_ok())?;
+        let report = report?;
+        indexed?;
         if report.inserted > 0 {
             self.events.emit(CoreEvent::ItemsIngested {
                 inserted: report.inserted,

@@ -82,6 +82,10 @@ pub const MIGRATIONS: &[(&str, Step)] = &[
         "CHECK constraints on lists of values written as comparisons",
         Step::Code(v17_check_lists),
     ),
+    (
+        "the search index moves to a file of its own (see store::search)",
+        Step::Sql(V18_SEARCH_FILE),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -578,6 +582,15 @@ const CHECK_LISTS: &[(&str, &str, &[&str])] = &[
 /// as SQLite documents for changes that leave the stored content valid
 /// (https://sqlite.org/lang_altertable.html#otheralter), rather than rebuilt.
 /// Never write an IN list in a new CHECK constraint.
+/// The full-text index leaves the cache file for a file of its own, written by
+/// a thread of its own in parallel with the cache's writer; the store builds
+/// it there from the items when it finds it missing (`store::search`).
+const V18_SEARCH_FILE: &str = r#"
+DROP TRIGGER IF EXISTS main.items_fts_delete;
+DROP TRIGGER IF EXISTS main.items_fts_update;
+DROP TABLE IF EXISTS main.items_fts;
+"#;
+
 fn v17_check_lists(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     let version: i64 = tx.query_row("PRAGMA schema_version", [], |r| r.get(0))?;
     tx.pragma_update(None, "writable_schema", true)?;
@@ -1207,6 +1220,47 @@ mod tests {
         assert!(of(2, 0).is_empty());
     }
 
+    /// An upgraded cache loses its in-file index, and the store builds the
+    /// index's own file from the items at the first open.
+    #[test]
+    fn v18_moves_the_index_to_a_file_of_its_own_built_at_the_first_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let key = CacheKey::generate().unwrap();
+        let mut conn = open_raw(&path, &key);
+        migrate_to(&mut conn, &path, 17).unwrap();
+        conn.execute_batch(
+            "INSERT INTO authors (id, network, handle, updated_at) VALUES (1, 'n', 'h', 0);
+             INSERT INTO conversations (id, network, root_key, last_activity_at, created_at)
+                VALUES (1, 'n', 'r', 0, 0);
+             INSERT INTO items (id, network, remote_id, conversation_id, author_id, kind,
+                text, html, created_at, ingested_at)
+                VALUES (7, 'n', 'a', 1, 1, 'post', 'zebra crossing', '', 0, 0),
+                       (8, 'n', 'b', 1, 1, 'post', 'giraffe crossing', '', 0, 0);
+             INSERT INTO items_fts (rowid, text) VALUES (7, 'zebra crossing'), (8, 'giraffe crossing');",
+        )
+        .unwrap();
+        drop(conn);
+
+        let store = Store::open(&path, Encryption::Key(key.clone())).unwrap();
+        assert_eq!(store.search_repair(), &crate::store::search::Repair::Built);
+        let count = crate::store::testing::fts_count;
+        assert_eq!(count(&store, "crossing"), 2);
+        assert_eq!(count(&store, "zebra"), 1);
+        drop(store);
+
+        let conn = open_raw(&path, &key);
+        assert!(
+            !objects(&conn).iter().any(|o| o.starts_with("items_fts")),
+            "the cache keeps no index of its own: {:?}",
+            objects(&conn)
+        );
+        drop(conn);
+        let store = Store::open(&path, Encryption::Key(key)).unwrap();
+        assert_eq!(store.search_repair(), &crate::store::search::Repair::None);
+        assert_eq!(count(&store, "giraffe"), 1);
+    }
+
     #[test]
     fn v17_checks_lists_of_values_by_comparison_and_allows_the_same_rows() {
         let dir = tempfile::tempdir().unwrap();
@@ -1317,18 +1371,7 @@ mod tests {
                 )
             })
             .unwrap();
-        let count = |word: &str| -> i64 {
-            store
-                .read(|c| {
-                    c.query_row(
-                        "SELECT count(*) FROM items_fts WHERE items_fts MATCH ?1",
-                        [word],
-                        |r| r.get(0),
-                    )
-                    .map_err(StoreError::from)
-                })
-                .unwrap()
-        };
+        let count = |word: &str| crate::store::testing::fts_count(&store, word);
         assert_eq!(
             count("zebra"),
             0,

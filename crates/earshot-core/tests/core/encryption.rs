@@ -62,6 +62,10 @@ fn assert_no_plaintext(dir: &Path, needles: &[String], when: &str) {
         files.iter().any(|f| f.ends_with(DB_FILE)),
         "the database exists"
     );
+    assert!(
+        files.iter().any(|f| f.ends_with("earshot-search.db")),
+        "the search index exists, and is searched too"
+    );
     for file in &files {
         let bytes = std::fs::read(file).unwrap();
         for needle in needles {
@@ -182,7 +186,15 @@ fn missing_key_is_a_clear_error_and_reset_keeps_the_old_file() {
         std::fs::read(aside.join(DB_FILE)).unwrap(),
         "reset keeps the old file, unchanged"
     );
+    assert!(
+        aside.join("earshot-search.db").exists() && !dir.path().join("earshot-search.db").exists(),
+        "the search index goes aside with its cache"
+    );
     let fresh = crate::open(dir.path());
+    assert!(fresh
+        .search("refund", &earshot_core::search::SearchOptions::default())
+        .unwrap()
+        .is_empty());
     assert_eq!(
         fresh.status().unwrap().items,
         0,

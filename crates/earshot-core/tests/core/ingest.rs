@@ -524,6 +524,24 @@ fn search_newest_first_with_filters_and_relevance() {
         "snippets mark the match: {}",
         hit.snippet
     );
+    // Each search cuts its own snippets, in either order (the index holds no
+    // text: they are cut from the hits' own).
+    for order in [SearchOrder::Newest, SearchOrder::Relevance] {
+        let options = SearchOptions {
+            order,
+            ..SearchOptions::default()
+        };
+        let hits = ws.search("sync", &options).unwrap();
+        assert_eq!(hits.len(), 3);
+        for hit in &hits {
+            assert!(
+                hit.snippet.to_lowercase().contains("\u{E000}sync\u{E001}"),
+                "{order:?}: {}",
+                hit.snippet
+            );
+            assert!(!hit.snippet.contains("\u{E000}broken"), "{}", hit.snippet);
+        }
+    }
 }
 
 #[test]

@@ -1,0 +1,310 @@
+//! The full-text index, in a file of its own beside the cache.
+//!
+//! FTS5 was a third of what the cache's one writer did per item. In a second
+//! file it has a writer of its own: ingest stores a batch in the cache, and a
+//! thread adds the batch's text to the index while the next batch is stored.
+//! The file is encrypted with the same key and settings as the cache, and every
+//! connection of the store attaches it as `search`, so queries name
+//! `items_fts` as before.
+//!
+//! The index is contentless (`content = ''`): the text lives once, in the
+//! cache. Snippets are cut by [`crate::search`] from the hits' text.
+//!
+//! Two files do not commit together, so the index is derived data the store
+//! can always rebuild from the cache:
+//! - `complete` is set once the index holds every item; a file without it
+//!   (new, from an older Earshot, or removed) is built from the items at open.
+//! - `pending` is set while an ingest's batches may be in the cache but not yet
+//!   in the index. Found set at open (Earshot stopped mid-ingest), the items
+//!   missing from the index are added and entries without an item removed.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection};
+
+use super::{Encryption, StoreError};
+
+/// The index's file beside a cache file: `earshot.db` → `earshot-search.db`.
+pub fn path(db: &Path) -> PathBuf {
+    let stem = db
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    db.with_file_name(format!("{stem}-search.db"))
+}
+
+/// The index file and its WAL and shared-memory files.
+pub fn files(db: &Path) -> [PathBuf; 3] {
+    let index = path(db);
+    let with = |suffix: &str| {
+        let mut name = index.clone().into_os_string();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    [with("-wal"), with("-shm"), index]
+}
+
+const SCHEMA: &str = "
+CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5(
+    text,
+    content = '',
+    contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS search_state (
+    key   TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+";
+
+/// Version of the index file's schema (its `user_version`).
+const VERSION: i64 = 1;
+
+/// Opens the index file for writing, creating it if needed. A file this key
+/// does not open (left behind by a cache that was reset) is removed and made
+/// anew: everything in it can be rebuilt from the cache.
+pub(super) fn open_writer(db: &Path, encryption: &Encryption) -> Result<Connection, StoreError> {
+    let conn = match super::open_connection(&path(db), encryption, WRITER_CACHE_KIB, true) {
+        Err(StoreError::WrongKey { .. }) => {
+            for file in files(db) {
+                match std::fs::remove_file(&file) {
+                    Err(source) if source.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(StoreError::Io { path: file, source })
+                    }
+                    _ => {}
+                }
+            }
+            super::open_connection(&path(db), encryption, WRITER_CACHE_KIB, true)?
+        }
+        other => other?,
+    };
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version == 0 {
+        conn.execute_batch(SCHEMA)?;
+        // Merge segments less eagerly than FTS5's default (4): bulk ingest spends
+        // far less time rewriting the index; searches stay within their targets.
+        conn.execute_batch("INSERT INTO items_fts (items_fts, rank) VALUES ('automerge', 16);")?;
+        conn.pragma_update(None, "user_version", VERSION)?;
+    }
+    Ok(conn)
+}
+
+/// Page cache of the index's writer, in KiB.
+const WRITER_CACHE_KIB: i64 = 32 * 1024;
+
+/// Attaches the index to a connection of the cache as `search`, with the
+/// cache's key and cipher settings.
+pub(super) fn attach(
+    conn: &Connection,
+    db: &Path,
+    encryption: &Encryption,
+    cache_kib: i64,
+) -> rusqlite::Result<()> {
+    let file = path(db);
+    let file = file.to_string_lossy();
+    match encryption {
+        Encryption::Key(key) => {
+            let key = zeroize::Zeroizing::new(format!("x'{}'", key.to_hex().as_str()));
+            // With the cipher settings of `super::connect`'s defaults.
+            conn.execute(
+                "ATTACH DATABASE ?1 AS search KEY ?2",
+                params![file, key.as_str()],
+            )?;
+        }
+        Encryption::PlainForBenchmark => {
+            conn.execute("ATTACH DATABASE ?1 AS search KEY ''", [file])?;
+        }
+    }
+    conn.execute_batch(&format!(
+        "PRAGMA search.synchronous = NORMAL; PRAGMA search.cache_size = -{cache_kib};"
+    ))
+}
+
+/// Keeps the index in step when the cache's writer deletes an item (removing
+/// an account) or changes its text. Temporary triggers, on the writer only:
+/// only they may name a table of another file.
+pub(super) fn install_triggers(writer: &Connection) -> rusqlite::Result<()> {
+    writer.execute_batch(
+        "CREATE TEMP TRIGGER IF NOT EXISTS items_fts_delete AFTER DELETE ON main.items BEGIN
+             DELETE FROM search.items_fts WHERE rowid = old.id;
+         END;
+         CREATE TEMP TRIGGER IF NOT EXISTS items_fts_update AFTER UPDATE OF text ON main.items BEGIN
+             DELETE FROM search.items_fts WHERE rowid = old.id;
+             INSERT INTO search.items_fts (rowid, text) VALUES (new.id, new.text);
+         END;",
+    )
+}
+
+fn state(conn: &Connection, key: &str) -> rusqlite::Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT value FROM search.search_state WHERE key = ?1",
+            [key],
+            |r| r.get::<_, i64>(0),
+        )
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(0),
+            e => Err(e),
+        })?
+        != 0)
+}
+
+/// Sets `pending` in the index file, through its own writer.
+pub(super) fn set_pending(index: &Connection, pending: bool) -> rusqlite::Result<()> {
+    index
+        .execute(
+            "INSERT INTO search_state (key, value) VALUES ('pending', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [i64::from(pending)],
+        )
+        .map(drop)
+}
+
+/// What [`bring_up_to_date`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Repair {
+    None,
+    /// The index was built from every item.
+    Built,
+    /// An interrupted ingest's items were added.
+    Caught,
+}
+
+/// Builds the index when it is not complete, or adds what an interrupted
+/// ingest left out; on the cache's writer, with the index attached.
+pub(super) fn bring_up_to_date(writer: &mut Connection) -> Result<Repair, StoreError> {
+    let repair = if !state(writer, "complete")? {
+        Repair::Built
+    } else if state(writer, "pending")? {
+        Repair::Caught
+    } else {
+        return Ok(Repair::None);
+    };
+    let tx = writer.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    match repair {
+        Repair::Built => tx.execute_batch(
+            "INSERT INTO search.items_fts (items_fts) VALUES ('delete-all');
+             INSERT INTO search.items_fts (rowid, text) SELECT id, text FROM main.items;",
+        )?,
+        _ => tx.execute_batch(
+            "INSERT INTO search.items_fts (rowid, text)
+                SELECT id, text FROM main.items
+                WHERE id NOT IN (SELECT rowid FROM search.items_fts);
+             DELETE FROM search.items_fts WHERE rowid NOT IN (SELECT id FROM main.items);",
+        )?,
+    }
+    tx.execute_batch(
+        "INSERT OR REPLACE INTO search.search_state (key, value) VALUES ('complete', 1), ('pending', 0);",
+    )?;
+    tx.commit()?;
+    Ok(repair)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{CacheKey, Store, DB_FILE};
+
+    use crate::store::testing::fts_count as count;
+
+    /// A directory for a cache, the cache's path in it, and a new key.
+    fn fresh() -> (tempfile::TempDir, PathBuf, Encryption) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        (dir, path, Encryption::Key(CacheKey::generate().unwrap()))
+    }
+
+    /// Items stored in the cache without reaching the index, as when Earshot
+    /// stops between the two.
+    fn store_unindexed(store: &Store, words: &[&str]) {
+        store
+            .write(|tx| {
+                tx.execute_batch(
+                    "INSERT OR IGNORE INTO authors (id, network, handle, updated_at)
+                        VALUES (1, 'n', 'h', 0);
+                     INSERT OR IGNORE INTO conversations
+                        (id, network, root_key, last_activity_at, created_at)
+                        VALUES (1, 'n', 'r', 0, 0);",
+                )?;
+                for (i, word) in words.iter().enumerate() {
+                    tx.execute(
+                        "INSERT INTO items (id, network, remote_id, conversation_id, author_id,
+                            kind, text, html, created_at, ingested_at)
+                         VALUES (?1, 'n', ?1, 1, 1, 'post', ?2, '', 0, 0)",
+                        rusqlite::params![100 + i as i64, word],
+                    )?;
+                }
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn an_interrupted_ingest_is_caught_up_at_the_next_open() {
+        let (_dir, path, key) = fresh();
+        let store = Store::open(&path, key.clone()).unwrap();
+        store.index([(1, "stale entry")]).unwrap();
+        store.begin_indexing().unwrap();
+        store_unindexed(&store, &["zebra", "giraffe"]);
+        assert_eq!(count(&store, "zebra"), 0);
+        // Stopped here: `end_indexing` never runs.
+        drop(store);
+
+        let store = Store::open(&path, key.clone()).unwrap();
+        assert_eq!(store.search_repair(), &Repair::Caught);
+        assert_eq!(count(&store, "zebra"), 1);
+        assert_eq!(count(&store, "giraffe"), 1);
+        assert_eq!(count(&store, "stale"), 0, "entries without an item go");
+        drop(store);
+        let store = Store::open(&path, key).unwrap();
+        assert_eq!(store.search_repair(), &Repair::None);
+    }
+
+    #[test]
+    fn an_ingest_that_ends_leaves_nothing_to_catch_up_unless_one_failed() {
+        let (_dir, path, key) = fresh();
+        let store = Store::open(&path, key.clone()).unwrap();
+        store.begin_indexing().unwrap();
+        store.begin_indexing().unwrap();
+        store.end_indexing(true).unwrap();
+        store.end_indexing(true).unwrap();
+        drop(store);
+        let store = Store::open(&path, key.clone()).unwrap();
+        assert_eq!(store.search_repair(), &Repair::None);
+
+        store.begin_indexing().unwrap();
+        store.begin_indexing().unwrap();
+        store.end_indexing(false).unwrap();
+        store.end_indexing(true).unwrap();
+        drop(store);
+        let store = Store::open(&path, key).unwrap();
+        assert_eq!(store.search_repair(), &Repair::Caught);
+    }
+
+    #[test]
+    fn a_missing_or_foreign_index_file_is_built_again_from_the_items() {
+        let (_dir, path, key) = fresh();
+        let store = Store::open(&path, key.clone()).unwrap();
+        store_unindexed(&store, &["zebra"]);
+        store.checkpoint().unwrap();
+        drop(store);
+
+        for file in files(&path) {
+            let _ = std::fs::remove_file(file);
+        }
+        let store = Store::open(&path, key.clone()).unwrap();
+        assert_eq!(store.search_repair(), &Repair::Built);
+        assert_eq!(count(&store, "zebra"), 1);
+        drop(store);
+
+        // An index another key wrote (left behind by a reset cache).
+        for file in files(&path) {
+            let _ = std::fs::remove_file(file);
+        }
+        let other = Encryption::Key(CacheKey::generate().unwrap());
+        drop(open_writer(&path, &other).unwrap());
+        let store = Store::open(&path, key).unwrap();
+        assert_eq!(store.search_repair(), &Repair::Built);
+        assert_eq!(count(&store, "zebra"), 1);
+    }
+}
