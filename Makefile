@@ -46,6 +46,7 @@ lint: ui
 # real notification daemon (dunst on a private Xvfb display).
 rust-test: ui
 	scripts/with-keyring.sh scripts/with-servers.sh scripts/with-notifications.sh $(CARGO) test --workspace
+	$(CARGO) test --manifest-path vendor/whatlang/Cargo.toml --lib
 
 # The TypeScript types in ui/src/lib/generated are written by `cargo test` (ts-rs)
 # from the Rust types that cross to the UI; the committed copies must match.
