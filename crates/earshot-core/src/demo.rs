@@ -119,15 +119,27 @@ impl Workspace {
     fn triage_demo(&self) -> Result<()> {
         let day = 24 * 60 * 60 * 1000;
         let now = self.now();
-        self.store().write(|tx| {
+        // Found through the search index, which readers attach (the writer does not).
+        let mut tagged: Vec<(&str, i64)> = Vec::new();
+        self.store().read(|c| {
+            let mut matching = c.prepare(
+                "SELECT DISTINCT i.conversation_id FROM items_fts
+                 JOIN items i ON i.id = items_fts.rowid
+                 WHERE items_fts MATCH ?1 AND i.from_us = 0",
+            )?;
             for (tag, query) in DEMO_TAGS {
                 let fts = crate::search::parse(query)?.fts.unwrap_or_default();
+                for id in matching.query_map([fts], |r| r.get(0))? {
+                    tagged.push((tag, id?));
+                }
+            }
+            Ok::<_, crate::Error>(())
+        })?;
+        self.store().write(|tx| {
+            for (tag, id) in &tagged {
                 tx.execute(
-                    "INSERT OR IGNORE INTO conversation_tags (tag, conversation_id)
-                     SELECT DISTINCT ?1, i.conversation_id FROM items_fts
-                     JOIN items i ON i.id = items_fts.rowid
-                     WHERE items_fts MATCH ?2 AND i.from_us = 0",
-                    rusqlite::params![tag, fts],
+                    "INSERT OR IGNORE INTO conversation_tags (tag, conversation_id) VALUES (?1, ?2)",
+                    rusqlite::params![tag, id],
                 )?;
             }
             // Answered and quiet for a day: done. Answered more recently: waiting on them.

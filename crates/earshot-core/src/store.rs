@@ -140,9 +140,15 @@ impl Store {
         let mut writer = open_connection(path, &encryption, WRITER_CACHE_KIB, true)?;
         migrations::migrate(&mut writer, path)?;
         let index = search::open_writer(path, &encryption)?;
-        search::attach(&writer, path, &encryption, READER_CACHE_KIB)?;
-        search::install_triggers(&writer)?;
-        let repair = search::bring_up_to_date(&mut writer)?;
+        // The cache's writer does not attach the index: `BEGIN IMMEDIATE` locks
+        // every attached file, and it would wait for the index's writer at each
+        // batch. Building or catching up the index is done on a connection of
+        // its own, before anything else runs.
+        let repair = {
+            let mut conn = open_connection(path, &encryption, WRITER_CACHE_KIB, false)?;
+            search::attach(&conn, path, &encryption, WRITER_CACHE_KIB)?;
+            search::bring_up_to_date(&mut conn)?
+        };
         Ok(Self {
             path: path.to_owned(),
             encryption,
@@ -183,6 +189,15 @@ impl Store {
             search::set_pending(&lock(&self.index), false)?;
         }
         Ok(())
+    }
+
+    /// Holds the index's write lock until the guard is dropped.
+    #[cfg(test)]
+    pub(crate) fn hold_index_for_test(&self) -> IndexHeld<'_> {
+        let conn = lock(&self.index);
+        conn.execute_batch("BEGIN IMMEDIATE")
+            .expect("the index's lock");
+        IndexHeld(conn)
     }
 
     /// Adds items' text to the search index in one transaction of its file.
@@ -302,6 +317,17 @@ impl Store {
         lock(&self.writer).execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         lock(&self.index).execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(())
+    }
+}
+
+/// The index's writer holding its lock (tests only).
+#[cfg(test)]
+pub(crate) struct IndexHeld<'a>(MutexGuard<'a, Connection>);
+
+#[cfg(test)]
+impl Drop for IndexHeld<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.execute_batch("ROLLBACK");
     }
 }
 

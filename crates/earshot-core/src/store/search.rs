@@ -10,6 +10,12 @@
 //! The index is contentless (`content = ''`): the text lives once, in the
 //! cache. Snippets are cut by [`crate::search`] from the hits' text.
 //!
+//! The cache's writer does not attach the index (`BEGIN IMMEDIATE` would lock
+//! it too, and the two writers would take turns). Nothing in Earshot deletes
+//! an item or changes its text once stored; were an item deleted, its entry
+//! would stay until the next catch-up, and searches, which join the items,
+//! would not show it.
+//!
 //! Two files do not commit together, so the index is derived data the store
 //! can always rebuild from the cache:
 //! - `complete` is set once the index holds every item; a file without it
@@ -120,21 +126,6 @@ pub(super) fn attach(
     ))
 }
 
-/// Keeps the index in step when the cache's writer deletes an item (removing
-/// an account) or changes its text. Temporary triggers, on the writer only:
-/// only they may name a table of another file.
-pub(super) fn install_triggers(writer: &Connection) -> rusqlite::Result<()> {
-    writer.execute_batch(
-        "CREATE TEMP TRIGGER IF NOT EXISTS items_fts_delete AFTER DELETE ON main.items BEGIN
-             DELETE FROM search.items_fts WHERE rowid = old.id;
-         END;
-         CREATE TEMP TRIGGER IF NOT EXISTS items_fts_update AFTER UPDATE OF text ON main.items BEGIN
-             DELETE FROM search.items_fts WHERE rowid = old.id;
-             INSERT INTO search.items_fts (rowid, text) VALUES (new.id, new.text);
-         END;",
-    )
-}
-
 fn state(conn: &Connection, key: &str) -> rusqlite::Result<bool> {
     Ok(conn
         .query_row(
@@ -171,7 +162,7 @@ pub(crate) enum Repair {
 }
 
 /// Builds the index when it is not complete, or adds what an interrupted
-/// ingest left out; on the cache's writer, with the index attached.
+/// ingest left out; on a connection to the cache with the index attached.
 pub(super) fn bring_up_to_date(writer: &mut Connection) -> Result<Repair, StoreError> {
     let repair = if !state(writer, "complete")? {
         Repair::Built
