@@ -82,10 +82,7 @@ fn calculate_scores_in_profiles(
         if !filter_list.is_allowed(lang) {
             continue;
         }
-        let dist = finish_distance(
-            lang_trigrams.len() as u32 * MAX_TRIGRAM_DISTANCE - gain,
-            &trigram_positions,
-        );
+        let dist = finish_distance(distance_from_gain(lang_trigrams, gain), &trigram_positions);
         lang_distances.push(((lang), dist));
     }
 
@@ -133,11 +130,11 @@ fn profile_index(lang_profile_list: LangProfileList) -> &'static ProfileIndex {
     })
 }
 
-/// For each profile of the list, MAX_TRIGRAM_DISTANCE less the distance summed
-/// over the profile's trigrams found in the text. A profile's distance is
-/// then its length times MAX_TRIGRAM_DISTANCE less this: trigrams not found
-/// count MAX_TRIGRAM_DISTANCE each, as in [`calculate_distance`].
-fn profile_gains(lang_profile_list: LangProfileList, text_trigrams: &HashMap<Trigram, u32>) -> Vec<u32> {
+/// For each profile of the list, the sum over the profile's trigrams found in
+/// the text of MAX_TRIGRAM_DISTANCE less their distance. A term is negative
+/// when a trigram's rank in the text is more than MAX_TRIGRAM_DISTANCE from
+/// its rank in the profile (texts with over 300 distinct trigrams), hence i64.
+fn profile_gains(lang_profile_list: LangProfileList, text_trigrams: &HashMap<Trigram, u32>) -> Vec<i64> {
     let index = profile_index(lang_profile_list);
     let mut gains = vec![0i64; lang_profile_list.len()];
     for (trigram, &n) in text_trigrams {
@@ -148,7 +145,14 @@ fn profile_gains(lang_profile_list: LangProfileList, text_trigrams: &HashMap<Tri
             }
         }
     }
-    gains.into_iter().map(|g| g as u32).collect()
+    gains
+}
+
+/// A profile's summed distance from its gain: trigrams not found count
+/// MAX_TRIGRAM_DISTANCE each, as in [`calculate_distance`]. The sum is of
+/// non-negative terms, at most 300 × 599, so it fits.
+fn distance_from_gain(profile: &[Trigram], gain: i64) -> u32 {
+    (profile.len() as i64 * i64::from(MAX_TRIGRAM_DISTANCE) - gain) as u32
 }
 
 #[cfg(test)]
@@ -207,6 +211,27 @@ mod tests {
         ];
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         let mut texts: Vec<String> = samples.iter().map(|s| s.to_string()).collect();
+        // Over 300 distinct frequent trigrams that no profile ranks high, then
+        // "the" once: its trigrams rank past 400 in the text and near the top
+        // of the English profile, so English's gain is below zero.
+        let rare = ['q', 'x', 'z', 'j', 'k', 'w', 'v'];
+        let mut long = String::new();
+        for _ in 0..2 {
+            for a in rare {
+                for b in rare {
+                    for c in rare {
+                        long.extend([a, b, c, ' ']);
+                    }
+                }
+            }
+        }
+        long.push_str("the");
+        let trigrams = get_trigrams_with_positions(&Text::new(&long).lowercase()).trigram_positions;
+        assert!(
+            profile_gains(LATIN_LANGS, &trigrams).iter().any(|&g| g < 0),
+            "the long text must give a profile a negative gain"
+        );
+        texts.push(long);
         for _ in 0..3000 {
             let mut t = String::new();
             for _ in 0..(seed % 40) {
@@ -229,7 +254,7 @@ mod tests {
                 let gains = profile_gains(list, &trigrams);
                 for (&(lang, profile), &gain) in list.iter().zip(&gains) {
                     assert_eq!(
-                        finish_distance(profile.len() as u32 * MAX_TRIGRAM_DISTANCE - gain, &trigrams),
+                        finish_distance(distance_from_gain(profile, gain), &trigrams),
                         calculate_distance(profile, &trigrams),
                         "{lang:?} on {text:?}"
                     );
