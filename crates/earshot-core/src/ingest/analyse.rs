@@ -96,7 +96,7 @@ fn sanitiser() -> &'static ammonia::Builder<'static> {
         ])
         .add_tag_attributes("a", ["href"])
         .add_url_schemes(["http", "https", "mailto"])
-        .link_rel(Some("noopener noreferrer nofollow"))
+        .link_rel(Some(LINK_REL))
         .strip_comments(true);
         b
     })
@@ -109,7 +109,8 @@ pub fn sanitise_html(raw: &str) -> String {
     plain_markup(raw).unwrap_or_else(|| sanitiser().clean(raw).to_string())
 }
 
-/// What links carry after sanitising, as ammonia writes it.
+/// What every link Earshot shows carries: set on ammonia's links, written on
+/// the fast path's and on links found in plain text.
 const LINK_REL: &str = "noopener noreferrer nofollow";
 
 /// The sanitised form of the markup most posts come in (Mastodon's): paragraphs,
@@ -143,7 +144,8 @@ fn plain_markup(raw: &str) -> Option<String> {
         }
         let (name, attributes) = tag.split_once(' ').unwrap_or((tag, ""));
         match name {
-            "br" | "br/" if matches!(attributes, "" | "/") => out.push_str("<br>"),
+            "br" if matches!(attributes, "" | "/") => out.push_str("<br>"),
+            "br/" if attributes.is_empty() => out.push_str("<br>"),
             "p" if attributes.is_empty() && open.is_empty() => {
                 open.push("p");
                 out.push_str("<p>");
@@ -176,8 +178,14 @@ fn plain_markup(raw: &str) -> Option<String> {
 /// Text between tags, escaped as ammonia writes it; `None` for characters or
 /// entities the fast path leaves to ammonia.
 fn plain_text(text: &str, out: &mut String) -> Option<()> {
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return None;
+    }
     let mut rest = text;
-    while let Some(at) = rest.find(['&', '>', '\r', '\0', '\u{a0}', '\u{feff}']) {
+    while let Some(at) = rest.find(['&', '>', '\u{a0}', '\u{feff}']) {
         out.push_str(&rest[..at]);
         rest = &rest[at..];
         let (entity, len) = [
@@ -195,12 +203,6 @@ fn plain_text(text: &str, out: &mut String) -> Option<()> {
             same => same,
         });
         rest = &rest[len..];
-    }
-    if rest
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return None;
     }
     out.push_str(rest);
     Some(())
@@ -420,7 +422,9 @@ fn linkify_into(html: &mut String, line: &str) {
         }
         html.push_str("<a href=\"");
         escape_into(html, url);
-        html.push_str("\" rel=\"noopener noreferrer nofollow\">");
+        html.push_str("\" rel=\"");
+        html.push_str(LINK_REL);
+        html.push_str("\">");
         escape_into(html, url);
         html.push_str("</a>");
         rest = &tail[end..];
@@ -709,6 +713,8 @@ mod tests {
             "<em>",
             "</em>",
             "<span\tclass=\"x\">",
+            "<br/ />",
+            "<br/ x>",
             "</span >",
             "<br class=\"x\">",
         ];
