@@ -4,7 +4,8 @@
 //! thread into a conversation → store and index. Idempotent: an item already
 //! stored (same network and remote id) is skipped. Writes are batched, one
 //! transaction per batch, and analysis of the next batch runs on another
-//! thread while the writer stores the current one.
+//! thread while the writer stores the current one; a third adds each stored
+//! batch to the search index (`Workspace`'s ingest, see [`crate::store::search`]).
 
 pub mod analyse;
 mod sentiment;
@@ -71,8 +72,8 @@ pub fn item_id_time(id: i64) -> i64 {
 
 /// A batch of analysed items on its way through the writer. Dropped, it goes
 /// back to the analysis thread, which frees it: its memory was allocated
-/// there, and freeing it on the writer (the slower thread) took glibc's slow
-/// path: ~4% of the writer's time at 200k items.
+/// there, and freeing it on another thread (the writer's, or the search
+/// index's) takes glibc's slow path: ~4% of the writer's time at 200k items.
 pub(crate) struct Batch {
     items: Vec<Analysed>,
     back: mpsc::Sender<Vec<Analysed>>,
@@ -359,7 +360,6 @@ impl<'t> Statements<'t> {
     }
 }
 
-/// Writes one analysed batch in the given transaction.
 /// Writes a batch into the cache. Returns what it did, and the items stored,
 /// as (item id, position in `batch`), for the search index (see
 /// [`crate::store::search`]).

@@ -482,7 +482,9 @@ impl Workspace {
             });
             (report, indexed)
         });
-        self.store.end_indexing(report.is_ok() && indexed.is_ok())?;
+        // A failed write sent nothing of its transaction to the indexer, so
+        // whether the index has all that was stored is the indexer's outcome.
+        self.store.end_indexing(indexed.is_ok())?;
         let report = report?;
         indexed?;
         if report.inserted > 0 {

@@ -86,6 +86,9 @@ struct Word {
     negation: bool,
 }
 
+/// Which of a [`Word`]'s marks a word list sets.
+type Flag = fn(&mut Word) -> &mut bool;
+
 /// The lexicon and the three word lists in one map keyed by the lowercase word,
 /// so each word of a post costs one lookup. Hashed with FxHash: the keys are
 /// fixed, not chosen by whoever wrote the post, and SipHash over case-folded
@@ -104,20 +107,15 @@ fn vocabulary() -> &'static FxHashMap<String, Word> {
                 },
             );
         }
-        for word in BOOSTERS {
-            map.entry(word.to_string())
-                .or_insert_with(Word::default)
-                .booster = true;
-        }
-        for word in DAMPENERS {
-            map.entry(word.to_string())
-                .or_insert_with(Word::default)
-                .dampener = true;
-        }
-        for word in NEGATIONS {
-            map.entry(word.to_string())
-                .or_insert_with(Word::default)
-                .negation = true;
+        let lists: [(&[&str], Flag); 3] = [
+            (BOOSTERS, |w| &mut w.booster),
+            (DAMPENERS, |w| &mut w.dampener),
+            (NEGATIONS, |w| &mut w.negation),
+        ];
+        for (list, flag) in lists {
+            for word in list {
+                *flag(map.entry(word.to_string()).or_default()) = true;
+            }
         }
         map
     })

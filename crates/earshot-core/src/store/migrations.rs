@@ -1353,25 +1353,4 @@ mod tests {
         let err = Store::open(&path, Encryption::Key(key)).unwrap_err();
         assert!(matches!(err, StoreError::TooNew { .. }), "got {err:?}");
     }
-
-    /// The cache's writer commits while the index's writer holds its file:
-    /// the two never wait for each other (were the cache's writer to lock the
-    /// index, this would wait out the busy timeout and fail).
-    #[test]
-    fn the_caches_writer_never_waits_for_the_index() {
-        let (_dir, store) = crate::store::testing::temp_store();
-        let held = store.hold_index_for_test();
-        store
-            .write(|tx| {
-                tx.execute(
-                    "INSERT INTO settings (key, value) VALUES ('k', 'v')
-                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    [],
-                )
-            })
-            .unwrap();
-        drop(held);
-        store.index([(7, "zebra crossing")]).unwrap();
-        assert_eq!(crate::store::testing::fts_count(&store, "zebra"), 1);
-    }
 }
