@@ -26,6 +26,12 @@ pub const BATCH: usize = 10_000;
 /// no faster than one at 400k–1M items on the benchmark machine, and holds the
 /// writer lock five times as long, so it stays one.
 pub const BATCHES_PER_TRANSACTION: usize = 1;
+/// Batches that may wait between two threads of ingest (analysis and the
+/// writer; the writer and the search index's). On two cores three threads take
+/// turns, and each is now and then held up (a checkpoint's sync, a large FTS5
+/// merge); with room for a few batches the others go on meanwhile. Bulk ingest
+/// holds a few tens of MiB more for it; live sync's batches are small.
+pub(crate) const QUEUED_BATCHES: usize = 4;
 
 /// What an ingest did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -111,7 +117,7 @@ where
     let items = items.into_iter();
     let mut total = IngestReport::default();
     std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::sync_channel::<Vec<Analysed>>(2);
+        let (tx, rx) = mpsc::sync_channel::<Vec<Analysed>>(QUEUED_BATCHES);
         let (back, written) = mpsc::channel::<Vec<Analysed>>();
         scope.spawn(move || {
             let mut items = items;

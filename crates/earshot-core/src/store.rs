@@ -5,6 +5,7 @@
 //! start-up. WAL journal, a busy timeout, temp data kept in memory, and a page
 //! cache large enough that batched ingest is not starved.
 
+mod checkpoint;
 pub(crate) mod counts;
 pub mod migrations;
 pub mod search;
@@ -23,10 +24,13 @@ pub const DB_FILE: &str = "earshot.db";
 const WRITER_CACHE_KIB: i64 = 64 * 1024;
 /// Page cache of each reader, in KiB.
 const READER_CACHE_KIB: i64 = 8 * 1024;
-/// Checkpoint the WAL after this many pages (64 MiB) rather than SQLite's 1,000:
-/// a batch of ingest dirties thousands of index pages, and checkpointing after
-/// every batch writes the hot ones again and again.
-const WAL_AUTOCHECKPOINT_PAGES: i64 = 16_384;
+/// Checkpoint the WAL after this many pages (64 MiB) rather than SQLite's 1,000,
+/// on connections other than the writers (whose checkpoints run beside them,
+/// see [`checkpoint`]).
+const WAL_AUTOCHECKPOINT_PAGES: i64 = checkpoint::COPY_FROM;
+/// Page cache of a checkpoint thread's connection, in KiB: a checkpoint copies
+/// frames from file to file, past the page cache.
+const CHECKPOINTER_CACHE_KIB: i64 = 256;
 /// Truncate the WAL back to this size after a checkpoint.
 const WAL_SIZE_LIMIT_BYTES: i64 = 64 * 1024 * 1024;
 /// Readers kept open for reuse.
@@ -103,6 +107,8 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot start the cache's checkpoint thread: {0}")]
+    Thread(std::io::Error),
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
 }
@@ -119,6 +125,10 @@ pub struct Store {
     indexing: Mutex<(usize, bool)>,
     #[cfg_attr(not(test), allow(dead_code))]
     repair: search::Repair,
+    /// Checkpoints of the cache's WAL, beside its writer.
+    cache_checkpoints: checkpoint::Checkpointer,
+    /// Checkpoints of the index's WAL, beside its writer.
+    index_checkpoints: checkpoint::Checkpointer,
 }
 
 impl std::fmt::Debug for Store {
@@ -139,7 +149,7 @@ impl Store {
     pub fn open(path: &Path, encryption: Encryption) -> Result<Self, StoreError> {
         let mut writer = open_connection(path, &encryption, WRITER_CACHE_KIB, true)?;
         migrations::migrate(&mut writer, path)?;
-        let index = search::open_writer(path, &encryption)?;
+        let mut index = search::open_writer(path, &encryption)?;
         // The cache's writer does not attach the index: `BEGIN IMMEDIATE` locks
         // every attached file, and it would wait for the index's writer at each
         // batch. Building or catching up the index is done on a connection of
@@ -149,7 +159,26 @@ impl Store {
             search::attach(&conn, path, &encryption, WRITER_CACHE_KIB)?;
             search::bring_up_to_date(&mut conn)?
         };
+        let cache_checkpoints = checkpoint::Checkpointer::start(
+            &mut writer,
+            open_connection(path, &encryption, CHECKPOINTER_CACHE_KIB, false)?,
+            "cache",
+            checkpoint::LIMITS,
+        )?;
+        let index_checkpoints = checkpoint::Checkpointer::start(
+            &mut index,
+            open_connection(
+                &search::path(path),
+                &encryption,
+                CHECKPOINTER_CACHE_KIB,
+                false,
+            )?,
+            "index",
+            checkpoint::LIMITS,
+        )?;
         Ok(Self {
+            cache_checkpoints,
+            index_checkpoints,
             path: path.to_owned(),
             encryption,
             writer: Mutex::new(writer),
@@ -215,6 +244,7 @@ impl Store {
             }
         }
         tx.commit()?;
+        self.index_checkpoints.committed(&conn);
         Ok(())
     }
 
@@ -235,6 +265,7 @@ impl Store {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let value = f(&tx)?;
         tx.commit()?;
+        self.cache_checkpoints.committed(&conn);
         Ok(value)
     }
 
@@ -265,6 +296,9 @@ impl Store {
             tx.commit()?;
             Ok(value)
         })();
+        if result.is_ok() {
+            self.cache_checkpoints.committed(&conn);
+        }
         conn.execute_batch("PRAGMA foreign_keys = ON")?;
         result
     }
@@ -314,6 +348,8 @@ impl Store {
     /// Checkpoints the WALs of the cache and of the search index into their
     /// files (used after large imports and on close).
     pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.cache_checkpoints.settle();
+        self.index_checkpoints.settle();
         lock(&self.writer).execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         lock(&self.index).execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(())

@@ -443,8 +443,10 @@ impl Workspace {
         // The search index is written by a thread of its own, a batch behind the
         // cache, in parallel with it (see `store::search`).
         let (report, indexed) = std::thread::scope(|scope| {
-            let (to_index, batches) =
-                std::sync::mpsc::sync_channel::<(ingest::Batch, Vec<(i64, usize)>)>(2);
+            let (to_index, batches) = std::sync::mpsc::sync_channel::<(
+                ingest::Batch,
+                Vec<(i64, usize)>,
+            )>(ingest::QUEUED_BATCHES);
             let indexer = scope.spawn(move || {
                 for (batch, stored) in batches {
                     self.store
