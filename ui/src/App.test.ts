@@ -338,6 +338,23 @@ describe('Top bar', () => {
     expect(screen.queryByTestId('core-alert')).toBeNull();
   });
 
+  it('shows the search index being built as the workspace opens, until it is done', async () => {
+    const { backend } = await renderApp();
+    backend.emit({ kind: 'searchIndex', done: 250000, total: 1000000 });
+    const status = await screen.findByTestId('search-index');
+    expect(status).toHaveTextContent('Building the search index: 250,000 of 1,000,000 items');
+    expect(within(status).getByRole('progressbar')).toHaveAttribute('value', '250000');
+    backend.emit({ kind: 'searchIndex', done: 1000000, total: 1000000 });
+    await waitFor(() => expect(screen.queryByTestId('search-index')).toBeNull());
+
+    backend.emit({ kind: 'searchIndex', done: 0, total: null });
+    expect(await screen.findByTestId('search-index')).toHaveTextContent(
+      'Checking the search index',
+    );
+    backend.emit({ kind: 'searchIndex', done: 0, total: 0 });
+    await waitFor(() => expect(screen.queryByTestId('search-index')).toBeNull());
+  });
+
   it('stops listening for events when closed', async () => {
     const { backend, unmount } = await renderApp();
     await waitFor(() => expect(backend.listenerCount).toBe(1));

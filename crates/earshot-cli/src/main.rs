@@ -22,6 +22,7 @@ mod views;
 use std::io::BufReader;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use earshot_core::inbox::{InboxFilter, Snooze, TriageState};
@@ -257,7 +258,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         };
         return output::message(&message, json, Some(&ws.status()?));
     }
-    let ws = Workspace::open(&dir, &KeyringVault)?;
+    let ws = Workspace::open_with_events(&dir, &KeyringVault, Arc::new(output::Opening { json }))?;
     match cli.command {
         Command::Status => output::status(&ws.status()?, json),
         Command::Demo => {

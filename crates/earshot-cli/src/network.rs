@@ -93,6 +93,7 @@ impl EventSink for Progress {
                 }
             }
             CoreEvent::ItemsIngested { inserted } => eprintln!("{inserted} new"),
+            CoreEvent::SearchIndex { done, total } => crate::output::search_index(done, total),
             CoreEvent::Stream {
                 account_id,
                 connected,

@@ -43,6 +43,43 @@ pub fn progress(p: &IngestReport, json: bool) {
     }
 }
 
+/// Shows a build of the search index as the workspace opens (on stderr, in
+/// the same way as ingest's progress; nothing with `--json`).
+pub struct Opening {
+    pub json: bool,
+}
+
+impl earshot_core::events::EventSink for Opening {
+    fn emit(&self, event: earshot_core::events::CoreEvent) {
+        if let earshot_core::events::CoreEvent::SearchIndex { done, total } = event {
+            if !self.json {
+                search_index(done, total);
+            }
+        }
+    }
+}
+
+/// One step of a build or catch-up of the search index (see `CoreEvent::SearchIndex`).
+pub fn search_index(done: u64, total: Option<u64>) {
+    match total {
+        None => eprint!("\r  checking the search index for items a stopped sync left out…"),
+        Some(0) => {}
+        Some(total) if done < total => {
+            eprint!("\r  building the search index: {done} of {total} items…")
+        }
+        Some(total) => {
+            // Clears what is left of the longer line before it, on a terminal.
+            let clear = if std::io::stderr().is_terminal() {
+                "\x1b[K"
+            } else {
+                ""
+            };
+            eprintln!("\r  search index built: {total} items{clear}")
+        }
+    }
+    let _ = std::io::stderr().flush();
+}
+
 pub fn status(s: &WorkspaceStatus, json: bool) -> Result<(), Error> {
     if json {
         return print_json(s);

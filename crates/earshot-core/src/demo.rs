@@ -3,6 +3,7 @@
 //! questions) shipped inside the binary and loaded through the real ingest path.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::accounts::AccountOrigin;
 use crate::clock::parse_rfc3339_ms;
@@ -175,15 +176,24 @@ impl Workspace {
 /// first use). Returns the workspace and whether it is the demo. Cheap on a
 /// large cache: it never counts rows.
 pub fn open_or_demo(data_dir: &Path, vault: &dyn Vault) -> Result<(Workspace, bool)> {
+    open_or_demo_with_events(data_dir, vault, Arc::new(crate::events::NoEvents))
+}
+
+/// [`open_or_demo`], the workspace's events going to `events` from the start.
+pub fn open_or_demo_with_events(
+    data_dir: &Path,
+    vault: &dyn Vault,
+    events: Arc<dyn crate::events::EventSink>,
+) -> Result<(Workspace, bool)> {
     // A data directory without a cache has never been used: go straight to the
     // demo, without creating an empty workspace (or a keyring entry) for it.
     if data_dir.join(crate::store::DB_FILE).exists() {
-        let main = Workspace::open(data_dir, vault)?;
+        let main = Workspace::open_with_events(data_dir, vault, Arc::clone(&events))?;
         if main.is_in_use()? {
             return Ok((main, false));
         }
     }
-    let demo = Workspace::open(&demo_dir(data_dir), vault)?;
+    let demo = Workspace::open_with_events(&demo_dir(data_dir), vault, events)?;
     if !demo.is_in_use()? {
         demo.load_demo(|_| {})?;
         listen_demo(&demo)?;

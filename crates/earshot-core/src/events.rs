@@ -36,6 +36,11 @@ pub enum CoreEvent {
     },
     /// Rules marked new items urgent (one event per ingest, in order).
     Urgent { items: Vec<UrgentItem> },
+    /// The search index is being built as the workspace opens (the first
+    /// start after an upgrade, or after Earshot stopped during a sync): items
+    /// indexed so far, of how many (`None` while it looks for what is missing).
+    /// It is done when `done` reaches `total`.
+    SearchIndex { done: u64, total: Option<u64> },
     /// Something the manager should see now.
     Alert { message: String },
     /// Listening queries spiked, and the manager asked for a desktop

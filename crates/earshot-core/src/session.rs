@@ -101,8 +101,11 @@ impl Session {
     /// Opens what the app shows (the real workspace, or the demo while the real
     /// one has no account) and starts the sync of every account that [`syncs`].
     pub fn open(config: SessionConfig) -> Result<Self> {
-        let (mut ws, demo) = crate::demo::open_or_demo(&config.data_dir, config.vault.as_ref())?;
-        ws.set_event_sink(Arc::clone(&config.events));
+        let (ws, demo) = crate::demo::open_or_demo_with_events(
+            &config.data_dir,
+            config.vault.as_ref(),
+            Arc::clone(&config.events),
+        )?;
         let ws = Arc::new(ws);
         let shown = Arc::new(Shown {
             supervisor: Supervisor::new(Arc::clone(&ws), config.options.clone()),
@@ -203,9 +206,11 @@ impl Session {
             self.start(&shown, &added)?;
             return Ok(added);
         }
-        let mut real = Workspace::open(&self.config.data_dir, self.config.vault.as_ref())?;
-        real.set_event_sink(Arc::clone(&self.config.events));
-        let real = Arc::new(real);
+        let real = Arc::new(Workspace::open_with_events(
+            &self.config.data_dir,
+            self.config.vault.as_ref(),
+            Arc::clone(&self.config.events),
+        )?);
         let added = real.add_account(self.config.vault.as_ref(), account, credentials)?;
         let next = Arc::new(Shown {
             supervisor: Supervisor::new(Arc::clone(&real), self.config.options.clone()),

@@ -147,6 +147,17 @@ impl Store {
     /// [`search`]): a first open after an upgrade from a cache without its own
     /// index file takes about as long as ingesting the items' text again.
     pub fn open(path: &Path, encryption: Encryption) -> Result<Self, StoreError> {
+        Self::open_reporting(path, encryption, &mut |_, _| {})
+    }
+
+    /// [`Store::open`], reporting a build or catch-up of the search index as
+    /// it goes (see [`search::Progress`]); nothing is reported when the index
+    /// is up to date.
+    pub fn open_reporting(
+        path: &Path,
+        encryption: Encryption,
+        progress: search::Progress<'_>,
+    ) -> Result<Self, StoreError> {
         let mut writer = open_connection(path, &encryption, WRITER_CACHE_KIB, true)?;
         migrations::migrate(&mut writer, path)?;
         let mut index = search::open_writer(path, &encryption)?;
@@ -157,7 +168,7 @@ impl Store {
         let repair = {
             let mut conn = open_connection(path, &encryption, WRITER_CACHE_KIB, false)?;
             search::attach(&conn, path, &encryption, WRITER_CACHE_KIB)?;
-            search::bring_up_to_date(&mut conn)?
+            search::bring_up_to_date(&mut conn, progress)?
         };
         let cache_checkpoints = checkpoint::Checkpointer::start(
             &mut writer,

@@ -153,6 +153,27 @@ impl Workspace {
     }
 
     pub fn open_with_clock(dir: &Path, vault: &dyn Vault, clock: Arc<dyn Clock>) -> Result<Self> {
+        Self::open_inner(dir, vault, clock, Arc::new(NoEvents))
+    }
+
+    /// Opens the workspace with its events going to `events` from the start:
+    /// a build of the search index at open (the first start after an upgrade,
+    /// or after Earshot stopped during a sync) reports its progress there as
+    /// [`CoreEvent::SearchIndex`].
+    pub fn open_with_events(
+        dir: &Path,
+        vault: &dyn Vault,
+        events: Arc<dyn EventSink>,
+    ) -> Result<Self> {
+        Self::open_inner(dir, vault, Arc::new(SystemClock), events)
+    }
+
+    fn open_inner(
+        dir: &Path,
+        vault: &dyn Vault,
+        clock: Arc<dyn Clock>,
+        events: Arc<dyn EventSink>,
+    ) -> Result<Self> {
         create_private_dir(dir)?;
         let db = dir.join(DB_FILE);
         let id_file = dir.join(WORKSPACE_FILE);
@@ -195,7 +216,9 @@ impl Workspace {
                 (id, key)
             }
         };
-        let store = Store::open(&db, Encryption::Key(key))?;
+        let store = Store::open_reporting(&db, Encryption::Key(key), &mut |done, total| {
+            events.emit(CoreEvent::SearchIndex { done, total })
+        })?;
         let now = clock.now_ms();
         store.write(|tx| crate::rules::seed_defaults(tx, now))?;
         Ok(Self {
@@ -203,7 +226,7 @@ impl Workspace {
             id,
             store,
             clock,
-            events: Arc::new(NoEvents),
+            events,
         })
     }
 

@@ -163,7 +163,17 @@ pub(crate) enum Repair {
 
 /// Builds the index when it is not complete, or adds what an interrupted
 /// ingest left out; on a connection to the cache with the index attached.
-pub(super) fn bring_up_to_date(writer: &mut Connection) -> Result<Repair, StoreError> {
+/// Reports a build of the index at open: items indexed so far, and of how
+/// many (unknown while a catch-up looks for what is missing).
+pub type Progress<'a> = &'a mut dyn FnMut(u64, Option<u64>);
+
+/// Items indexed between two reports of a build.
+const PROGRESS_EVERY: u64 = 25_000;
+
+pub(super) fn bring_up_to_date(
+    writer: &mut Connection,
+    progress: Progress<'_>,
+) -> Result<Repair, StoreError> {
     let repair = if !state(writer, "complete")? {
         Repair::Built
     } else if state(writer, "pending")? {
@@ -173,16 +183,37 @@ pub(super) fn bring_up_to_date(writer: &mut Connection) -> Result<Repair, StoreE
     };
     let tx = writer.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     match repair {
-        Repair::Built => tx.execute_batch(
-            "INSERT INTO search.items_fts (items_fts) VALUES ('delete-all');
-             INSERT INTO search.items_fts (rowid, text) SELECT id, text FROM main.items;",
-        )?,
-        _ => tx.execute_batch(
-            "INSERT INTO search.items_fts (rowid, text)
-                SELECT id, text FROM main.items
-                WHERE id NOT IN (SELECT rowid FROM search.items_fts);
-             DELETE FROM search.items_fts WHERE rowid NOT IN (SELECT id FROM main.items);",
-        )?,
+        Repair::Built => {
+            tx.execute_batch("INSERT INTO search.items_fts (items_fts) VALUES ('delete-all');")?;
+            let total: i64 = tx.query_row("SELECT count(*) FROM main.items", [], |r| r.get(0))?;
+            let total = total.unsigned_abs();
+            progress(0, Some(total));
+            let mut read = tx.prepare("SELECT id, text FROM main.items")?;
+            let mut insert =
+                tx.prepare("INSERT INTO search.items_fts (rowid, text) VALUES (?1, ?2)")?;
+            let mut rows = read.query([])?;
+            let mut done = 0;
+            while let Some(row) = rows.next()? {
+                // Text as SQLite holds it: nothing is decoded or copied.
+                let text = rusqlite::types::ToSqlOutput::Borrowed(row.get_ref(1)?);
+                insert.execute(rusqlite::params![row.get::<_, i64>(0)?, text])?;
+                done += 1;
+                if done % PROGRESS_EVERY == 0 {
+                    progress(done, Some(total));
+                }
+            }
+            progress(done, Some(done));
+        }
+        _ => {
+            progress(0, None);
+            tx.execute_batch(
+                "INSERT INTO search.items_fts (rowid, text)
+                    SELECT id, text FROM main.items
+                    WHERE id NOT IN (SELECT rowid FROM search.items_fts);
+                 DELETE FROM search.items_fts WHERE rowid NOT IN (SELECT id FROM main.items);",
+            )?;
+            progress(0, Some(0));
+        }
     }
     tx.execute_batch(
         "INSERT OR REPLACE INTO search.search_state (key, value) VALUES ('complete', 1), ('pending', 0);",
@@ -297,6 +328,51 @@ mod tests {
         let store = Store::open(&path, key).unwrap();
         assert_eq!(store.search_repair(), &Repair::Built);
         assert_eq!(count(&store, "zebra"), 1);
+    }
+
+    #[test]
+    fn opening_reports_the_progress_of_a_build_or_catch_up_and_nothing_else() {
+        let (_dir, path, key) = fresh();
+        let store = Store::open(&path, key.clone()).unwrap();
+        let words: Vec<String> = (0..60_000).map(|i| format!("w{i}")).collect();
+        store_unindexed(
+            &store,
+            &words.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
+        store.checkpoint().unwrap();
+        drop(store);
+        let open = |key: &Encryption| {
+            let mut seen = Vec::new();
+            let store = Store::open_reporting(&path, key.clone(), &mut |done, total| {
+                seen.push((done, total))
+            })
+            .unwrap();
+            (store, seen)
+        };
+
+        for file in files(&path) {
+            let _ = std::fs::remove_file(file);
+        }
+        let (store, seen) = open(&key);
+        assert_eq!(
+            seen,
+            [
+                (0, Some(60_000)),
+                (25_000, Some(60_000)),
+                (50_000, Some(60_000)),
+                (60_000, Some(60_000))
+            ]
+        );
+        assert_eq!(count(&store, "w59999"), 1);
+        store.begin_indexing().unwrap();
+        drop(store);
+
+        let (store, seen) = open(&key);
+        assert_eq!(store.search_repair(), &Repair::Caught);
+        assert_eq!(seen, [(0, None), (0, Some(0))]);
+        drop(store);
+        let (_, seen) = open(&key);
+        assert_eq!(seen, [], "an index up to date reports nothing");
     }
 
     /// The cache's writer commits while the index's writer holds its file:

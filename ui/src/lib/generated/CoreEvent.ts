@@ -11,4 +11,4 @@ detail: string | null,
 /**
  * When the next attempt is due, Unix ms.
  */
-retryAt: number | null, } | { "kind": "stream", accountId: number, connected: boolean, } | { "kind": "urgent", items: Array<UrgentItem>, } | { "kind": "alert", message: string, } | { "kind": "spikes", spikes: Array<Spike>, };
+retryAt: number | null, } | { "kind": "stream", accountId: number, connected: boolean, } | { "kind": "urgent", items: Array<UrgentItem>, } | { "kind": "searchIndex", done: number, total: number | null, } | { "kind": "alert", message: string, } | { "kind": "spikes", spikes: Array<Spike>, };
