@@ -107,7 +107,7 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot start the cache's checkpoint thread: {0}")]
+    #[error("cannot start a thread to checkpoint the cache's journal: {0}")]
     Thread(std::io::Error),
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
@@ -359,10 +359,15 @@ impl Store {
     /// Checkpoints the WALs of the cache and of the search index into their
     /// files (used after large imports and on close).
     pub fn checkpoint(&self) -> Result<(), StoreError> {
+        // With the writer held, no commit can start the thread again between
+        // its settling and the checkpoint, which would then find it busy.
+        let writer = lock(&self.writer);
         self.cache_checkpoints.settle();
+        writer.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        drop(writer);
+        let index = lock(&self.index);
         self.index_checkpoints.settle();
-        lock(&self.writer).execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
-        lock(&self.index).execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        index.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(())
     }
 }

@@ -207,7 +207,8 @@ mod tests {
         }
     }
 
-    /// Commits of `pages` new pages each, as ingest's batches are.
+    /// Commits 40 rows of 3,000 bytes, ~45 frames of WAL, as a batch of ingest
+    /// commits thousands.
     fn commit(writer: &mut Connection, checkpointer: &Checkpointer, n: i64) {
         let tx = writer.transaction().unwrap();
         for i in 0..40 {

@@ -167,8 +167,6 @@ pub(crate) enum Repair {
     Caught,
 }
 
-/// Builds the index when it is not complete, or adds what an interrupted
-/// ingest left out; on a connection to the cache with the index attached.
 /// Reports a build of the index at open: items indexed so far, and of how
 /// many (unknown while a catch-up looks for what is missing).
 pub type Progress<'a> = &'a mut dyn FnMut(u64, Option<u64>);
@@ -176,6 +174,8 @@ pub type Progress<'a> = &'a mut dyn FnMut(u64, Option<u64>);
 /// Items indexed between two reports of a build.
 const PROGRESS_EVERY: u64 = 25_000;
 
+/// Builds the index when it is not complete, or adds what an interrupted
+/// ingest left out; on a connection to the cache with the index attached.
 pub(super) fn bring_up_to_date(
     writer: &mut Connection,
     progress: Progress<'_>,
