@@ -245,6 +245,41 @@ impl Query {
 
     /// The words and phrases of the query found in `doc`, for saying why it matched.
     pub fn matched_terms(&self, doc: &Doc<'_>) -> Vec<String> {
+        self.matched(doc).into_iter().map(term_text).collect()
+    }
+
+    /// [`Self::matched_terms`] written to `out` in single quotes, separated by
+    /// commas (`'refund', 'charged twice'`), without a string per term. False
+    /// when none matched (nothing is written).
+    pub fn write_matched_quoted(&self, doc: &Doc<'_>, out: &mut String) -> bool {
+        let terms = self.matched(doc);
+        for (i, t) in terms.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push('\'');
+            match t {
+                Term::Word(w) => out.push_str(w),
+                Term::Prefix(p) => {
+                    out.push_str(p);
+                    out.push('*');
+                }
+                Term::Phrase(p) => {
+                    for (j, w) in p.iter().enumerate() {
+                        if j > 0 {
+                            out.push(' ');
+                        }
+                        out.push_str(w);
+                    }
+                }
+            }
+            out.push('\'');
+        }
+        !terms.is_empty()
+    }
+
+    /// The terms found in `doc`, in the query's order, a term repeated in a row once.
+    fn matched(&self, doc: &Doc<'_>) -> Vec<&Term> {
         let mut out = Vec::new();
         collect_matched(&self.root, doc, false, &mut out);
         out.dedup();
@@ -857,12 +892,12 @@ fn term_text(t: &Term) -> String {
     }
 }
 
-fn collect_matched(node: &Node, doc: &Doc<'_>, negated: bool, out: &mut Vec<String>) {
+fn collect_matched<'q>(node: &'q Node, doc: &Doc<'_>, negated: bool, out: &mut Vec<&'q Term>) {
     match node {
-        Node::Term(t) if !negated && term_matches(t, doc) => out.push(term_text(t)),
+        Node::Term(t) if !negated && term_matches(t, doc) => out.push(t),
         Node::Near(a, b, _) if !negated && eval(node, doc) => {
-            out.push(term_text(a));
-            out.push(term_text(b));
+            out.push(a);
+            out.push(b);
         }
         Node::And(all) | Node::Or(all) => {
             for n in all {
@@ -1196,5 +1231,13 @@ mod tests {
             q.matched_terms(&doc("Cancelled, and I was charged twice; refund!")),
             vec!["refund", "cancel*", "\"charged twice\""]
         );
+        let mut out = String::from("x: ");
+        assert!(q.write_matched_quoted(
+            &doc("Cancelled, and I was charged twice; refund!"),
+            &mut out
+        ));
+        assert_eq!(out, "x: 'refund', 'cancel*', 'charged twice'");
+        assert!(!q.write_matched_quoted(&doc("nothing here"), &mut out));
+        assert_eq!(out, "x: 'refund', 'cancel*', 'charged twice'");
     }
 }

@@ -107,6 +107,8 @@ pub struct Compiled {
     query: Option<Query>,
     /// The rule's actions, shared by its firings rather than copied into each.
     actions: std::sync::Arc<Actions>,
+    /// What the rule does, in words, as its reasons begin ("tagged billing").
+    what: String,
 }
 
 /// The enabled rules, compiled, in order.
@@ -174,6 +176,7 @@ impl RuleSet {
                 .collect();
             let actions = std::sync::Arc::new(actions);
             out.push(Compiled {
+                what: action_word(&rule.actions),
                 rule,
                 query,
                 actions,
@@ -243,16 +246,28 @@ impl RuleSet {
 
 impl Compiled {
     /// Why the rule fires on this item, or `None`; its query, if any, is known
-    /// to match (see [`RuleSet::evaluate_doc`]).
+    /// to match (see [`RuleSet::evaluate_doc`]). The reason is written into one
+    /// string: with many rules firing on most items, a string per part cost
+    /// more than the test.
     fn fires(
         &self,
         a: &Analysed,
         d: &Doc<'_>,
         contacts: &std::collections::HashMap<(String, String), Vec<String>>,
     ) -> Option<String> {
+        use std::fmt::Write;
         let c = &self.rule.conditions;
         let item = &a.item;
-        let mut why: Vec<String> = Vec::new();
+        let mut why = String::with_capacity(self.what.len() + 64);
+        why.push_str(&self.what);
+        why.push_str(": ");
+        let start = why.len();
+        // Starts the next part of the reason.
+        let and = |why: &mut String| {
+            if why.len() > start {
+                why.push_str(" and ");
+            }
+        };
         if !c.networks.is_empty()
             && !c
                 .networks
@@ -272,7 +287,8 @@ impl Compiled {
             if !c.kinds.contains(&item.kind) {
                 return None;
             }
-            why.push(format!("a {}", kind_word(item.kind)));
+            and(&mut why);
+            let _ = write!(why, "a {}", kind_word(item.kind));
         }
         if !c.languages.is_empty()
             && !a
@@ -287,21 +303,27 @@ impl Compiled {
             if s > below {
                 return None;
             }
-            why.push(format!("negative sentiment {}", signed(s)));
+            and(&mut why);
+            why.push_str("negative sentiment ");
+            signed(s, &mut why);
         }
         if let Some(above) = c.sentiment_above {
             let s = a.sentiment?;
             if s < above {
                 return None;
             }
-            why.push(format!("positive sentiment {}", signed(s)));
+            and(&mut why);
+            why.push_str("positive sentiment ");
+            signed(s, &mut why);
         }
         if let Some(min) = c.min_followers {
             let f = item.author.followers?;
             if f < min {
                 return None;
             }
-            why.push(format!("{} followers", thousands(f)));
+            and(&mut why);
+            why.push_str(&thousands(f));
+            why.push_str(" followers");
         }
         if !c.contact_tags.is_empty() {
             let key = (item.network.clone(), item.author.handle.to_lowercase());
@@ -314,42 +336,39 @@ impl Compiled {
             if tagged.is_empty() {
                 return None;
             }
-            why.push(format!("a contact tagged {}", tagged.join(", ")));
+            and(&mut why);
+            let _ = write!(why, "a contact tagged {}", tagged.join(", "));
         }
         if let Some(q) = c.question {
             if is_question(&a.text) != q {
                 return None;
             }
             if q {
-                why.push("a question".into());
+                and(&mut why);
+                why.push_str("a question");
             }
         }
         if c.risk_words {
-            let found: Vec<&str> = RISK_WORDS
+            let mut found = RISK_WORDS
                 .iter()
-                .copied()
-                .filter(|w| d.words.iter().any(|x| x == w))
-                .collect();
-            if found.is_empty() {
-                return None;
-            }
-            why.push(quoted(&found));
+                .filter(|w| d.words.iter().any(|x| x == *w))
+                .peekable();
+            found.peek()?;
+            and(&mut why);
+            quoted(found.copied(), &mut why);
         }
         if let Some(q) = &self.query {
-            let terms = q.matched_terms(d);
-            let terms: Vec<&str> = terms.iter().map(String::as_str).collect();
-            why.push(if terms.is_empty() {
-                format!("matches {}", q.source())
-            } else {
-                quoted(&terms)
-            });
+            and(&mut why);
+            let mark = why.len();
+            if !q.write_matched_quoted(d, &mut why) {
+                why.truncate(mark);
+                let _ = write!(why, "matches {}", q.source());
+            }
         }
-        let what = action_word(&self.rule.actions);
-        Some(if why.is_empty() {
-            format!("{what}: rule \"{}\"", self.rule.name)
-        } else {
-            format!("{what}: {}", why.join(" and "))
-        })
+        if why.len() == start {
+            let _ = write!(why, "rule \"{}\"", self.rule.name);
+        }
+        Some(why)
     }
 }
 
@@ -382,12 +401,14 @@ fn action_word(a: &Actions) -> String {
     }
 }
 
-fn signed(s: f64) -> String {
-    if s < 0.0 {
-        format!("−{:.2}", -s)
+/// Writes a sentiment with its sign (a true minus for negatives): `−0.70`.
+fn signed(s: f64, out: &mut String) {
+    use std::fmt::Write;
+    let _ = if s < 0.0 {
+        write!(out, "−{:.2}", -s)
     } else {
-        format!("+{s:.2}")
-    }
+        write!(out, "+{s:.2}")
+    };
 }
 
 fn thousands(n: i64) -> String {
@@ -402,12 +423,16 @@ fn thousands(n: i64) -> String {
     out
 }
 
-fn quoted(words: &[&str]) -> String {
-    words
-        .iter()
-        .map(|w| format!("'{}'", w.trim_matches('"')))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// Writes words in single quotes, separated by commas: `'refund', 'cancel'`.
+fn quoted<'w>(words: impl Iterator<Item = &'w str>, out: &mut String) {
+    for (i, w) in words.enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push('\'');
+        out.push_str(w);
+        out.push('\'');
+    }
 }
 
 /// The rules Earshot ships enabled.

@@ -7,7 +7,7 @@
 //! hash lookup and only the few left are evaluated exactly. Queries without a
 //! trigger (only fields, only NOTs) are evaluated on every item.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::ingest::analyse::Analysed;
 use crate::query::{Doc, Needle, Query};
@@ -16,7 +16,9 @@ use crate::query::{Doc, Needle, Query};
 #[derive(Debug, Clone, Default)]
 pub struct QuerySet {
     queries: Vec<(i64, Query)>,
-    by_word: HashMap<String, Vec<u32>>,
+    /// Keyed by the queries' own words (never by an item's), so a fast hash
+    /// without a seed is safe here.
+    by_word: FxHashMap<String, Vec<u32>>,
     by_prefix: Vec<(String, u32)>,
     always: Vec<u32>,
 }
