@@ -647,6 +647,16 @@ pub fn sentiment(text: &str) -> Option<f64> {
 mod tests {
     use super::*;
 
+    /// Numbers below `n` from a xorshift generator, the same every run.
+    fn below(mut seed: u64) -> impl FnMut(usize) -> usize {
+        move |n| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        }
+    }
+
     #[test]
     fn mastodon_html_becomes_text_and_safe_html() {
         let raw = r#"<p><span class="h-card" translate="no"><a href="https://social.example/@lumen" class="u-url mention">@<span>lumen</span></a></span> sync is broken &amp; I&#39;m annoyed</p><p>see <a href="https://status.example/x" rel="nofollow noopener" target="_blank">status</a><br>thanks</p>"#;
@@ -742,13 +752,7 @@ mod tests {
             "</span >",
             "<br class=\"x\">",
         ];
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut next = below(0x9e37_79b9_7f4a_7c15u64);
         let mut fast = 0;
         for case in 0..20_000 {
             let mut raw = String::new();
@@ -828,13 +832,7 @@ mod tests {
             ]
             .map(String::from),
         );
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut next = below(0x2545_f491_4f6c_dd1du64);
         let mut decided = 0;
         for _ in 0..20_000 {
             let len = next(40);
