@@ -241,10 +241,17 @@ impl Store {
     }
 
     /// Adds items' text to the search index in one transaction of its file.
+    ///
+    /// In order of id: FTS5 writes out what it holds in memory as a new segment
+    /// whenever a rowid is lower than the one before. Networks page newest
+    /// first, so in the order they came, 100,000 items took 64% more CPU to
+    /// import (4.79 s against 2.92), for an index of many tiny segments.
     pub(crate) fn index<'a>(
         &self,
         rows: impl IntoIterator<Item = (i64, &'a str)>,
     ) -> Result<(), StoreError> {
+        let mut rows: Vec<(i64, &str)> = rows.into_iter().collect();
+        rows.sort_unstable_by_key(|&(id, _)| id);
         let mut conn = lock(&self.index);
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {

@@ -401,4 +401,28 @@ mod tests {
         store.index([(7, "zebra crossing")]).unwrap();
         assert_eq!(count(&store, "zebra"), 1);
     }
+
+    /// Items newest first, as networks page them, make one segment of the
+    /// index per call, not one per item (FTS5 writes out what it holds
+    /// whenever a rowid falls).
+    #[test]
+    fn items_indexed_newest_first_make_one_segment() {
+        let (_dir, store) = crate::store::testing::temp_store();
+        let texts: Vec<String> = (0..500).map(|i| format!("word{i} common")).collect();
+        store
+            .index((0..500).rev().map(|i| (i as i64 + 1, texts[i].as_str())))
+            .unwrap();
+        let segments: i64 = store
+            .read(|c| {
+                Ok::<_, StoreError>(c.query_row(
+                    "SELECT count(DISTINCT segid) FROM search.items_fts_idx",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap();
+        assert_eq!(segments, 1);
+        assert_eq!(count(&store, "common"), 500);
+        assert_eq!(count(&store, "word7"), 1);
+    }
 }
