@@ -9,8 +9,9 @@
 /// allocator took ~11% of its CPU, SQLite's allocations included. At 1M items,
 /// in runs alternating with the build before: 40,428-40,860 items/s and
 /// 39.6-40.3 µs of CPU per item, against 36,803-37,521 and 44.0-45.4
-/// (BENCHMARKS.md). The desktop app uses the same (src-tauri/main.rs), so the
-/// bench measures what the app runs.
+/// (BENCHMARKS.md, eighth round). The desktop app keeps glibc's: with mimalloc
+/// its process held 15-19 MiB more when idle, over its memory target, and its
+/// ingest is mostly a sync's few items at a time.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
