@@ -12,7 +12,8 @@ mod sentiment;
 
 // The writer's maps are keyed by what networks send (handles, ids): foldhash is
 // seeded per process, as the standard SipHash is, so keys cannot be chosen to
-// collide, and costs a fraction of it (the writer spent ~1 µs per item hashing).
+// collide, and costs less: SipHash was ~0.4 µs of the writer's CPU per item
+// (157 of 7,361 `perf` samples at 400k items).
 use foldhash::{HashMap, HashMapExt};
 use std::sync::mpsc;
 

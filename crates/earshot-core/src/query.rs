@@ -243,16 +243,14 @@ impl Query {
         eval(&self.root, doc)
     }
 
-    /// The words and phrases of the query found in `doc`, for saying why it matched.
-    pub fn matched_terms(&self, doc: &Doc<'_>) -> Vec<String> {
-        self.matched(doc).into_iter().map(term_text).collect()
-    }
-
-    /// [`Self::matched_terms`] written to `out` in single quotes, separated by
-    /// commas (`'refund', 'charged twice'`), without a string per term. False
-    /// when none matched (nothing is written).
+    /// The words and phrases of the query found in `doc`, for saying why it
+    /// matched: written to `out` in single quotes, separated by commas
+    /// (`'refund', 'cancel*', 'charged twice'`), in the query's order, a term
+    /// repeated in a row once. False when none matched (nothing is written).
     pub fn write_matched_quoted(&self, doc: &Doc<'_>, out: &mut String) -> bool {
-        let terms = self.matched(doc);
+        let mut terms = Vec::new();
+        collect_matched(&self.root, doc, false, &mut terms);
+        terms.dedup();
         for (i, t) in terms.iter().enumerate() {
             if i > 0 {
                 out.push_str(", ");
@@ -276,14 +274,6 @@ impl Query {
             out.push('\'');
         }
         !terms.is_empty()
-    }
-
-    /// The terms found in `doc`, in the query's order, a term repeated in a row once.
-    fn matched(&self, doc: &Doc<'_>) -> Vec<&Term> {
-        let mut out = Vec::new();
-        collect_matched(&self.root, doc, false, &mut out);
-        out.dedup();
-        out
     }
 
     /// What any matching item must contain: every inner list is a clause, one of
@@ -884,14 +874,6 @@ fn eval(node: &Node, doc: &Doc<'_>) -> bool {
     }
 }
 
-fn term_text(t: &Term) -> String {
-    match t {
-        Term::Word(w) => w.clone(),
-        Term::Prefix(p) => format!("{p}*"),
-        Term::Phrase(p) => format!("\"{}\"", p.join(" ")),
-    }
-}
-
 fn collect_matched<'q>(node: &'q Node, doc: &Doc<'_>, negated: bool, out: &mut Vec<&'q Term>) {
     match node {
         Node::Term(t) if !negated && term_matches(t, doc) => out.push(t),
@@ -1227,10 +1209,6 @@ mod tests {
     #[test]
     fn it_can_say_which_words_matched() {
         let q = Query::parse("(refund OR cancel*) \"charged twice\" -spam").unwrap();
-        assert_eq!(
-            q.matched_terms(&doc("Cancelled, and I was charged twice; refund!")),
-            vec!["refund", "cancel*", "\"charged twice\""]
-        );
         let mut out = String::from("x: ");
         assert!(q.write_matched_quoted(
             &doc("Cancelled, and I was charged twice; refund!"),

@@ -247,8 +247,9 @@ impl RuleSet {
 impl Compiled {
     /// Why the rule fires on this item, or `None`; its query, if any, is known
     /// to match (see [`RuleSet::evaluate_doc`]). The reason is written into one
-    /// string: with many rules firing on most items, a string per part cost
-    /// more than the test.
+    /// string. Made from a string per part, the reasons' text (made and
+    /// stored) was ~3.5 µs of ingest's CPU per item with 100 rules firing 3.5
+    /// times an item (BENCHMARKS.md, eighth round).
     fn fires(
         &self,
         a: &Analysed,
@@ -359,9 +360,7 @@ impl Compiled {
         }
         if let Some(q) = &self.query {
             and(&mut why);
-            let mark = why.len();
             if !q.write_matched_quoted(d, &mut why) {
-                why.truncate(mark);
                 let _ = write!(why, "matches {}", q.source());
             }
         }

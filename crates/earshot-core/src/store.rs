@@ -107,8 +107,12 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot start a thread to checkpoint the cache's journal: {0}")]
-    Thread(std::io::Error),
+    #[error("cannot start a thread to checkpoint the {file}'s journal: {source}")]
+    Thread {
+        /// "cache" or "search index".
+        file: &'static str,
+        source: std::io::Error,
+    },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
 }
@@ -184,7 +188,7 @@ impl Store {
                 CHECKPOINTER_CACHE_KIB,
                 false,
             )?,
-            "index",
+            "search index",
             checkpoint::LIMITS,
         )?;
         Ok(Self {

@@ -95,7 +95,7 @@ impl Checkpointer {
     pub(crate) fn start(
         writer: &mut Connection,
         own: Connection,
-        name: &str,
+        name: &'static str,
         limits: Limits,
     ) -> Result<Self, super::StoreError> {
         let frames = Arc::new(AtomicI64::new(0));
@@ -124,7 +124,7 @@ impl Checkpointer {
                     idle.notify_all();
                 }
             })
-            .map_err(super::StoreError::Thread)?;
+            .map_err(|source| super::StoreError::Thread { file: name, source })?;
         Ok(Self {
             limits,
             frames,
