@@ -471,6 +471,7 @@ impl Workspace {
                 Vec<(i64, usize)>,
             )>(ingest::QUEUED_BATCHES);
             let indexer = scope.spawn(move || {
+                ingest::yield_to_writer();
                 for (batch, stored) in batches {
                     self.store
                         .index(stored.iter().map(|&(id, at)| (id, batch[at].text.as_str())))?;
