@@ -169,7 +169,6 @@ where
                             let firings = rules.evaluate_doc(&a, &doc);
                             let hits = listening.matches(&doc);
                             drop(doc);
-                            a.fired = crate::rules::Fired::of(&firings);
                             a.firings = firings;
                             a.hits = hits;
                         }
@@ -521,7 +520,7 @@ pub(crate) fn write_batch(
     for &(id, conversation_id, a) in &fired {
         // The item's thread may have been merged into another since it was written.
         let conversation_id = pending.merged_into(conversation_id);
-        effects.add(id, conversation_id, &a.firings, &a.fired);
+        effects.add(id, conversation_id, &a.firings);
         let urgent: Vec<&str> = a
             .firings
             .iter()

@@ -122,29 +122,6 @@ pub struct RuleSet {
     contact_tags: std::sync::Arc<std::collections::HashMap<(String, String), Vec<String>>>,
 }
 
-/// What fired on an item as it is stored: the rules' ids and their reasons,
-/// each a JSON array in firing order. Made on the analysis thread, so the
-/// cache's writer only binds them.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Fired {
-    pub rule_ids: String,
-    pub reasons: String,
-}
-
-impl Fired {
-    pub(crate) fn of(firings: &[Firing]) -> Self {
-        if firings.is_empty() {
-            return Self::default();
-        }
-        let ids: Vec<i64> = firings.iter().map(|f| f.rule_id).collect();
-        let why: Vec<&str> = firings.iter().map(|f| f.reason.as_str()).collect();
-        Self {
-            rule_ids: serde_json::Value::from(ids).to_string(),
-            reasons: serde_json::Value::from(why).to_string(),
-        }
-    }
-}
-
 /// One rule that fired on one item.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Firing {
@@ -754,7 +731,6 @@ pub fn trial(ws: &Workspace, rule: &Rule, since: i64, limit: usize) -> Result<Tr
                 sentiment: r.get(6)?,
                 has_link: r.get(10)?,
                 firings: Vec::new(),
-                fired: Fired::default(),
                 hits: Vec::new(),
             };
             if let Some(f) = set.evaluate(&analysed).into_iter().next() {
@@ -784,7 +760,7 @@ pub(crate) struct Effects<'a> {
     /// when written, in the order of the tags' primary key.
     tags: Vec<(&'a str, i64)>,
     conversations: std::collections::BTreeMap<i64, ConversationEffect>,
-    reasons: Vec<(i64, &'a Fired)>,
+    reasons: Vec<(i64, &'a [Firing])>,
 }
 
 /// The net effect of a batch's firings on one conversation.
@@ -801,13 +777,7 @@ const ROWS_PER_INSERT: usize = 100;
 
 impl<'a> Effects<'a> {
     /// Adds what fired on one stored item of `conversation_id`.
-    pub(crate) fn add(
-        &mut self,
-        item_id: i64,
-        conversation_id: i64,
-        firings: &'a [Firing],
-        fired: &'a Fired,
-    ) {
+    pub(crate) fn add(&mut self, item_id: i64, conversation_id: i64, firings: &'a [Firing]) {
         if firings.is_empty() {
             return;
         }
@@ -834,13 +804,14 @@ impl<'a> Effects<'a> {
                 c.urgent = Some(false);
             }
         }
-        self.reasons.push((item_id, fired));
+        self.reasons.push((item_id, firings));
     }
 
     /// Writes the tags, the conversations' changes and why each item fired.
-    pub(crate) fn write(self, tx: &Transaction<'_>, now: i64) -> Result<()> {
-        let tags = sorted_tags(self.tags);
-        for chunk in tags.chunks(ROWS_PER_INSERT) {
+    pub(crate) fn write(mut self, tx: &Transaction<'_>, now: i64) -> Result<()> {
+        self.tags.sort_unstable();
+        self.tags.dedup();
+        for chunk in self.tags.chunks(ROWS_PER_INSERT) {
             let sql = format!(
                 "INSERT OR IGNORE INTO conversation_tags (tag, conversation_id) VALUES {}",
                 crate::store::value_rows(2, chunk.len())
@@ -883,58 +854,27 @@ impl<'a> Effects<'a> {
     }
 }
 
-/// The (tag, conversation) pairs each once, in the order of the tags' primary
-/// key. A batch has tens of thousands of pairs over a few distinct tags, so
-/// the pairs are sorted by each tag's rank among those, not by comparing the
-/// tags' text pair by pair.
-fn sorted_tags(pairs: Vec<(&str, i64)>) -> Vec<(&str, i64)> {
-    let mut distinct: Vec<&str> = Vec::new();
-    let mut rank_of: rustc_hash::FxHashMap<&str, u32> = Default::default();
-    let mut ranked: Vec<(u32, i64)> = pairs
-        .iter()
-        .map(|&(tag, conversation_id)| {
-            let rank = *rank_of.entry(tag).or_insert_with(|| {
-                distinct.push(tag);
-                distinct.len() as u32 - 1
-            });
-            (rank, conversation_id)
-        })
-        .collect();
-    // Ranks in first-seen order, renumbered in the tags' order.
-    let mut order: Vec<u32> = (0..distinct.len() as u32).collect();
-    order.sort_unstable_by_key(|&r| distinct[r as usize]);
-    let mut renumbered = vec![0u32; distinct.len()];
-    for (new, &old) in order.iter().enumerate() {
-        renumbered[old as usize] = new as u32;
-    }
-    for pair in &mut ranked {
-        pair.0 = renumbered[pair.0 as usize];
-    }
-    ranked.sort_unstable();
-    ranked.dedup();
-    ranked
-        .into_iter()
-        .map(|(rank, conversation_id)| (distinct[order[rank as usize] as usize], conversation_id))
-        .collect()
-}
-
 /// Records why rules fired: a row per item, with the rules and their reasons
 /// in firing order.
-fn store_reasons(tx: &Transaction<'_>, effects: &[(i64, &Fired)], now: i64) -> Result<()> {
+fn store_reasons(tx: &Transaction<'_>, effects: &[(i64, &[Firing])], now: i64) -> Result<()> {
     for chunk in effects.chunks(ROWS_PER_INSERT) {
+        let rows: Vec<(String, String)> = chunk
+            .iter()
+            .map(|(_, firings)| {
+                let ids: Vec<i64> = firings.iter().map(|f| f.rule_id).collect();
+                let why: Vec<&str> = firings.iter().map(|f| f.reason.as_str()).collect();
+                Ok((serde_json::to_string(&ids)?, serde_json::to_string(&why)?))
+            })
+            .collect::<serde_json::Result<_>>()
+            .map_err(|e| Error::Invalid(format!("rule reasons: {e}")))?;
         let sql = format!(
             "INSERT OR REPLACE INTO item_reasons (item_id, rule_ids, reasons, created_at) VALUES {}",
             crate::store::value_rows(4, chunk.len())
         );
         let mut stmt = tx.prepare_cached(&sql)?;
         let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 4);
-        for (item_id, fired) in chunk {
-            values.extend([
-                item_id as &dyn rusqlite::ToSql,
-                &fired.rule_ids,
-                &fired.reasons,
-                &now,
-            ]);
+        for ((item_id, _), (ids, why)) in chunk.iter().zip(&rows) {
+            values.extend([item_id as &dyn rusqlite::ToSql, ids, why, &now]);
         }
         stmt.execute(values.as_slice())?;
     }
@@ -1025,25 +965,6 @@ mod tests {
         let id = crate::sync::testing::conversation_of(ws, remote);
         let s = ws.conversation_summary(id).unwrap();
         (id, s.urgent, s.priority, s.tags)
-    }
-
-    #[test]
-    fn tags_are_written_each_once_in_key_order() {
-        let tags = ["risk", "billing", "Ärger", "vip", "billing2", "b"];
-        let mut x = 7u64;
-        let pairs: Vec<(&str, i64)> = (0..2_000)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                (tags[(x % 6) as usize], ((x >> 8) % 50) as i64)
-            })
-            .collect();
-        let mut expected = pairs.clone();
-        expected.sort_unstable();
-        expected.dedup();
-        assert_eq!(sorted_tags(pairs), expected);
-        assert!(sorted_tags(Vec::new()).is_empty());
     }
 
     #[test]

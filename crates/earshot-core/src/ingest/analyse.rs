@@ -28,8 +28,6 @@ pub struct Analysed {
     pub has_link: bool,
     /// The rules that fire on it (evaluated here, on the analysis thread).
     pub firings: Vec<crate::rules::Firing>,
-    /// The firings as stored, made here too (empty when none fired).
-    pub fired: crate::rules::Fired,
     /// The listening queries it matches (found here too, on the analysis thread).
     pub hits: Vec<i64>,
 }
@@ -59,7 +57,6 @@ pub fn analyse(item: NewItem) -> Analysed {
         sentiment,
         has_link,
         firings: Vec::new(),
-        fired: Default::default(),
         hits: Vec::new(),
     }
 }
