@@ -3,7 +3,7 @@
 //! Normalise → sanitise, detect language, score sentiment ([`analyse`]) →
 //! thread into a conversation → store and index. Idempotent: an item already
 //! stored (same network and remote id) is skipped. Writes are batched, one
-//! transaction per batch, and analysis of the next batch runs on another
+//! transaction per batch (up to three in bulk, see [`BULK_AFTER`]), and analysis of the next batch runs on another
 //! thread while the writer stores the current one; a third adds each stored
 //! batch to the search index (`Workspace`'s ingest, see [`crate::store::search`]).
 
@@ -26,10 +26,20 @@ use analyse::Analysed;
 
 /// Items analysed and handed to the writer at a time.
 pub const BATCH: usize = 10_000;
-/// Batches written per transaction. Five (with a 256 MiB writer cache) measured
-/// no faster than one at 400k–1M items on the benchmark machine, and holds the
-/// writer lock five times as long, so it stays one.
-pub const BATCHES_PER_TRANSACTION: usize = 1;
+/// Transactions of one batch each that an ingest call writes before the rest
+/// of it counts as bulk: a sync's few items never get there; an import, a
+/// large backfill and the benchmark do.
+pub const BULK_AFTER: usize = 2;
+/// Batches written per transaction in bulk. Each commit writes every page its
+/// batches touched, and consecutive batches touch many of the same pages (the
+/// tables' last pages, the authors' and conversations' indexes), so fewer
+/// commits write fewer pages, each encrypted: three batches a transaction took
+/// the writer 8% less CPU per item at 1M items (18.9 µs against 20.6, eight
+/// runs alternating; BENCHMARKS.md, tenth round). A 256 MiB writer cache beside
+/// it made no difference (four runs each). Holding the writer for three
+/// batches costs no one waiting: the writer commits early when someone wants
+/// it ([`crate::store::Store::writer_wanted`]).
+pub const BULK_BATCHES_PER_TRANSACTION: usize = 3;
 /// Batches that may wait between two threads of ingest (analysis and the
 /// writer; the writer and the search index's). On two cores three threads take
 /// turns, and each is now and then held up (a checkpoint's sync, a large FTS5
@@ -134,13 +144,15 @@ pub(crate) fn yield_to_writer() {
 }
 
 /// Runs analysis on a helper thread and writes batches as they come. `write`
-/// is called once per transaction with up to [`BATCHES_PER_TRANSACTION`]
-/// batches, in order, as they arrive; `progress` after each transaction.
+/// is called once per transaction, in order, as the batches arrive: with one
+/// batch for the first [`BULK_AFTER`] transactions, then in bulk (its second
+/// argument `true`) with up to [`BULK_BATCHES_PER_TRANSACTION`], of which it
+/// may take fewer; `progress` is called after each transaction.
 pub(crate) fn pipeline<I>(
     items: I,
     rules: &crate::rules::RuleSet,
     listening: &crate::listening::QuerySet,
-    mut write: impl FnMut(&mut dyn Iterator<Item = Batch>) -> Result<IngestReport>,
+    mut write: impl FnMut(&mut dyn Iterator<Item = Batch>, bool) -> Result<IngestReport>,
     mut progress: impl FnMut(&IngestReport),
 ) -> Result<IngestReport>
 where
@@ -192,8 +204,17 @@ where
                 back: back.clone(),
             })
             .peekable();
-        while batches.peek().is_some() {
-            let report = write(&mut batches.by_ref().take(BATCHES_PER_TRANSACTION))?;
+        for transaction in 0.. {
+            if batches.peek().is_none() {
+                break;
+            }
+            let bulk = transaction >= BULK_AFTER;
+            let size = if bulk {
+                BULK_BATCHES_PER_TRANSACTION
+            } else {
+                1
+            };
+            let report = write(&mut batches.by_ref().take(size), bulk)?;
             total.add(report);
             progress(&total);
         }
@@ -1065,36 +1086,59 @@ mod tests {
     /// The pipeline ends, with every batch written in order, whether the writer
     /// takes all of them or stops with an error after the first (the analysis
     /// thread, waiting to free the written batches, must not keep it waiting).
+    /// Its first transactions have one batch each, then bulk ones have up to
+    /// three, and a writer that takes fewer leaves the rest to the next one.
     #[test]
     fn the_pipeline_ends_after_the_last_batch_and_after_an_error() {
-        let items = || (0..BATCH * 3 + 5).map(|i| item(&i.to_string(), None, i as i64));
+        assert_eq!((BULK_AFTER, BULK_BATCHES_PER_TRANSACTION), (2, 3));
+        let items = || (0..BATCH * 8 + 5).map(|i| item(&i.to_string(), None, i as i64));
         let rules = crate::rules::RuleSet::default();
         let listening = crate::listening::QuerySet::default();
-        let mut seen = Vec::new();
+        let mut transactions = Vec::new();
+        let mut first = Vec::new();
         let report = pipeline(
             items(),
             &rules,
             &listening,
-            |batches| {
+            |batches, bulk| {
                 let mut report = IngestReport::default();
+                let mut sizes = Vec::new();
                 for batch in batches {
-                    seen.push(batch.len());
+                    sizes.push(batch.len());
+                    first.push(batch[0].item.remote_id.clone());
                     report.received += batch.len();
+                    if transactions.len() == 3 {
+                        // Someone wants the writer: this one commits early.
+                        break;
+                    }
                 }
+                transactions.push((bulk, sizes));
                 Ok(report)
             },
             |_| {},
         )
         .unwrap();
-        assert_eq!(seen, vec![BATCH, BATCH, BATCH, 5]);
-        assert_eq!(report.received, BATCH * 3 + 5);
+        let b = BATCH;
+        assert_eq!(
+            transactions,
+            vec![
+                (false, vec![b]),
+                (false, vec![b]),
+                (true, vec![b, b, b]),
+                (true, vec![b]),
+                (true, vec![b, b, 5]),
+            ]
+        );
+        let expected: Vec<String> = (0..9).map(|i| (i * BATCH).to_string()).collect();
+        assert_eq!(first, expected, "every batch, in order");
+        assert_eq!(report.received, BATCH * 8 + 5);
 
         let mut calls = 0;
         let err = pipeline(
             items(),
             &rules,
             &listening,
-            |batches| {
+            |batches, _| {
                 calls += 1;
                 assert_eq!(batches.next().map(|b| b.len()), Some(BATCH));
                 Err(crate::Error::Invalid("the disk is full".into()))
@@ -1104,6 +1148,48 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("the disk is full"), "{err}");
         assert_eq!(calls, 1);
+    }
+
+    /// A large ingest writes in bulk, but never keeps a write waiting for more
+    /// than the batch under way: each transaction after someone asks for the
+    /// writer holds one batch.
+    #[test]
+    fn a_bulk_ingest_lets_a_waiting_write_in_after_each_batch() {
+        let (_dir, ws, _) = workspace();
+        let items = (0..BATCH * 5).map(|i| item(&format!("b{i}"), None, i as i64));
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let mut steps = Vec::new();
+        let triaged = std::thread::scope(|scope| {
+            let mut triage = None;
+            let report = ws
+                .ingest_with_progress(items, |report| {
+                    steps.push(report.inserted);
+                    if steps.len() == BULK_AFTER {
+                        // From the first bulk transaction on, a triage keeps asking.
+                        triage = Some(scope.spawn(|| {
+                            let mut writes = 0;
+                            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                                ws.store()
+                                    .write(|tx| tx.execute_batch("PRAGMA user_version"))
+                                    .unwrap();
+                                writes += 1;
+                                std::thread::sleep(std::time::Duration::from_millis(5));
+                            }
+                            writes
+                        }));
+                    }
+                })
+                .unwrap();
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+            assert_eq!(report.inserted, BATCH * 5);
+            triage.unwrap().join().unwrap()
+        });
+        assert!(triaged >= 3, "the triage got in {triaged} times");
+        let expected: Vec<usize> = (1..=5).map(|n| n * BATCH).collect();
+        assert_eq!(
+            steps, expected,
+            "one batch per transaction while someone waits"
+        );
     }
 
     /// The nice value of the calling thread, as the kernel reports it.
@@ -1130,7 +1216,7 @@ mod tests {
                 }),
             &crate::rules::RuleSet::default(),
             &crate::listening::QuerySet::default(),
-            |batches| {
+            |batches, _| {
                 written = Some(own_nice());
                 Ok(IngestReport {
                     received: batches.map(|b| b.len()).sum(),

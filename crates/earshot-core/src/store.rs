@@ -11,6 +11,7 @@ pub mod migrations;
 pub mod search;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, Once};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction};
@@ -123,6 +124,8 @@ pub struct Store {
     path: PathBuf,
     encryption: Encryption,
     writer: Mutex<Connection>,
+    /// Callers waiting for the writer (see [`Store::writer_wanted`]).
+    writer_waiting: AtomicUsize,
     readers: Mutex<Vec<Connection>>,
     index: Mutex<Connection>,
     /// Ingests under way, and whether one failed to index what it stored.
@@ -197,6 +200,7 @@ impl Store {
             path: path.to_owned(),
             encryption,
             writer: Mutex::new(writer),
+            writer_waiting: AtomicUsize::new(0),
             readers: Mutex::new(Vec::new()),
             index: Mutex::new(index),
             indexing: Mutex::new((0, false)),
@@ -283,7 +287,7 @@ impl Store {
     where
         E: From<rusqlite::Error>,
     {
-        let mut conn = lock(&self.writer);
+        let mut conn = self.writer();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let value = f(&tx)?;
         tx.commit()?;
@@ -308,7 +312,7 @@ impl Store {
     where
         E: From<rusqlite::Error>,
     {
-        let mut conn = lock(&self.writer);
+        let mut conn = self.writer();
         // The pragma is a no-op inside a transaction, hence around it; it is
         // turned back on whatever `f` did.
         conn.execute_batch("PRAGMA foreign_keys = OFF")?;
@@ -323,6 +327,21 @@ impl Store {
         }
         conn.execute_batch("PRAGMA foreign_keys = ON")?;
         result
+    }
+
+    /// The writer, once whoever holds it is done; meanwhile
+    /// [`Store::writer_wanted`] says someone is waiting.
+    fn writer(&self) -> MutexGuard<'_, Connection> {
+        self.writer_waiting.fetch_add(1, Ordering::Relaxed);
+        let conn = lock(&self.writer);
+        self.writer_waiting.fetch_sub(1, Ordering::Relaxed);
+        conn
+    }
+
+    /// Whether someone is waiting for the writer: a long write (bulk ingest)
+    /// commits what it has and lets them in.
+    pub(crate) fn writer_wanted(&self) -> bool {
+        self.writer_waiting.load(Ordering::Relaxed) > 0
     }
 
     /// Runs `f` on a reader connection (a consistent snapshot for its duration
@@ -372,7 +391,7 @@ impl Store {
     pub fn checkpoint(&self) -> Result<(), StoreError> {
         // With the writer held, no commit can start the thread again between
         // its settling and the checkpoint, which would then find it busy.
-        let writer = lock(&self.writer);
+        let writer = self.writer();
         self.cache_checkpoints.settle();
         writer.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         drop(writer);
@@ -560,5 +579,34 @@ mod tests {
         assert_eq!(key.to_hex().as_str(), again.to_hex().as_str());
         assert_eq!(format!("{key:?}"), "CacheKey(<redacted>)");
         assert!(CacheKey::from_hex("not hex").is_none());
+    }
+
+    /// A write waiting for the writer is seen by the one holding it, which is
+    /// how a bulk ingest knows to commit early.
+    #[test]
+    fn the_writer_sees_who_waits_for_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(
+            &dir.path().join(DB_FILE),
+            Encryption::Key(CacheKey::generate().unwrap()),
+        )
+        .unwrap();
+        assert!(!store.writer_wanted());
+        std::thread::scope(|scope| {
+            let waiter = store
+                .write(|_| {
+                    let waiter = scope
+                        .spawn(|| store.write(|tx| tx.execute_batch("CREATE TABLE waited (x)")));
+                    let start = std::time::Instant::now();
+                    while !store.writer_wanted() {
+                        assert!(start.elapsed().as_secs() < 30, "no one seen waiting");
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                    }
+                    Ok::<_, rusqlite::Error>(waiter)
+                })
+                .unwrap();
+            waiter.join().unwrap().unwrap();
+        });
+        assert!(!store.writer_wanted(), "no one waits once it has written");
     }
 }

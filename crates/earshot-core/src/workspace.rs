@@ -482,7 +482,7 @@ impl Workspace {
                 items,
                 &rules,
                 &listening,
-                |batches| {
+                |batches, _| {
                     let now = self.now();
                     let (report, written) = self.store.write_unchecked(|tx| {
                         let mut report = IngestReport::default();
@@ -491,6 +491,10 @@ impl Workspace {
                             let (done, stored) = ingest::write_batch(tx, &batch, now, &mut state)?;
                             report.add(done);
                             written.push((batch, stored));
+                            if self.store.writer_wanted() {
+                                // A triage, a sync: commit now and let it in.
+                                break;
+                            }
                         }
                         Ok::<_, crate::Error>((report, written))
                     })?;
