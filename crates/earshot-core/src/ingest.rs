@@ -34,7 +34,7 @@ pub const BULK_AFTER: usize = 2;
 /// batches touched, and consecutive batches touch many of the same pages (the
 /// tables' last pages, the authors' and conversations' indexes), so fewer
 /// commits write fewer pages, each encrypted: three batches a transaction took
-/// the writer 8% less CPU per item at 1M items (18.9 µs against 20.6, eight
+/// the writer 7% less CPU per item at 1M items (18.7 µs against 20.2, eleven
 /// runs alternating; BENCHMARKS.md, tenth round). A 256 MiB writer cache beside
 /// it made no difference (four runs each). Holding the writer for three
 /// batches costs no one waiting: the writer commits early when someone wants
