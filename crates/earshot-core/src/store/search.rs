@@ -109,6 +109,14 @@ pub(super) fn open_writer(db: &Path, encryption: &Encryption) -> Result<Connecti
     conn.execute_batch(&format!(
         "INSERT INTO items_fts (items_fts, rank) VALUES ('pgsz', {LEAF_BYTES});"
     ))?;
+    // SQLCipher turns `secure_delete` on for every keyed connection: each page
+    // FTS5 frees when it merges segments is overwritten with zeros, written
+    // and encrypted once more. FAST still zeroes deleted content on the pages
+    // being written anyway, and leaves freed pages as they were: encrypted,
+    // like every page of the file, and holding postings that the merge has
+    // just written again. 1M items: 94,729 frames committed to the plain
+    // index's WAL, 138,017 to the encrypted one's with the setting on.
+    conn.execute_batch("PRAGMA secure_delete = FAST;")?;
     Ok(conn)
 }
 
@@ -447,6 +455,16 @@ mod tests {
         assert_eq!(setting("crisismerge"), 64);
         assert_eq!(setting("hashsize"), HASH_BYTES);
         assert_eq!(setting("pgsz"), LEAF_BYTES);
+        let secure_delete = |conn: &Connection| -> i64 {
+            conn.query_row("PRAGMA secure_delete", [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(secure_delete(&store.index.lock().unwrap()), 2, "FAST");
+        assert_eq!(
+            secure_delete(&store.writer.lock().unwrap()),
+            1,
+            "the cache's writer keeps SQLCipher's full secure delete"
+        );
     }
 
     /// Items newest first, as networks page them, make one segment of the
