@@ -310,6 +310,9 @@ fn bench_runs_on_generated_data() {
     assert_eq!(v["items"], 3000);
     assert!(v["encryptedItemsPerSec"].as_f64().unwrap() > 0.0);
     assert!(v["encryptedToPlainRatio"].as_f64().is_some());
+    // And with both stores filled side by side, in alternating slices.
+    assert_eq!(v["sideBySide"]["slices"], 10);
+    assert!(v["sideBySide"]["ratio"].as_f64().unwrap() > 0.0);
     // The floor (bare rows and their FTS5 entries) is measured in the same run.
     let floor = v["floorItemsPerSec"].as_f64().unwrap();
     assert!(floor > 0.0 && v["floorCpu"].as_f64().unwrap() > 0.0);
