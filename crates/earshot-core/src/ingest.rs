@@ -3,9 +3,10 @@
 //! Normalise → sanitise, detect language, score sentiment ([`analyse`]) →
 //! thread into a conversation → store and index. Idempotent: an item already
 //! stored (same network and remote id) is skipped. Writes are batched, one
-//! transaction per batch (up to three in bulk, see [`BULK_AFTER`]), and analysis of the next batch runs on another
-//! thread while the writer stores the current one; a third adds each stored
-//! batch to the search index (`Workspace`'s ingest, see [`crate::store::search`]).
+//! transaction per batch (up to three in bulk, see [`BULK_AFTER`]), and
+//! analysis of the next batch runs on another thread while the writer stores
+//! the current one; a third adds each stored batch to the search index
+//! (`Workspace`'s ingest, see [`crate::store::search`]).
 
 pub mod analyse;
 mod sentiment;
@@ -35,8 +36,9 @@ pub const BULK_AFTER: usize = 2;
 /// tables' last pages, the authors' and conversations' indexes), so fewer
 /// commits write fewer pages, each encrypted: three batches a transaction took
 /// the writer 7% less CPU per item at 1M items (18.7 µs against 20.2, eleven
-/// runs alternating; BENCHMARKS.md, tenth round). A 256 MiB writer cache beside
-/// it made no difference (four runs each). Holding the writer for three
+/// runs alternating, eight of them of a build that also had a 256 MiB writer
+/// cache; BENCHMARKS.md, tenth round). That cache made no difference on its
+/// own (four runs each), so it was not kept. Holding the writer for three
 /// batches costs no one waiting: the writer commits early when someone wants
 /// it ([`crate::store::Store::writer_wanted`]).
 pub const BULK_BATCHES_PER_TRANSACTION: usize = 3;
@@ -145,14 +147,14 @@ pub(crate) fn yield_to_writer() {
 
 /// Runs analysis on a helper thread and writes batches as they come. `write`
 /// is called once per transaction, in order, as the batches arrive: with one
-/// batch for the first [`BULK_AFTER`] transactions, then in bulk (its second
-/// argument `true`) with up to [`BULK_BATCHES_PER_TRANSACTION`], of which it
-/// may take fewer; `progress` is called after each transaction.
+/// batch for the first [`BULK_AFTER`] transactions, then with up to
+/// [`BULK_BATCHES_PER_TRANSACTION`], of which it may take fewer (the rest go
+/// to the next call); `progress` is called after each transaction.
 pub(crate) fn pipeline<I>(
     items: I,
     rules: &crate::rules::RuleSet,
     listening: &crate::listening::QuerySet,
-    mut write: impl FnMut(&mut dyn Iterator<Item = Batch>, bool) -> Result<IngestReport>,
+    mut write: impl FnMut(&mut dyn Iterator<Item = Batch>) -> Result<IngestReport>,
     mut progress: impl FnMut(&IngestReport),
 ) -> Result<IngestReport>
 where
@@ -208,13 +210,12 @@ where
             if batches.peek().is_none() {
                 break;
             }
-            let bulk = transaction >= BULK_AFTER;
-            let size = if bulk {
+            let size = if transaction >= BULK_AFTER {
                 BULK_BATCHES_PER_TRANSACTION
             } else {
                 1
             };
-            let report = write(&mut batches.by_ref().take(size), bulk)?;
+            let report = write(&mut batches.by_ref().take(size))?;
             total.add(report);
             progress(&total);
         }
@@ -1100,19 +1101,21 @@ mod tests {
             items(),
             &rules,
             &listening,
-            |batches, bulk| {
+            |batches| {
                 let mut report = IngestReport::default();
                 let mut sizes = Vec::new();
-                for batch in batches {
+                for batch in &mut *batches {
                     sizes.push(batch.len());
                     first.push(batch[0].item.remote_id.clone());
                     report.received += batch.len();
                     if transactions.len() == 3 {
-                        // Someone wants the writer: this one commits early.
+                        // Someone wants the writer: this one commits early,
+                        // though offered up to three (two more after this).
+                        assert_eq!(batches.size_hint().1, Some(2));
                         break;
                     }
                 }
-                transactions.push((bulk, sizes));
+                transactions.push(sizes);
                 Ok(report)
             },
             |_| {},
@@ -1121,13 +1124,7 @@ mod tests {
         let b = BATCH;
         assert_eq!(
             transactions,
-            vec![
-                (false, vec![b]),
-                (false, vec![b]),
-                (true, vec![b, b, b]),
-                (true, vec![b]),
-                (true, vec![b, b, 5]),
-            ]
+            vec![vec![b], vec![b], vec![b, b, b], vec![b], vec![b, b, 5]]
         );
         let expected: Vec<String> = (0..9).map(|i| (i * BATCH).to_string()).collect();
         assert_eq!(first, expected, "every batch, in order");
@@ -1138,7 +1135,7 @@ mod tests {
             items(),
             &rules,
             &listening,
-            |batches, _| {
+            |batches| {
                 calls += 1;
                 assert_eq!(batches.next().map(|b| b.len()), Some(BATCH));
                 Err(crate::Error::Invalid("the disk is full".into()))
@@ -1216,7 +1213,7 @@ mod tests {
                 }),
             &crate::rules::RuleSet::default(),
             &crate::listening::QuerySet::default(),
-            |batches, _| {
+            |batches| {
                 written = Some(own_nice());
                 Ok(IngestReport {
                     received: batches.map(|b| b.len()).sum(),

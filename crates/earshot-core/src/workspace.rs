@@ -482,7 +482,7 @@ impl Workspace {
                 items,
                 &rules,
                 &listening,
-                |batches, _| {
+                |batches| {
                     let now = self.now();
                     let (report, written) = self.store.write_unchecked(|tx| {
                         let mut report = IngestReport::default();

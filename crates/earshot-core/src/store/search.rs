@@ -115,7 +115,8 @@ pub(super) fn open_writer(db: &Path, encryption: &Encryption) -> Result<Connecti
     // being written anyway, and leaves freed pages as they were: encrypted,
     // like every page of the file, and holding postings that the merge has
     // just written again. 1M items: 94,729 frames committed to the plain
-    // index's WAL, 138,017 to the encrypted one's with the setting on.
+    // index's WAL, 138,017 to the encrypted one's with the setting on, 96,180
+    // with FAST.
     conn.execute_batch("PRAGMA secure_delete = FAST;")?;
     Ok(conn)
 }
