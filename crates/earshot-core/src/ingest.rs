@@ -179,7 +179,7 @@ where
                         let mut a = analyse::analyse(item);
                         if !rules.is_empty() || !listening.is_empty() {
                             // Split the words once for rules and listening alike.
-                            let doc = crate::rules::doc(&a, crate::query::words(&a.text));
+                            let doc = crate::rules::doc(&a, crate::query::Words::split(&a.text));
                             let firings = rules.evaluate_doc(&a, &doc);
                             let hits = listening.matches(&doc);
                             drop(doc);

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::item::ItemKind;
-use crate::query::{for_each_ascii_word_until, for_each_word_until, words, Doc, Query, QueryError};
+use crate::query::{for_each_ascii_word_until, for_each_word_until, Doc, Query, QueryError, Words};
 use crate::Workspace;
 
 pub use dashboard::{dashboard, Bucket, Dashboard, DashboardRequest};
@@ -292,20 +292,20 @@ impl<'q> Matching<'q> {
 
     /// The words of `text` the query needs to see: all of them, or only the
     /// query's own (each once), which decide a plain-words query alike.
-    fn words(&self, text: &str) -> Vec<String> {
+    fn words(&self, text: &str) -> Words {
         if text.is_empty() {
-            return Vec::new();
+            return Words::default();
         }
         let Some(wanted) = &self.plain_words else {
-            return words(text);
+            return Words::split(text);
         };
-        let mut found: Vec<String> = Vec::new();
+        let mut found: Vec<&str> = Vec::new();
         // Returns whether every word wanted was found: the rest of the text
         // cannot change the answer then (a brand word is often the first word).
         let mut see = |w: &str, same: &dyn Fn(&str, &str) -> bool| {
             if let Some(q) = wanted.iter().find(|q| same(q, w)) {
-                if !found.contains(q) {
-                    found.push(q.clone());
+                if !found.contains(&q.as_str()) {
+                    found.push(q);
                 }
             }
             found.len() == wanted.len()
@@ -317,7 +317,7 @@ impl<'q> Matching<'q> {
         if !ascii {
             for_each_word_until(text, |w| see(w, &|q, w| q == w));
         }
-        found
+        found.into_iter().collect()
     }
 }
 

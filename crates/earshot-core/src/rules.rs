@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::inbox::TriageState;
 use crate::ingest::analyse::Analysed;
 use crate::item::ItemKind;
-use crate::query::{words, Doc, Query};
+use crate::query::{Doc, Query, Words};
 use crate::Workspace;
 
 /// Words that usually mean trouble for a brand.
@@ -118,6 +118,8 @@ pub struct RuleSet {
     /// The rules' queries in one matcher, by position in `rules`: each item's
     /// words are looked up once rather than scanned by every rule.
     queries: crate::listening::QuerySet,
+    /// The positions in `rules` of the rules without a query.
+    unqueried: Vec<i64>,
     /// Contact tags by (network, lower-cased handle), loaded only when a rule asks.
     contact_tags: std::sync::Arc<std::collections::HashMap<(String, String), Vec<String>>>,
 }
@@ -132,7 +134,7 @@ pub struct Firing {
 
 /// What rules and listening queries match an item against: its words are split
 /// once per item and shared by both.
-pub(crate) fn doc<'a>(a: &'a Analysed, words: Vec<String>) -> Doc<'a> {
+pub(crate) fn doc<'a>(a: &'a Analysed, words: Words) -> Doc<'a> {
     Doc {
         words,
         network: &a.item.network,
@@ -187,9 +189,13 @@ impl RuleSet {
                 .enumerate()
                 .filter_map(|(i, c)| Some((i as i64, c.query.clone()?))),
         );
+        let unqueried = (0..out.len() as i64)
+            .filter(|&i| out[i as usize].query.is_none())
+            .collect();
         Ok(Self {
             rules: out,
             queries,
+            unqueried,
             contact_tags: Default::default(),
         })
     }
@@ -213,7 +219,7 @@ impl RuleSet {
         if self.rules.is_empty() {
             return Vec::new();
         }
-        self.evaluate_doc(a, &doc(a, words(&a.text)))
+        self.evaluate_doc(a, &doc(a, Words::split(&a.text)))
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -223,11 +229,16 @@ impl RuleSet {
     /// [`Self::evaluate`] on the item's already-split words ([`doc`]).
     pub(crate) fn evaluate_doc(&self, a: &Analysed, d: &Doc<'_>) -> Vec<Firing> {
         let mut out = Vec::new();
-        let matched = self.queries.matches(d);
-        for (i, c) in self.rules.iter().enumerate() {
-            if c.query.is_some() && matched.binary_search(&(i as i64)).is_err() {
-                continue;
-            }
+        // The rules whose query matched, and those without a query, in order:
+        // the rest cannot fire.
+        let mut candidates = self.queries.matches(d);
+        if candidates.is_empty() && self.unqueried.is_empty() {
+            return out;
+        }
+        candidates.extend_from_slice(&self.unqueried);
+        candidates.sort_unstable();
+        for i in candidates {
+            let c = &self.rules[i as usize];
             if let Some(reason) = c.fires(a, d, &self.contact_tags) {
                 let muted = c.actions.mute;
                 out.push(Firing {
@@ -350,10 +361,7 @@ impl Compiled {
             }
         }
         if c.risk_words {
-            let mut found = RISK_WORDS
-                .iter()
-                .filter(|w| d.words.iter().any(|x| x == *w))
-                .peekable();
+            let mut found = RISK_WORDS.iter().filter(|w| d.words.contains(w)).peekable();
             found.peek()?;
             and(&mut why);
             quoted(found.copied(), &mut why);

@@ -234,7 +234,7 @@ fn index_and_scan_agree_on_tricky_text() {
                 .enumerate()
                 .filter(|(_, t)| {
                     parsed.matches(&Doc {
-                        words: words(t),
+                        words: crate::query::Words::split(t),
                         network: "bluesky",
                         ..Default::default()
                     })
