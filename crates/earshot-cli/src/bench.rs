@@ -1323,7 +1323,7 @@ fn rules_bench(n: usize, rules: usize, json: bool) -> Result<String, Error> {
         let (rate, (_, cpu)) = timed_ingest_cpu(&ws, n, label, json)?;
         let fired: i64 = ws.store().read(|c| -> Result<i64, Error> {
             Ok(c.query_row(
-                "SELECT coalesce(sum(json_array_length(rule_ids)), 0) FROM item_reasons",
+                "SELECT coalesce(sum(json_array_length(reason_ids)), 0) FROM item_reasons",
                 [],
                 |r| r.get(0),
             )?)

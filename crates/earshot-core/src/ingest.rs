@@ -244,6 +244,8 @@ pub(crate) struct WriterState {
     pub(crate) hits: usize,
     /// The listening source the items of this call came from, if any.
     pub(crate) source: Option<i64>,
+    /// The ids of the rules' reasons stored or looked up in this call.
+    reasons: crate::rules::ReasonIds,
 }
 
 impl WriterState {
@@ -567,7 +569,7 @@ pub(crate) fn write_batch(
             });
         }
     }
-    effects.write(tx, now)?;
+    effects.write(tx, now, &mut state.reasons)?;
     let hits: Vec<crate::listening::HitRow<'_>> = heard
         .iter()
         .flat_map(|&(item_id, author_id, a)| {

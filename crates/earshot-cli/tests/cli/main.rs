@@ -317,4 +317,17 @@ fn bench_runs_on_generated_data() {
     let floor = v["floorItemsPerSec"].as_f64().unwrap();
     assert!(floor > 0.0 && v["floorCpu"].as_f64().unwrap() > 0.0);
     assert!(v["latencies"].as_array().unwrap().len() >= 8);
+    // The rules' bench counts the firings its ingest recorded.
+    let out = Command::new(env!("CARGO_BIN_EXE_earshot-cli"))
+        .args(["bench", "rules", "--items", "2000", "--rules", "10"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    let fired: u64 = text
+        .split_once("10 rules (")
+        .and_then(|(_, rest)| rest.split_once(" firings recorded"))
+        .and_then(|(n, _)| n.parse().ok())
+        .unwrap_or_else(|| panic!("no firings in: {text}"));
+    assert!(fired > 100, "{fired} firings on 2,000 items: {text}");
 }

@@ -86,6 +86,10 @@ pub const MIGRATIONS: &[(&str, Step)] = &[
         "the search index moves to a file of its own (see store::search)",
         Step::Sql(V18_SEARCH_FILE),
     ),
+    (
+        "rules: each rule's reason stored once, items listing the ids of theirs",
+        Step::Sql(V19_RULE_REASONS),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -589,6 +593,37 @@ const V18_SEARCH_FILE: &str = r#"
 DROP TRIGGER IF EXISTS main.items_fts_delete;
 DROP TRIGGER IF EXISTS main.items_fts_update;
 DROP TABLE IF EXISTS main.items_fts;
+"#;
+
+const V19_RULE_REASONS: &str = r#"
+-- A rule gives the same reason on many items ("tagged billing: 'refund'"): each
+-- (rule, reason) is stored once, and an item's row lists the ids of its own.
+-- With 100 rules firing 3.5 times an item, the texts were most of the bytes
+-- ingest wrote for the rules. Reasons stay when items and rules go: they are
+-- few, and what a reason says was true when it was given. A rule since deleted
+-- (a null in the old rule ids) is rule 0.
+CREATE TABLE rule_reasons (
+    id      INTEGER PRIMARY KEY,
+    rule_id INTEGER NOT NULL,
+    text    TEXT NOT NULL,
+    UNIQUE (rule_id, text)
+);
+INSERT OR IGNORE INTO rule_reasons (rule_id, text)
+SELECT coalesce(r.value, 0), w.value
+FROM item_reasons i, json_each(i.rule_ids) r, json_each(i.reasons) w
+WHERE w.key = r.key ORDER BY i.item_id, r.key;
+CREATE TABLE item_reasons_v19 (
+    item_id    INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+    reason_ids TEXT NOT NULL   -- JSON array of ids in rule_reasons, in firing order
+);
+INSERT INTO item_reasons_v19 (item_id, reason_ids)
+SELECT i.item_id,
+       (SELECT json_group_array(t.id ORDER BY r.key)
+        FROM json_each(i.rule_ids) r JOIN json_each(i.reasons) w ON w.key = r.key
+        JOIN rule_reasons t ON t.rule_id = coalesce(r.value, 0) AND t.text = w.value)
+FROM item_reasons i;
+DROP TABLE item_reasons;
+ALTER TABLE item_reasons_v19 RENAME TO item_reasons;
 "#;
 
 fn v17_check_lists(tx: &Transaction<'_>) -> rusqlite::Result<()> {
@@ -1124,18 +1159,31 @@ mod tests {
         );
     }
 
+    /// Posts with these ids, by one author, in one conversation.
+    fn items_in_one_thread(conn: &Connection, ids: &[i64]) {
+        conn.execute_batch(
+            "INSERT INTO authors (id, network, handle, updated_at) VALUES (1, 'n', 'h', 0);
+             INSERT INTO conversations (id, network, root_key, last_activity_at, created_at)
+                VALUES (1, 'n', 'r', 0, 0);",
+        )
+        .unwrap();
+        for id in ids {
+            conn.execute(
+                "INSERT INTO items (id, network, remote_id, conversation_id, author_id, kind,
+                    text, html, created_at, ingested_at)
+                 VALUES (?1, 'n', ?1, 1, 1, 'post', 't', '', 0, 0)",
+                [id],
+            )
+            .unwrap();
+        }
+    }
+
     #[test]
     fn v15_keeps_each_items_reasons_in_firing_order() {
         let (_dir, path, mut conn) = at_version(14);
+        items_in_one_thread(&conn, &[7, 8]);
         conn.execute_batch(
-            r#"INSERT INTO authors (id, network, handle, updated_at) VALUES (1, 'n', 'h', 0);
-             INSERT INTO conversations (id, network, root_key, last_activity_at, created_at)
-                VALUES (1, 'n', 'r', 0, 0);
-             INSERT INTO items (id, network, remote_id, conversation_id, author_id, kind,
-                text, html, created_at, ingested_at)
-                VALUES (7, 'n', 'a', 1, 1, 'post', 't', '', 0, 0),
-                       (8, 'n', 'b', 1, 1, 'post', 't', '', 0, 0);
-             INSERT INTO items_fts (rowid, text) VALUES (7, 't'), (8, 't');
+            r#"INSERT INTO items_fts (rowid, text) VALUES (7, 't'), (8, 't');
              INSERT INTO rules (id, name, position, conditions, actions, created_at, updated_at)
                 VALUES (3, 'r', 0, '{}', '{}', 0, 0);
              INSERT INTO rule_effects (rule_id, item_id, reason, created_at) VALUES
@@ -1178,6 +1226,52 @@ mod tests {
             .query_row("SELECT count(*) FROM item_reasons", [], |r| r.get(0))
             .unwrap();
         assert_eq!(left, 1, "an item's reasons go with it");
+    }
+
+    #[test]
+    fn v19_stores_each_reason_once_and_keeps_each_items_in_firing_order() {
+        let (_dir, path, mut conn) = at_version(18);
+        items_in_one_thread(&conn, &[7, 8, 9]);
+        conn.execute_batch(
+            r#"INSERT INTO item_reasons (item_id, rule_ids, reasons, created_at) VALUES
+                (7, '[null,3]', '["tagged risk: a \"quote\"","urgent: ''refund''"]', 6),
+                (8, '[3,null]', '["urgent: ''refund''","tagged risk: a \"quote\""]', 5),
+                (9, '[4]', '["urgent: ''refund''"]', 5);"#,
+        )
+        .unwrap();
+        migrate_to(&mut conn, &path, 19).unwrap();
+        let reasons: Vec<(i64, i64, String)> = conn
+            .prepare("SELECT id, rule_id, text FROM rule_reasons ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            reasons,
+            vec![
+                (1, 0, r#"tagged risk: a "quote""#.to_string()),
+                (2, 3, "urgent: 'refund'".to_string()),
+                (3, 4, "urgent: 'refund'".to_string())
+            ]
+        );
+        let rows: Vec<(i64, String)> = conn
+            .prepare("SELECT item_id, reason_ids FROM item_reasons ORDER BY item_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            vec![(7, "[1,2]".into()), (8, "[2,1]".into()), (9, "[3]".into())]
+        );
+        conn.execute_batch("PRAGMA foreign_keys = ON; DELETE FROM items WHERE id = 7;")
+            .unwrap();
+        let left: i64 = conn
+            .query_row("SELECT count(*) FROM item_reasons", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 2, "an item's reasons still go with it");
     }
 
     #[test]
