@@ -106,6 +106,11 @@ pub enum BenchCommand {
         /// How many rules (words, phrases, NEAR/n, OR with NOT; each tags)
         #[arg(long, default_value_t = 100)]
         rules: usize,
+        /// Also fill a store with the rules and one without side by side, in this
+        /// many alternating slices, for what the rules cost on a machine whose
+        /// speed drifts (0 skips it)
+        #[arg(long, default_value_t = 10)]
+        slices: usize,
         /// Write the results into this Markdown file (its rules section is replaced)
         #[arg(long, value_name = "FILE")]
         write: Option<PathBuf>,
@@ -329,9 +334,10 @@ pub fn run(cmd: &BenchCommand, json: bool) -> Result<(), Error> {
         BenchCommand::Rules {
             items,
             rules,
+            slices,
             write,
         } => {
-            let text = rules_bench(*items, *rules, json)?;
+            let text = rules_bench(*items, *rules, *slices, json)?;
             println!("{text}");
             write_to(write.as_deref(), "rules", &text)
         }
@@ -1154,6 +1160,28 @@ fn side_by_side(
             Encryption::Key(CacheKey::generate()?),
         )?,
     ];
+    let (secs, cpu) = in_slices(n, slices, &stores, json)?;
+    drop(stores);
+    let _ = std::fs::remove_dir_all(dir);
+    Ok(SideBySide {
+        slices,
+        encrypted_items_per_sec: n as f64 / secs[1],
+        plain_items_per_sec: n as f64 / secs[0],
+        ratio: secs[1] / secs[0],
+        cpu_ratio: cpu[1] / cpu[0],
+    })
+}
+
+/// The same `n` generated items ingested into both workspaces in alternating
+/// slices, the first first, then the second first, …, each checkpointed after
+/// its last (see [`side_by_side`] for why, and what it costs in exactness).
+/// Returns each one's seconds and CPU seconds (all threads).
+fn in_slices(
+    n: usize,
+    slices: usize,
+    stores: &[earshot_core::Workspace; 2],
+    json: bool,
+) -> Result<([f64; 2], [f64; 2]), Error> {
     let mut items = [generate(n, 42), generate(n, 42)];
     let slice = n.div_ceil(slices);
     let (mut secs, mut cpu, mut stored) = ([0.0; 2], [0.0; 2], [0; 2]);
@@ -1183,15 +1211,7 @@ fn side_by_side(
             stored[0], stored[1]
         )));
     }
-    drop(stores);
-    let _ = std::fs::remove_dir_all(dir);
-    Ok(SideBySide {
-        slices,
-        encrypted_items_per_sec: n as f64 / secs[1],
-        plain_items_per_sec: n as f64 / secs[0],
-        ratio: secs[1] / secs[0],
-        cpu_ratio: cpu[1] / cpu[0],
-    })
+    Ok((secs, cpu))
 }
 
 /// The tables of the floor: an item row with its id, remote id, text and time,
@@ -1309,17 +1329,20 @@ fn generated_rule(i: usize) -> earshot_core::rules::Rule {
     }
 }
 
-fn rules_bench(n: usize, rules: usize, json: bool) -> Result<String, Error> {
+/// A workspace for the rules' bench, with `count` generated rules.
+fn rules_workspace(dir: &std::path::Path, count: usize) -> Result<earshot_core::Workspace, Error> {
+    let ws = open_bench_workspace(dir, Encryption::Key(CacheKey::generate()?))?;
+    for i in 0..count {
+        earshot_core::rules::save(&ws, &generated_rule(i))?;
+    }
+    Ok(ws)
+}
+
+fn rules_bench(n: usize, rules: usize, slices: usize, json: bool) -> Result<String, Error> {
     let tmp = tempfile::tempdir().map_err(|e| Error::Invalid(e.to_string()))?;
     let mut runs = Vec::new();
     for (label, count) in [("no rules", 0), ("with rules", rules)] {
-        let ws = open_bench_workspace(
-            &tmp.path().join(label),
-            Encryption::Key(CacheKey::generate()?),
-        )?;
-        for i in 0..count {
-            earshot_core::rules::save(&ws, &generated_rule(i))?;
-        }
+        let ws = rules_workspace(&tmp.path().join(label), count)?;
         let (rate, (_, cpu)) = timed_ingest_cpu(&ws, n, label, json)?;
         let fired: i64 = ws.store().read(|c| -> Result<i64, Error> {
             Ok(c.query_row(
@@ -1330,6 +1353,26 @@ fn rules_bench(n: usize, rules: usize, json: bool) -> Result<String, Error> {
         })?;
         runs.push((rate, cpu * 1e6, fired));
     }
+    let side = if slices == 0 {
+        String::new()
+    } else {
+        let dir = tmp.path().join("side by side");
+        let stores = [
+            rules_workspace(&dir.join("no rules"), 0)?,
+            rules_workspace(&dir.join("with rules"), rules)?,
+        ];
+        let (secs, cpu) = in_slices(n, slices, &stores, json)?;
+        format!(
+            "| side by side: a store without rules and one with them filled in {slices} alternating \
+             slices of {} items | {:.0} / {:.0} items/s: the rules take {:.1} % more time, {:.1} % \
+             more CPU | |\n",
+            n.div_ceil(slices),
+            n as f64 / secs[0],
+            n as f64 / secs[1],
+            (secs[1] / secs[0] - 1.0) * 100.0,
+            (cpu[1] / cpu[0] - 1.0) * 100.0
+        )
+    };
     let now = earshot_core::clock::format_rfc3339_ms(earshot_core::clock::Clock::now_ms(
         &earshot_core::clock::SystemClock,
     ));
@@ -1342,7 +1385,7 @@ fn rules_bench(n: usize, rules: usize, json: bool) -> Result<String, Error> {
          | measure | result | target |\n|---|---|---|\n\
          | ingest, no rules | {plain:.0} items/s ({plain_cpu:.1} µs CPU per item, all threads) | |\n\
          | ingest, {rules} rules ({fired} firings recorded) | {with:.0} items/s ({with_cpu:.1} µs CPU per item) | ≥ 35,000 items/s |\n\
-         | cost of the rules | {:.1} % of ingest time, {:.1} % of its CPU | |\n",
+         | cost of the rules | {:.1} % of ingest time, {:.1} % of its CPU | |\n{side}",
         machine(),
         load_average(),
         (plain / with - 1.0) * 100.0,

@@ -330,4 +330,9 @@ fn bench_runs_on_generated_data() {
         .and_then(|(n, _)| n.parse().ok())
         .unwrap_or_else(|| panic!("no firings in: {text}"));
     assert!(fired > 100, "{fired} firings on 2,000 items: {text}");
+    // Side by side, both stores filled in the same alternating slices.
+    assert!(
+        text.contains("in 10 alternating slices of 200 items") && text.contains("more CPU"),
+        "{text}"
+    );
 }
