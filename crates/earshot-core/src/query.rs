@@ -118,10 +118,6 @@ impl Words {
     pub fn push(&mut self, word: &str) {
         let start = self.text.len();
         self.text.push_str(word);
-        self.end_word(start);
-    }
-
-    fn end_word(&mut self, start: usize) {
         self.hashes.push(word_hash(&self.text[start..]));
         self.ends.push(self.text.len() as u32);
     }

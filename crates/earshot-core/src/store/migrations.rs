@@ -1178,6 +1178,14 @@ mod tests {
         }
     }
 
+    /// How many items still have reasons once item 7 is deleted (foreign keys on).
+    fn reasons_left_without_item_7(conn: &Connection) -> i64 {
+        conn.execute_batch("PRAGMA foreign_keys = ON; DELETE FROM items WHERE id = 7;")
+            .unwrap();
+        conn.query_row("SELECT count(*) FROM item_reasons", [], |r| r.get(0))
+            .unwrap()
+    }
+
     #[test]
     fn v15_keeps_each_items_reasons_in_firing_order() {
         let (_dir, path, mut conn) = at_version(14);
@@ -1220,12 +1228,11 @@ mod tests {
             ]
         );
         assert!(!objects(&conn).contains(&"rule_effects".to_string()));
-        conn.execute_batch("PRAGMA foreign_keys = ON; DELETE FROM items WHERE id = 7;")
-            .unwrap();
-        let left: i64 = conn
-            .query_row("SELECT count(*) FROM item_reasons", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(left, 1, "an item's reasons go with it");
+        assert_eq!(
+            reasons_left_without_item_7(&conn),
+            1,
+            "an item's reasons go with it"
+        );
     }
 
     #[test]
@@ -1266,12 +1273,11 @@ mod tests {
             rows,
             vec![(7, "[1,2]".into()), (8, "[2,1]".into()), (9, "[3]".into())]
         );
-        conn.execute_batch("PRAGMA foreign_keys = ON; DELETE FROM items WHERE id = 7;")
-            .unwrap();
-        let left: i64 = conn
-            .query_row("SELECT count(*) FROM item_reasons", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(left, 2, "an item's reasons still go with it");
+        assert_eq!(
+            reasons_left_without_item_7(&conn),
+            2,
+            "an item's reasons still go with it"
+        );
     }
 
     #[test]
